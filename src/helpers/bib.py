@@ -1,0 +1,104 @@
+"""The report's BibTeX: parsed with bibtexparser 2, cross-checked with pybtex (which renders it).
+
+The two parsers disagree on some malformed input, so a file is accepted only when both read it
+and agree on the set of keys.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import bibtexparser
+import pandas as pd
+import pybtex.database
+import pybtex.scanner
+
+from .data import display_name
+from .errors import DataError, Problem
+from .paths import dataset_path
+from .schema import BIBKEY, THIS_YEAR
+
+REQUIRED_FIELDS = ("author", "title", "year")
+# A web page may lack an author and a date; the bibliography then shows neither, and nothing is guessed.
+WEB_TYPES = ("misc", "online")
+DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_KEY = re.compile(rf"^{BIBKEY}$")
+
+
+def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
+    name = display_name(path)
+    library = bibtexparser.parse_string(text)
+    problems: list[Problem] = []
+    for block in library.failed_blocks:
+        line = block.start_line + 1
+        if isinstance(block, bibtexparser.model.DuplicateBlockKeyBlock):
+            problems.append(Problem(name, line, "key", f"duplicate BibTeX key {block.key!r}; keys must be unique"))
+        else:
+            problems.append(Problem(name, line, None, f"malformed BibTeX entry: {str(block.error).splitlines()[0]}"))
+    for entry in library.entries:
+        line = entry.start_line + 1
+        if not _KEY.match(entry.key):
+            problems.append(Problem(name, line, "key", f"key {entry.key!r} must be lowercase letters and digits: name + year + word, e.g. griffiths2012effectiveness"))
+        fields = entry.fields_dict
+        required = ("title",) if entry.entry_type.lower() in WEB_TYPES and "url" in fields else REQUIRED_FIELDS
+        for field in required:
+            if field not in fields or not str(fields[field].value).strip():
+                problems.append(Problem(name, line, field, f"entry {entry.key!r} has no {field}"))
+        year = str(fields["year"].value).strip() if "year" in fields else ""
+        if year and not (year.isdigit() and len(year) == 4 and 1900 <= int(year) <= THIS_YEAR):
+            problems.append(Problem(name, line, "year", f"entry {entry.key!r} has year {year!r}; it must be a four-digit year up to {THIS_YEAR}"))
+        if "doi" in fields and not DOI.match(str(fields["doi"].value).strip()):
+            problems.append(Problem(name, line, "doi", f"entry {entry.key!r} has DOI {fields['doi'].value!r}; write it bare, e.g. 10.2196/79289"))
+    try:
+        pybtex_keys = set(pybtex.database.parse_string(text, "bibtex").entries.keys())
+    except (pybtex.scanner.PybtexError, pybtex.database.BibliographyDataError) as exc:
+        line_match = re.search(r"line (\d+)", str(exc))
+        problems.append(Problem(name, int(line_match.group(1)) if line_match else None, None,
+                                f"pybtex (which renders the bibliography) cannot read it: {exc}"))
+    else:
+        bibtexparser_keys = {e.key for e in library.entries}
+        for key in sorted(bibtexparser_keys ^ pybtex_keys):
+            problems.append(Problem(name, None, "key", f"parsers disagree about entry {key!r}; check its braces and quotes"))
+    return problems, library.entries
+
+
+@functools.lru_cache(maxsize=None)
+def _load_bibliography(path: Path) -> pd.DataFrame:
+    name = display_name(path)
+    if not path.is_file():
+        raise DataError([Problem(name, None, None, "file not found")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(name, None, None, f"is not UTF-8 ({exc.reason} at byte {exc.start})")]) from None
+    if not text.strip():
+        raise DataError([Problem(name, None, None, "file is empty")])
+    problems, entries = _problems(path, text)
+    if problems:
+        raise DataError(problems)
+    rows = []
+    for entry in entries:
+        fields = {k: str(v.value) for k, v in entry.fields_dict.items()}
+        rows.append(
+            {
+                "bibkey": entry.key,
+                "entry_type": entry.entry_type.lower(),
+                "author": fields.get("author", ""),
+                "title": fields.get("title", ""),
+                "year": int(fields["year"]) if "year" in fields else pd.NA,
+                "venue": fields.get("journal") or fields.get("booktitle") or fields.get("publisher") or fields.get("school")
+                or fields.get("institution") or "",
+                "doi": fields.get("doi", ""),
+                "cited_in": fields.get("x-cited-in", ""),
+                "line": entry.start_line + 1,
+            }
+        )
+    return pd.DataFrame(rows).astype({"year": "Int64"})
+
+
+def load_bibliography(path: Path | None = None) -> pd.DataFrame:
+    """One row per BibTeX entry: key, type, author, title, year, venue, DOI, where each paper cites it."""
+    path = Path(path) if path else dataset_path("bibliography")
+    return _load_bibliography(path.resolve()).copy()

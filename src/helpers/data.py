@@ -1,0 +1,259 @@
+"""Load and validate each dataset once; return typed DataFrames.
+
+A loader reads every cell as text, checks it against the declared schema (``helpers.schema``) and
+only then converts types. Any problem raises :class:`helpers.errors.DataError` listing every bad cell
+by file, row and column. Results are cached per file path for the life of the process.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import schema
+from .errors import DataError, Problem
+from .paths import dataset_path, root
+
+SOURCES_SHEET = "sources"
+HEADER_ROW = 1  # row number of the header in every table; data start on the next row
+
+# Characteristics a source may lack: an absent column in an imported appendix means "not reported".
+CHARACTERISTIC_COLUMNS = ["study_design", "platform", "population_or_condition", "country", "moderation_type"]
+
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_CELL_CHARS = 5000
+
+
+def display_name(path: Path) -> str:
+    """The path as a contributor would type it: relative to the repository root where possible."""
+    try:
+        return str(path.resolve().relative_to(root()))
+    except (ValueError, FileNotFoundError):
+        return str(path)
+
+
+# --------------------------------------------------------------------------- reading raw text
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    name = display_name(path)
+    if not path.is_file():
+        raise DataError([Problem(name, None, None, "file not found")])
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError([Problem(name, None, None, "file is empty; it needs a header row and data rows")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            [Problem(name, line, None, f"is not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8 CSV")]
+        ) from None
+
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+    except pd.errors.ParserError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        raise DataError([Problem(name, line, None, f"is not a well-formed CSV: {exc}")]) from None
+    return frame
+
+
+def _read_xlsx(path: Path, sheet: str) -> pd.DataFrame:
+    name = display_name(path)
+    if not path.is_file():
+        raise DataError([Problem(name, None, None, "file not found")])
+    if path.stat().st_size == 0:
+        raise DataError([Problem(name, None, None, "file is empty")])
+    if not zipfile.is_zipfile(path):
+        raise DataError([Problem(name, None, None, "is not an .xlsx workbook (not a zip archive); save it from Excel as .xlsx")])
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl")
+    except ValueError as exc:
+        raise DataError([Problem(name, None, None, f"cannot read sheet {sheet!r}: {exc}")]) from None
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook: {exc}")]) from None
+    return frame
+
+
+def _number_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.index = pd.RangeIndex(HEADER_ROW + 1, HEADER_ROW + 1 + len(frame))
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _cell_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
+    """Checks every table shares: no formulas, invisible characters, control characters, huge cells."""
+    problems = []
+    for column in frame.columns:
+        for row, value in frame[column].items():
+            if not isinstance(value, str) or not value:
+                continue
+            if value.startswith("="):
+                problems.append(Problem(name, row, column, f"holds a formula ({value[:40]!r}); paste the value instead"))
+            if _INVISIBLE.search(value):
+                problems.append(Problem(name, row, column, "holds an invisible character (zero-width space, soft hyphen or BOM); retype the cell"))
+            if _CONTROL.search(value):
+                problems.append(Problem(name, row, column, "holds a control character; retype the cell"))
+            if len(value) > MAX_CELL_CHARS:
+                problems.append(Problem(name, row, column, f"is {len(value)} characters long (limit {MAX_CELL_CHARS}); is it a paste error?"))
+    return problems
+
+
+def _schema_problems(frame: pd.DataFrame, dataframe_schema: pa.DataFrameSchema, name: str) -> list[Problem]:
+    try:
+        dataframe_schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _describe_failures(exc.failure_cases, frame, dataframe_schema, name)
+    return []
+
+
+def _describe_failures(cases: pd.DataFrame, frame: pd.DataFrame, dataframe_schema, name: str) -> list[Problem]:
+    problems = []
+    expected = ", ".join(dataframe_schema.columns)
+    for case in cases.to_dict("records"):
+        check = str(case["check"])
+        column = case["column"] if isinstance(case["column"], str) else None
+        value = case["failure_case"]
+        index = case["index"]
+        row = int(index) if index is not None and not pd.isna(index) else None
+        if check == "column_in_schema":
+            problems.append(Problem(name, HEADER_ROW, str(value), f"unexpected column; the columns are: {expected}"))
+        elif check == "column_in_dataframe":
+            problems.append(Problem(name, HEADER_ROW, str(value), "required column is missing (renamed or deleted?)"))
+        elif check in ("field_uniqueness", "multiple_fields_uniqueness"):
+            target = column or ", ".join(dataframe_schema.unique or [])
+            others = _duplicate_rows(frame, column, dataframe_schema, row)
+            also = f" (also in row {', '.join(map(str, others))})" if others else ""
+            problems.append(Problem(name, row, target, f"duplicate value {value!r}{also}; ids must be unique"))
+        elif check.startswith("dtype(") or check.startswith("coerce_dtype("):
+            problems.append(Problem(name, row, column, f"holds a non-text value {value!r}"))
+        else:
+            shown = value if not isinstance(value, str) or len(value) < 80 else value[:77] + "..."
+            problems.append(Problem(name, row, column, f"{check} (found {shown!r})"))
+    return problems
+
+
+def _duplicate_rows(frame: pd.DataFrame, column: str | None, dataframe_schema, row: int | None) -> list[int]:
+    columns = [column] if column else list(dataframe_schema.unique or [])
+    if row is None or not set(columns) <= set(frame.columns):
+        return []
+    key = tuple(frame.loc[row, c] for c in columns)
+    same = frame[columns].apply(tuple, axis=1) == key
+    return [int(r) for r in frame.index[same] if r != row]
+
+
+def check_table(frame: pd.DataFrame, dataset: str, name: str) -> pd.DataFrame:
+    """Validate raw text cells of ``frame`` against the schema of ``dataset``; raise DataError on problems."""
+    frame = _number_rows(frame)
+    if frame.empty:
+        raise DataError([Problem(name, None, None, "has a header but no data rows")])
+    problems = _cell_problems(frame, name) + _schema_problems(frame, schema.SCHEMAS[dataset], name)
+    if problems:
+        raise DataError(problems)
+    return frame
+
+
+# --------------------------------------------------------------------------- loaders
+
+
+def _ints(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series.replace("", None), errors="raise").astype("Int64")
+
+
+@functools.lru_cache(maxsize=None)
+def _load_sources(path: Path, column_map: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    name = display_name(path)
+    frame = _read_xlsx(path, SOURCES_SHEET)
+    if column_map:
+        frame = apply_column_map(frame, dict(column_map))
+    frame = check_table(frame, "sources", name)
+    frame["year"] = _ints(frame["year"])
+    frame["ref_number_2024"] = _ints(frame["ref_number_2024"])
+    return frame
+
+
+def apply_column_map(frame: pd.DataFrame, column_map: Mapping[str, str]) -> pd.DataFrame:
+    """Rename an imported spreadsheet's columns to the report's and fill what it does not report.
+
+    ``column_map`` maps the imported header text to a column of the sources schema. Characteristic
+    columns the import lacks become "not reported"; other optional columns become empty.
+    """
+    frame = frame.rename(columns={k: v for k, v in column_map.items() if k in frame.columns})
+    frame = frame[[c for c in frame.columns if c in schema.SOURCES.columns]].copy()
+    for column in schema.SOURCES.columns:
+        if column not in frame.columns:
+            frame[column] = schema.NOT_REPORTED if column in CHARACTERISTIC_COLUMNS else ""
+    return frame
+
+
+def load_sources(path: Path | None = None, column_map: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The included evidence sources (one row per source), from ``data/sources.xlsx``."""
+    path = Path(path) if path else dataset_path("sources")
+    return _load_sources(path.resolve(), tuple(sorted((column_map or {}).items()))).copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _load_cmos(path: Path) -> pd.DataFrame:
+    frame = check_table(_read_csv(path), "cmos", display_name(path))
+    frame["study"] = frame["study"].astype(int)
+    frame["theory_area_number"] = frame["theory_area_number"].astype(int)
+    return frame
+
+
+def load_cmos(path: Path | None = None) -> pd.DataFrame:
+    """Every CMO configuration of both studies, verbatim, with its components split out."""
+    path = Path(path) if path else dataset_path("cmos")
+    return _load_cmos(path.resolve()).copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _load_reported_values(path: Path) -> pd.DataFrame:
+    frame = check_table(_read_csv(path), "reported_values", display_name(path))
+    frame["paper"] = frame["paper"].astype(int)
+    frame["wave"] = _ints(frame["wave"])
+    frame["value"] = pd.to_numeric(frame["value"].replace("", None)).astype("Float64")
+    return frame
+
+
+def load_reported_values(path: Path | None = None) -> pd.DataFrame:
+    """Every number the papers report about their samples and survey, one value per row, as printed."""
+    path = Path(path) if path else dataset_path("reported_values")
+    return _load_reported_values(path.resolve()).copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _load_reference_map(path: Path) -> pd.DataFrame:
+    frame = check_table(_read_csv(path), "reference_map", display_name(path))
+    frame["paper"] = frame["paper"].astype(int)
+    frame["ref_number"] = frame["ref_number"].astype(int)
+    return frame
+
+
+def load_reference_map(path: Path | None = None) -> pd.DataFrame:
+    """Which BibTeX key each numbered reference of each paper is."""
+    path = Path(path) if path else dataset_path("reference_map")
+    return _load_reference_map(path.resolve()).copy()
+
+
+def split_ids(cell: str) -> list[str]:
+    """'CMO-2024-01; CMO-2024-02' -> ['CMO-2024-01', 'CMO-2024-02'] (empty cell -> [])."""
+    return [part for part in (p.strip() for p in str(cell).split(";")) if part]
+
+
+def clear_cache() -> None:
+    """Forget every loaded dataset (tests and long-running sessions that edit data call this)."""
+    for loader in (_load_sources, _load_cmos, _load_reported_values, _load_reference_map):
+        loader.cache_clear()

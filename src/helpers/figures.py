@@ -1,0 +1,92 @@
+"""Figure builders: DataFrame in, :class:`helpers.display.Figure` out, one shared visual theme.
+
+Colours come from the Okabe-Ito palette, which stays distinguishable with the common forms of
+colour-vision deficiency. Hover text is escaped: plotly renders hover labels as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import data
+from .display import Figure
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def _theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": html.escape(title), "x": 0, "xanchor": "left"},
+        font={"family": FONT, "size": 14, "color": "#222"},
+        colorway=OKABE_ITO,
+        template="simple_white",
+        margin={"l": 70, "r": 20, "t": 60, "b": 60},
+        height=420,
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    fig.update_xaxes(title_text=html.escape(x_title))
+    fig.update_yaxes(title_text=html.escape(y_title))
+    return fig
+
+
+def cmos_per_theory_area() -> Figure:
+    """Number of CMO configurations per theory area, for each study and kind of theory."""
+    cmos = data.load_cmos()
+    counts = (
+        cmos.groupby(["study", "kind", "theory_area_number", "theory_area"], as_index=False)
+        .size()
+        .rename(columns={"size": "cmos"})
+        .sort_values(["study", "kind", "theory_area_number"])
+    )
+    fig = go.Figure()
+    for i, ((study, kind), part) in enumerate(counts.groupby(["study", "kind"], sort=False)):
+        labels = [f"{study}: {n}. {html.escape(a)}" for n, a in zip(part["theory_area_number"], part["theory_area"])]
+        fig.add_bar(
+            x=part["cmos"], y=labels, orientation="h", name=f"{study} {kind}",
+            marker_color=OKABE_ITO[i % len(OKABE_ITO)],
+            hovertemplate="%{y}<br>%{x} CMO configuration(s)<extra>" + html.escape(f"{study} {kind}") + "</extra>",
+        )
+    _theme(fig, "CMO configurations per theory area", "Number of CMO configurations", "Theory area")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(height=560)
+    return Figure(
+        fig=fig,
+        figure_id="cmos-per-theory-area",
+        caption=("Counts of context-mechanism-outcome configurations by study, kind and theory area. The 2024 "
+                 "synthesis splits CMO 7 into 7.1 and 7.2; the 2025 refined theories are counted per paragraph."),
+        source="data/cmos.csv (2024 synthesis Table 1; 2025 evaluation Textboxes 1-5).",
+        alt=("Horizontal bar chart of CMO configurations per theory area: " + "; ".join(
+            f"{r.study} {r.kind} theory area {r.theory_area_number} ({r.theory_area}): {r.cmos}" for r in counts.itertuples())),
+        data=counts,
+    )
+
+
+def sources_by_year() -> Figure:
+    """Evidence sources held in the spreadsheet, by publication year and document type."""
+    sources = data.load_sources()
+    counts = sources.groupby(["year", "document_type"], as_index=False).size().rename(columns={"size": "sources"})
+    fig = go.Figure()
+    for i, (doc_type, part) in enumerate(counts.groupby("document_type")):
+        fig.add_bar(
+            x=part["year"], y=part["sources"], name=html.escape(doc_type), marker_color=OKABE_ITO[i % len(OKABE_ITO)],
+            hovertemplate="%{x}: %{y} source(s)<extra>" + html.escape(doc_type) + "</extra>",
+        )
+    _theme(fig, "Evidence sources by year of publication", "Year of publication", "Number of sources")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(dtick=1, tickangle=-45)
+    total = int(counts["sources"].sum())
+    return Figure(
+        fig=fig,
+        figure_id="sources-by-year",
+        caption=(f"The {total} evidence sources this report holds, by year and document type. They are the sources the "
+                 "2024 synthesis cites in its results; its full list of 102 is in a supplement not available here."),
+        source="data/sources.xlsx (reference list of the 2024 synthesis).",
+        alt="Stacked bar chart of evidence sources per publication year: " + "; ".join(
+            f"{int(r.year)} {r.document_type}: {r.sources}" for r in counts.itertuples()),
+        data=counts,
+    )

@@ -1,0 +1,52 @@
+"""Where the report's files are.
+
+The repository root is found from the working directory upwards (a chapter executes inside
+``chapters/``), so a copy of the repository always reads its own data, never another checkout's.
+``REPORT_ROOT`` overrides the search.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _looks_like_root(path: Path) -> bool:
+    return (path / "_config.yml").is_file() and (path / "data").is_dir()
+
+
+def root() -> Path:
+    """The repository root of the report being built or validated."""
+    env = os.environ.get("REPORT_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if _looks_like_root(candidate):
+            return candidate
+    package_guess = Path(__file__).resolve().parents[2]
+    if _looks_like_root(package_guess):
+        return package_guess
+    raise FileNotFoundError(
+        "Cannot find the report's root (a folder with _config.yml and data/). "
+        "Run from inside the repository or set REPORT_ROOT."
+    )
+
+
+# Every dataset the report reads, relative to the root. Loaders and the build's dependency
+# tracking both use this table, so a new dataset is declared exactly once.
+DATASETS: dict[str, str] = {
+    "sources": "data/sources.xlsx",
+    "cmos": "data/cmos.csv",
+    "reported_values": "data/reported_values.csv",
+    "bibliography": "bib/references.bib",
+    "reference_map": "bib/reference_map.csv",
+}
+
+
+def dataset_path(name: str) -> Path:
+    try:
+        relative = DATASETS[name]
+    except KeyError:
+        raise KeyError(f"Unknown dataset {name!r}; known: {', '.join(DATASETS)}") from None
+    return root() / relative

@@ -1,0 +1,317 @@
+"""HTML for CMO configurations and source tables; every value from data is escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+from IPython.display import HTML
+
+from . import bib, data
+from .schema import CMO_COMPONENTS as COMPONENTS
+from .schema import SEGMENT_SEPARATOR
+
+BIBLIOGRAPHY_PAGE = "bibliography.html"
+COMPONENT_LABELS = {
+    "context": "Context",
+    "mechanism_resource": "Mechanism (resource)",
+    "mechanism_reasoning": "Mechanism (reasoning or response)",
+    "outcome": "Outcome",
+}
+STUDY_NAMES = {2024: "2024 realist synthesis", 2025: "2025 realist evaluation"}
+
+esc = html.escape
+
+
+def cmo_anchor(cmo_id: str) -> str:
+    """'CMO-2024-07.1' -> 'cmo-2024-07-1' (the id a reader links to)."""
+    return re.sub(r"[^a-z0-9]+", "-", cmo_id.lower()).strip("-")
+
+
+def _family_names(author_field: str) -> list[str]:
+    names = [a.strip() for a in re.split(r"\s+and\s+", author_field) if a.strip()]
+    families = []
+    for name in names:
+        if name == "others":
+            continue
+        family = name.split(",")[0] if "," in name else name.split()[-1]
+        families.append(family.strip("{} "))
+    return families
+
+
+def citation_text(entry: pd.Series) -> str:
+    """Author-year text for a BibTeX entry, e.g. 'Griffiths et al. 2012'."""
+    families = _family_names(entry["author"])
+    if not families:
+        who = "Anonymous"
+    elif len(families) == 1 and "others" not in entry["author"]:
+        who = families[0]
+    elif len(families) == 2 and "others" not in entry["author"]:
+        who = f"{families[0]} and {families[1]}"
+    else:
+        who = f"{families[0]} et al."
+    return f"{who} {entry['year']}"
+
+
+def cite_link(bibkey: str, bibliography: pd.DataFrame) -> str:
+    """A link to the source's entry on the bibliography page (ids set by ``bibtex_cite_id``)."""
+    entry = bibliography.set_index("bibkey").loc[bibkey]
+    title = esc(entry["title"].replace("{", "").replace("}", ""), quote=True)
+    return f'<a class="report-cite" href="{BIBLIOGRAPHY_PAGE}#cite-{esc(bibkey)}" title="{title}">{esc(citation_text(entry))}</a>'
+
+
+def _component_html(cmo: pd.Series, column: str) -> str:
+    segments = [s for s in cmo[column].split(SEGMENT_SEPARATOR) if s]
+    if not segments:
+        return '<span class="report-missing">not labelled in the paper</span>'
+    return " <span class='report-sep' aria-hidden='true'>|</span> ".join(esc(s) for s in segments)
+
+
+def cmo_card(cmo: pd.Series, supporting: list[str], bibliography: pd.DataFrame) -> str:
+    """One CMO as an HTML section: heading with anchor, the four components, verbatim statement, evidence."""
+    anchor = cmo_anchor(cmo["cmo_id"])
+    rows = "".join(
+        f'<div class="report-cmo-part report-cmo-{column.replace("_", "-")}"><dt>{COMPONENT_LABELS[column]}</dt>'
+        f"<dd>{_component_html(cmo, column)}</dd></div>"
+        for column in COMPONENTS
+    )
+    if supporting:
+        evidence = "; ".join(cite_link(key, bibliography) for key in supporting)
+        evidence_html = f'<p class="report-cmo-evidence"><strong>Evidence sources cited for it:</strong> {evidence}</p>'
+    elif cmo["study"] == 2024:
+        evidence_html = ('<p class="report-cmo-evidence"><strong>Evidence sources cited for it:</strong> '
+                         "none cited by number in the synthesis narrative (staff interviews or the workshop only).</p>")
+    else:
+        evidence_html = ('<p class="report-cmo-evidence"><strong>Evidence:</strong> the 2025 evaluation\'s survey, '
+                         "interviews and forum posts.</p>")
+    notes = f'<p class="report-cmo-note">Note on the text: {esc(cmo["split_note"])}</p>' if cmo["split_note"] else ""
+    return (
+        f'<section class="report-cmo" id="{anchor}" aria-labelledby="{anchor}-title">'
+        f'<h3 id="{anchor}-title" class="report-cmo-title">{esc(cmo["label"])} '
+        f'<a class="report-cmo-link" href="#{anchor}" aria-label="Link to {esc(cmo["label"])}">#</a>'
+        f'<span class="report-cmo-study">{esc(STUDY_NAMES[cmo["study"]])}, {esc(cmo["theory_area"])}</span></h3>'
+        f'<dl class="report-cmo-parts">{rows}</dl>'
+        f'<details class="report-cmo-verbatim"><summary>Full statement as published</summary>'
+        f'<blockquote>{esc(cmo["statement"])}</blockquote><p class="report-cmo-location">{esc(cmo["location"])}</p></details>'
+        f"{evidence_html}{notes}</section>"
+    )
+
+
+def supporting_sources(sources: pd.DataFrame) -> dict[str, list[str]]:
+    """CMO id -> BibTeX keys of the sources the synthesis cites for it (by content)."""
+    found: dict[str, list[str]] = {}
+    for source in sources.itertuples():
+        for cmo_id in data.split_ids(source.cmo_ids):
+            if source.bibkey != "not reported":
+                found.setdefault(cmo_id, []).append(source.bibkey)
+    return found
+
+
+def cmo_cards(study: int, theory_area_number: int, kinds: tuple[str, ...] | None = None) -> HTML:
+    """Every CMO of one theory area of one study, rendered as cards."""
+    cmos = data.load_cmos()
+    chosen = cmos[(cmos["study"] == study) & (cmos["theory_area_number"] == theory_area_number)]
+    if kinds:
+        chosen = chosen[chosen["kind"].isin(kinds)]
+    if chosen.empty:
+        raise ValueError(f"No CMOs for study {study}, theory area {theory_area_number}, kinds {kinds}")
+    support = supporting_sources(data.load_sources())
+    bibliography = bib.load_bibliography()
+    cards = "".join(cmo_card(cmo, support.get(cmo["cmo_id"], []), bibliography) for _, cmo in chosen.iterrows())
+    return HTML(f'<div class="report-cmo-list">{cards}</div>')
+
+
+def html_table(frame: pd.DataFrame, caption: str, table_id: str) -> str:
+    """A plain, accessible HTML table with every cell escaped."""
+    head = "".join(f'<th scope="col">{esc(str(c))}</th>' for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc('' if pd.isna(v) else str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return (f'<div class="report-table-wrap"><table class="report-table" id="{esc(table_id)}">'
+            f"<caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def sources_for_theory_area(theory_area_number: int) -> HTML:
+    """The evidence sources the synthesis cites in one theory area, with the CMOs they support."""
+    sources = data.load_sources()
+    mask = sources["theory_areas"].map(lambda cell: str(theory_area_number) in data.split_ids(cell))
+    chosen = sources[mask].sort_values(["year", "authors"])
+    bibliography = bib.load_bibliography().set_index("bibkey")
+    shown = pd.DataFrame(
+        {
+            "Source": chosen["bibkey"].map(lambda key: citation_text(bibliography.loc[key])),
+            "Year": chosen["year"],
+            "Title": chosen["title"],
+            "Document type": chosen["document_type"],
+            "CMOs (by content)": chosen["cmo_ids"].str.replace("CMO-2024-", "CMO ", regex=False),
+        }
+    )
+    caption = (f"Evidence sources cited in theory area {theory_area_number} of the 2024 synthesis "
+               f"({len(chosen)} sources; from data/sources.xlsx)")
+    return HTML(html_table(shown, caption, f"sources-theory-area-{theory_area_number}"))
+
+
+def _paragraph(text_html: str) -> HTML:
+    return HTML(f'<p class="report-generated">{text_html}</p>')
+
+
+def evidence_coverage() -> HTML:
+    """How many of the synthesis's included sources this report holds, stated from the data."""
+    sources = data.load_sources()
+    values = data.load_reported_values()
+    included = values.loc[values["value_id"] == "s24.sources.included.n", "value"]
+    if included.empty:
+        raise ValueError("data/reported_values.csv has no row s24.sources.included.n (the number of included sources)")
+    total = int(included.iloc[0])
+    held = len(sources)
+    with_cmo = int((sources["cmo_ids"] != "").sum())
+    return _paragraph(
+        f"This edition holds <strong>{held} of the {total}</strong> included sources "
+        f"({held / total:.0%}): the ones the synthesis cites as evidence in its text. {with_cmo} of them are cited "
+        f"for at least one named CMO configuration. The other {total - held} are listed only in the paper's "
+        "Multimedia Appendix 5, which the report can import when it is available."
+    )
+
+
+def label_disagreements() -> HTML:
+    """Sources whose printed CMO label differs from the configuration their passage describes."""
+    sources = data.load_sources()
+    chosen = sources[sources["label_note"] != ""].sort_values("ref_number_2024")
+    bibliography = bib.load_bibliography().set_index("bibkey")
+    shown = pd.DataFrame(
+        {
+            "Source": chosen["bibkey"].map(lambda key: citation_text(bibliography.loc[key])),
+            "Reference no. (2024)": chosen["ref_number_2024"],
+            "CMO as printed": chosen["cmo_ids_as_labelled"].str.replace("CMO-2024-", "CMO ", regex=False),
+            "CMO by content": chosen["cmo_ids"].str.replace("CMO-2024-", "CMO ", regex=False),
+            "Why": chosen["label_note"],
+        }
+    )
+    return HTML(html_table(shown, f"Label and content disagreements ({len(chosen)} sources; data/sources.xlsx, column label_note)",
+                           "label-disagreements"))
+
+
+def all_sources() -> HTML:
+    """Every source the report holds, with what is known about it."""
+    sources = data.load_sources().sort_values(["year", "authors"])
+    bibliography = bib.load_bibliography().set_index("bibkey")
+    shown = pd.DataFrame(
+        {
+            "Id": sources["source_id"],
+            "Source": sources["bibkey"].map(lambda key: citation_text(bibliography.loc[key])),
+            "Title": sources["title"],
+            "Venue": sources["venue"],
+            "Type": sources["document_type"],
+            "Design": sources["study_design"],
+            "Platform": sources["platform"],
+            "Population or condition": sources["population_or_condition"],
+            "Country": sources["country"],
+            "CMOs": sources["cmo_ids"].str.replace("CMO-2024-", "", regex=False),
+        }
+    )
+    return HTML(html_table(shown, f"Evidence sources held ({len(sources)}; data/sources.xlsx)", "all-sources"))
+
+
+def reported_values_table(paper: int, domains: tuple[str, ...] | None = None, section_contains: str | None = None) -> HTML:
+    """Reported values of one paper, as printed, with where each appears."""
+    values = data.load_reported_values()
+    chosen = values[values["paper"] == paper]
+    if domains:
+        chosen = chosen[chosen["domain"].isin(domains)]
+    if section_contains:
+        chosen = chosen[chosen["section"].str.contains(section_contains, regex=False)]
+    if chosen.empty:
+        return _paragraph("The paper reports no numbers for this part in its text.")
+    shown = pd.DataFrame(
+        {
+            "Measure": chosen["measure"],
+            "Group": (chosen["group"] + ": " + chosen["category"]).where(chosen["group"] != "", chosen["category"]),
+            "Wave": chosen["wave"].astype("string").fillna(""),
+            "Statistic": chosen["statistic"],
+            "Value as printed": chosen["value_reported"],
+            "Where in the paper": chosen["location"],
+            "Note": chosen["note"],
+        }
+    )
+    what = ", ".join(domains) if domains else (section_contains or "all")
+    table_id = "values-" + re.sub(r"[^a-z0-9]+", "-", f"{paper}-{what}".lower()).strip("-")
+    return HTML(html_table(shown, f"Values reported in the {paper} paper ({what}; data/reported_values.csv)", table_id))
+
+
+def _equivalent_2024(cmos: pd.DataFrame, cmo_id: str) -> list[str]:
+    """2024 configurations behind a 2025 theory: through what it refines, by content."""
+    by_id = cmos.set_index("cmo_id")
+    found = []
+    for initial in data.split_ids(by_id.loc[cmo_id, "refines"]):
+        found += data.split_ids(by_id.loc[initial, "content_2024_equivalent"])
+    return found
+
+
+def refinement_comparison(theory_area_number: int) -> HTML:
+    """Each 2025 refined or new theory of an area side by side with the theories it develops."""
+    cmos = data.load_cmos()
+    by_id = cmos.set_index("cmo_id", drop=False)
+    later = cmos[(cmos["study"] == 2025) & (cmos["kind"].isin(["refined", "new"]))
+                 & (cmos["theory_area_number"] == theory_area_number)]
+    support = supporting_sources(data.load_sources())
+    bibliography = bib.load_bibliography()
+    rows = []
+    for _, theory in later.iterrows():
+        earlier_ids = data.split_ids(theory["refines"]) + _equivalent_2024(cmos, theory["cmo_id"])
+        if earlier_ids:
+            left = "".join(_compact_card(by_id.loc[i], support, bibliography) for i in earlier_ids)
+        else:
+            left = '<p class="report-missing">No earlier theory: this is new in 2025.</p>'
+        rows.append(
+            f'<div class="report-compare" role="group" aria-label="{esc(theory["label"])} beside earlier theories">'
+            f'<div class="report-compare-col"><h4>Earlier</h4>{left}</div>'
+            f'<div class="report-compare-col"><h4>2025: {esc(theory["label"])}</h4>'
+            f'<blockquote>{esc(theory["statement"])}</blockquote>'
+            f'<p class="report-cmo-location">{esc(theory["refines_basis"])}</p></div></div>'
+        )
+    return HTML("".join(rows))
+
+
+def _compact_card(cmo: pd.Series, support: dict[str, list[str]], bibliography: pd.DataFrame) -> str:
+    anchor = f"#{cmo_anchor(cmo['cmo_id'])}" if cmo["study"] == 2025 else ""
+    label = f"{STUDY_NAMES[cmo['study']]}, {cmo['label']}"
+    title = f'<a href="{anchor}">{esc(label)}</a>' if anchor else esc(label)
+    return f'<div class="report-compare-earlier"><p><strong>{title}</strong></p><blockquote>{esc(cmo["statement"])}</blockquote></div>'
+
+
+def initial_theory_mapping() -> HTML:
+    """The 2025 paper's stated 2025-to-2024 numbering, beside the 2024 configuration each text matches."""
+    cmos = data.load_cmos()
+    initial = cmos[cmos["kind"] == "initial"]
+    shown = pd.DataFrame(
+        {
+            "2025 initial theory": initial["label"],
+            "2024 configuration as stated (Textbox 1)": initial["stated_2024_equivalent"].str.replace("CMO-2024-", "CMO ", regex=False),
+            "2024 configuration the text matches": initial["content_2024_equivalent"].str.replace("CMO-2024-", "CMO ", regex=False),
+            "Agree?": (initial["stated_2024_equivalent"] == initial["content_2024_equivalent"]).map({True: "yes", False: "no"}),
+            "Note": initial["split_note"],
+        }
+    )
+    return HTML(html_table(shown, "Textbox 1 mapping of the 2025 initial theories to the 2024 numbering (data/cmos.csv)",
+                           "initial-theory-mapping"))
+
+
+def refinement_overview() -> HTML:
+    """Every 2025 refined or new theory with what it refines and the basis for saying so."""
+    cmos = data.load_cmos()
+    later = cmos[cmos["kind"].isin(["refined", "new"])]
+    labels = cmos.set_index("cmo_id")["label"]
+    shown = pd.DataFrame(
+        {
+            "2025 theory": later["label"],
+            "Theory area": later["theory_area"],
+            "Kind": later["kind"],
+            "Refines (2025 initial)": later["refines"].map(lambda c: "; ".join(labels[i] for i in data.split_ids(c)) or "none (new)"),
+            "2024 configuration(s) behind it": later["cmo_id"].map(
+                lambda i: "; ".join(labels[j] for j in _equivalent_2024(cmos, i)) or "none"),
+            "Basis": later["refines_basis"],
+        }
+    )
+    return HTML(html_table(shown, "Refined and new theories of the 2025 evaluation (data/cmos.csv)", "refinement-overview"))

@@ -1,0 +1,127 @@
+"""Check every dataset on its own and against the others; list every problem found."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from . import bib, data
+from .errors import DataError, Problem
+from .paths import dataset_path
+from .schema import CMO_COMPONENTS as COMPONENTS
+from .schema import SEGMENT_SEPARATOR
+
+
+
+def _load(loader, problems: list[Problem]) -> pd.DataFrame | None:
+    try:
+        return loader()
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def cmo_problems(cmos: pd.DataFrame) -> list[Problem]:
+    """Each component is a verbatim part of its statement; every referenced CMO id exists."""
+    name = data.display_name(dataset_path("cmos"))
+    known = set(cmos["cmo_id"])
+    known_2024 = set(cmos.loc[cmos["study"] == 2024, "cmo_id"])
+    problems = []
+    for row, cmo in cmos.iterrows():
+        statement = _normalise(cmo["statement"])
+        for column in COMPONENTS:
+            for segment in filter(None, cmo[column].split(SEGMENT_SEPARATOR)):
+                if _normalise(segment) not in statement:
+                    problems.append(Problem(name, row, column, f"{segment[:60]!r} is not a verbatim part of the statement of {cmo['cmo_id']}"))
+        if not any(cmo[c] for c in COMPONENTS):
+            problems.append(Problem(name, row, "context", f"{cmo['cmo_id']} has no component split out"))
+        for column in ("stated_2024_equivalent", "content_2024_equivalent"):
+            for ref in data.split_ids(cmo[column]):
+                if ref not in known_2024:
+                    problems.append(Problem(name, row, column, f"{ref} is not a 2024 CMO in this table"))
+        for ref in data.split_ids(cmo["refines"]):
+            if ref not in known:
+                problems.append(Problem(name, row, "refines", f"{ref} is not a CMO in this table"))
+            elif ref == cmo["cmo_id"]:
+                problems.append(Problem(name, row, "refines", "a CMO cannot refine itself"))
+    return problems
+
+
+def source_problems(sources: pd.DataFrame, cmos: pd.DataFrame | None, bibliography: pd.DataFrame | None,
+                    reference_map: pd.DataFrame | None) -> list[Problem]:
+    """Sources point at CMOs and BibTeX entries that exist, and agree with the reference map."""
+    name = data.display_name(dataset_path("sources"))
+    problems = []
+    cmo_ids = set(cmos["cmo_id"]) if cmos is not None else None
+    keys = set(bibliography["bibkey"]) if bibliography is not None else None
+    mapped = ({int(r.ref_number): r.bibkey for r in reference_map.itertuples() if r.paper == 2024}
+              if reference_map is not None else None)
+    for row, source in sources.iterrows():
+        for column in ("cmo_ids", "cmo_ids_as_labelled"):
+            for ref in data.split_ids(source[column]):
+                if cmo_ids is not None and ref not in cmo_ids:
+                    problems.append(Problem(name, row, column, f"{ref} is not a CMO in data/cmos.csv"))
+        key = source["bibkey"]
+        if keys is not None and key != "not reported" and key not in keys:
+            problems.append(Problem(name, row, "bibkey", f"BibTeX key {key!r} is not defined in bib/references.bib"))
+        number = source["ref_number_2024"]
+        if mapped is not None and not pd.isna(number):
+            expected = mapped.get(int(number))
+            if expected is None:
+                problems.append(Problem(name, row, "ref_number_2024", f"reference {number} is not in bib/reference_map.csv"))
+            elif expected != key:
+                problems.append(Problem(name, row, "bibkey", f"reference {number} is {expected!r} in bib/reference_map.csv, not {key!r}"))
+    return problems
+
+
+def reference_map_problems(reference_map: pd.DataFrame, bibliography: pd.DataFrame) -> list[Problem]:
+    name = data.display_name(dataset_path("reference_map"))
+    keys = set(bibliography["bibkey"])
+    return [
+        Problem(name, row, "bibkey", f"BibTeX key {r['bibkey']!r} is not defined in bib/references.bib")
+        for row, r in reference_map.iterrows()
+        if r["bibkey"] not in keys
+    ]
+
+
+def reported_value_problems(values: pd.DataFrame) -> list[Problem]:
+    """The parsed number agrees with the value as printed, whenever the printed value is a plain number."""
+    name = data.display_name(dataset_path("reported_values"))
+    problems = []
+    for row, r in values.iterrows():
+        printed = r["value_reported"].replace("\u2212", "-").replace(",", "").strip().rstrip("%")
+        try:
+            as_number = float(printed)
+        except ValueError:
+            continue
+        if pd.isna(r["value"]):
+            problems.append(Problem(name, row, "value", f"is empty but value_reported {r['value_reported']!r} is a number"))
+        elif abs(float(r["value"]) - as_number) > 1e-9:
+            problems.append(Problem(name, row, "value", f"{r['value']} disagrees with value_reported {r['value_reported']!r}"))
+    return problems
+
+
+def collect_problems() -> list[Problem]:
+    """Every problem in every dataset, including cross-references between them."""
+    data.clear_cache()
+    bib._load_bibliography.cache_clear()
+    problems: list[Problem] = []
+    bibliography = _load(bib.load_bibliography, problems)
+    reference_map = _load(data.load_reference_map, problems)
+    cmos = _load(data.load_cmos, problems)
+    sources = _load(data.load_sources, problems)
+    values = _load(data.load_reported_values, problems)
+    if cmos is not None:
+        problems += cmo_problems(cmos)
+    if sources is not None:
+        problems += source_problems(sources, cmos, bibliography, reference_map)
+    if reference_map is not None and bibliography is not None:
+        problems += reference_map_problems(reference_map, bibliography)
+    if values is not None:
+        problems += reported_value_problems(values)
+    return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
