@@ -28,7 +28,7 @@ def build() -> int:
     if validate() != 0:
         print("Build not started: the data are invalid, so nothing was published.", file=sys.stderr)
         return 1
-    command = ["jupyter-book", "build", str(root()), "--all", "--warningiserror", "--keep-going"]
+    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root()), "--all", "--warningiserror", "--keep-going"]
     print("Running:", " ".join(command), flush=True)
     return subprocess.call(command, cwd=root())
 

@@ -24,8 +24,8 @@ from .paths import dataset_path, root
 SOURCES_SHEET = "sources"
 HEADER_ROW = 1  # row number of the header in every table; data start on the next row
 
-# Characteristics a source may lack: an absent column in an imported appendix means "not reported".
-CHARACTERISTIC_COLUMNS = ["study_design", "platform", "population_or_condition", "country", "moderation_type"]
+# Columns an imported appendix may lack: absent means "not reported" (other optional columns become empty).
+NOT_REPORTED_IF_ABSENT = ["study_design", "platform", "population_or_condition", "country", "moderation_type", "quoted"]
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -113,8 +113,10 @@ def _cell_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
 
 
 def _schema_problems(frame: pd.DataFrame, dataframe_schema: pa.DataFrameSchema, name: str) -> list[Problem]:
+    # Blank cells become missing values: required columns report them once, checks skip them.
+    blanked = frame.apply(lambda column: column.mask(column.str.strip() == ""))
     try:
-        dataframe_schema.validate(frame, lazy=True)
+        dataframe_schema.validate(blanked, lazy=True)
     except pa.errors.SchemaErrors as exc:
         return _describe_failures(exc.failure_cases, frame, dataframe_schema, name)
     return []
@@ -138,6 +140,8 @@ def _describe_failures(cases: pd.DataFrame, frame: pd.DataFrame, dataframe_schem
             others = _duplicate_rows(frame, column, dataframe_schema, row)
             also = f" (also in row {', '.join(map(str, others))})" if others else ""
             problems.append(Problem(name, row, target, f"duplicate value {value!r}{also}; ids must be unique"))
+        elif check == "not_nullable":
+            problems.append(Problem(name, row, column, "is empty; this column is required"))
         elif check.startswith("dtype(") or check.startswith("coerce_dtype("):
             problems.append(Problem(name, row, column, f"holds a non-text value {value!r}"))
         else:
@@ -188,14 +192,14 @@ def _load_sources(path: Path, column_map: tuple[tuple[str, str], ...]) -> pd.Dat
 def apply_column_map(frame: pd.DataFrame, column_map: Mapping[str, str]) -> pd.DataFrame:
     """Rename an imported spreadsheet's columns to the report's and fill what it does not report.
 
-    ``column_map`` maps the imported header text to a column of the sources schema. Characteristic
-    columns the import lacks become "not reported"; other optional columns become empty.
+    ``column_map`` maps the imported header text to a column of the sources schema. Columns in
+    NOT_REPORTED_IF_ABSENT that the import lacks become "not reported"; other optional columns become empty.
     """
     frame = frame.rename(columns={k: v for k, v in column_map.items() if k in frame.columns})
     frame = frame[[c for c in frame.columns if c in schema.SOURCES.columns]].copy()
     for column in schema.SOURCES.columns:
         if column not in frame.columns:
-            frame[column] = schema.NOT_REPORTED if column in CHARACTERISTIC_COLUMNS else ""
+            frame[column] = schema.NOT_REPORTED if column in NOT_REPORTED_IF_ABSENT else ""
     return frame
 
 
@@ -257,3 +261,18 @@ def clear_cache() -> None:
     """Forget every loaded dataset (tests and long-running sessions that edit data call this)."""
     for loader in (_load_sources, _load_cmos, _load_reported_values, _load_reference_map):
         loader.cache_clear()
+
+
+def denominator_id(value_id: str, known_ids) -> str | None:
+    """The denominator row of a count or percent: the nearest enclosing ``<prefix>.denominator``.
+
+    ``e25.demog.gender.female.percent`` -> ``e25.demog.gender.denominator``;
+    ``e25.interviews.demog.age.16_25.n`` -> ``e25.interviews.demog.denominator``.
+    """
+    parts = value_id.split(".")[:-2]
+    while parts:
+        candidate = ".".join(parts) + ".denominator"
+        if candidate in known_ids:
+            return candidate
+        parts.pop()
+    return None

@@ -24,9 +24,9 @@ def _theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
         font={"family": FONT, "size": 14, "color": "#222"},
         colorway=OKABE_ITO,
         template="simple_white",
-        margin={"l": 70, "r": 20, "t": 60, "b": 60},
-        height=420,
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        margin={"l": 70, "r": 20, "t": 100, "b": 60},
+        height=440,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
         hoverlabel={"font": {"family": FONT}},
     )
     fig.update_xaxes(title_text=html.escape(x_title))
@@ -41,8 +41,9 @@ def cmos_per_theory_area() -> Figure:
         cmos.groupby(["study", "kind", "theory_area_number", "theory_area"], as_index=False)
         .size()
         .rename(columns={"size": "cmos"})
-        .sort_values(["study", "kind", "theory_area_number"])
     )
+    kind_order = {"synthesis": 0, "initial": 1, "refined": 2, "new": 3}
+    counts = counts.sort_values(["study", "kind", "theory_area_number"], key=lambda c: c.map(kind_order) if c.name == "kind" else c)
     fig = go.Figure()
     for i, ((study, kind), part) in enumerate(counts.groupby(["study", "kind"], sort=False)):
         labels = [f"{study}: {n}. {html.escape(a)}" for n, a in zip(part["theory_area_number"], part["theory_area"])]
@@ -51,9 +52,10 @@ def cmos_per_theory_area() -> Figure:
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
             hovertemplate="%{y}<br>%{x} CMO configuration(s)<extra>" + html.escape(f"{study} {kind}") + "</extra>",
         )
-    _theme(fig, "CMO configurations per theory area", "Number of CMO configurations", "Theory area")
+    _theme(fig, "CMO configurations per theory area", "Number of CMO configurations", "")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(height=560)
+    fig.update_xaxes(dtick=1)
+    fig.update_layout(height=600)
     return Figure(
         fig=fig,
         figure_id="cmos-per-theory-area",
@@ -89,4 +91,36 @@ def sources_by_year() -> Figure:
         alt="Stacked bar chart of evidence sources per publication year: " + "; ".join(
             f"{int(r.year)} {r.document_type}: {r.sources}" for r in counts.itertuples()),
         data=counts,
+    )
+
+
+def _reported(value_ids: list[str]) -> pd.DataFrame:
+    """Rows of the reported values, in the order asked; a missing id is an error, not a gap."""
+    values = data.load_reported_values().set_index("value_id", drop=False)
+    missing = [v for v in value_ids if v not in values.index]
+    if missing:
+        raise KeyError(f"data/reported_values.csv lacks value_id(s): {', '.join(missing)}")
+    return values.loc[value_ids].reset_index(drop=True)
+
+
+def survey_sample_by_wave() -> Figure:
+    """Survey respondents at each of the three waves (0, 6 and 12 weeks)."""
+    rows = _reported([f"e25.sample.survey.wave{w}.n" for w in (1, 2, 3)])
+    shown = pd.DataFrame({"wave": [1, 2, 3], "weeks": [0, 6, 12], "respondents": rows["value"].astype(int),
+                          "value_reported": rows["value_reported"], "location": rows["location"]})
+    labels = [f"Wave {w} ({k} weeks)" for w, k in zip(shown["wave"], shown["weeks"])]
+    fig = go.Figure(go.Bar(
+        x=labels, y=shown["respondents"], marker_color=OKABE_ITO[0], text=shown["value_reported"], textposition="outside",
+        hovertemplate="%{x}: %{y} respondents<extra></extra>",
+    ))
+    _theme(fig, "Survey respondents at each wave", "Survey wave", "Respondents")
+    fig.update_yaxes(rangemode="tozero")
+    return Figure(
+        fig=fig,
+        figure_id="survey-sample-by-wave",
+        caption=("Valid respondents at each survey wave of the 2025 evaluation. The wave 1 sample of current forum users "
+                 "is the one the paper analyses cross-sectionally; waves 2 and 3 are follow-ups of it."),
+        source="data/reported_values.csv (2025 evaluation, Results, Survey, paragraph 1).",
+        alt="Bar chart of survey respondents: " + "; ".join(f"{lab}: {n}" for lab, n in zip(labels, shown["respondents"])),
+        data=shown,
     )

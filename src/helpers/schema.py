@@ -52,11 +52,9 @@ REPORTED_DOMAINS = [
 
 
 def _text(*checks: pa.Check, required: bool = True, unique: bool = False) -> pa.Column:
-    """A text column; ``required`` means it may not be empty."""
-    all_checks = list(checks)
-    if required:
-        all_checks.insert(0, pa.Check(lambda s: s.str.strip() != "", element_wise=False, error="must not be empty"))
-    return pa.Column(str, checks=all_checks, nullable=False, unique=unique)
+    """A text column. Empty cells arrive as missing values, so ``checks`` see only filled cells and a
+    required column reports an empty cell once, as empty."""
+    return pa.Column(str, checks=list(checks), nullable=not required, unique=unique)
 
 
 def _matches(pattern: str, error: str) -> pa.Check:
@@ -102,7 +100,7 @@ SOURCES = pa.DataFrameSchema(
         "cmo_ids_as_labelled": _text(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
         "theory_areas": _text(_matches(r"^(?:[1-5](?:; [1-5])*)?$", "must be theory area numbers 1-5 separated by '; '"), required=False),
         "cited_where": _text(required=False),
-        "quoted": _text(_one_of(["yes", "no"], "values")),
+        "quoted": _text(_one_of(["yes", "no", NOT_REPORTED], "values")),
         "label_note": _text(required=False),
         "inclusion_note": _text(required=False),
     },
@@ -153,7 +151,7 @@ REPORTED_VALUES = pa.DataFrameSchema(
         "statistic": _text(_matches(r"^[a-zA-Z][a-zA-Z0-9_]*$", "must be a short statistic name such as n, percent, p")),
         "value_reported": _text(),
         "value": _text(_matches(rf"^(?:{NUMBER})?$", "must be a plain number (use . for decimals) or empty"), required=False),
-        "tails": _text(_one_of(["", "one", "two"], "values"), required=False),
+        "tails": _text(_one_of(["one", "two"], "values"), required=False),
         "note": _text(required=False),
     },
     strict=True,

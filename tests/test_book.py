@@ -1,0 +1,88 @@
+"""The built book: strict build from a clean copy, CMO text and figures on the pages, plotly.js local and once."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import data
+
+CHAPTERS = ["synthesis-1-self-efficacy", "synthesis-2-psychological-safety", "synthesis-3-service-use",
+            "synthesis-4-moderation", "synthesis-5-social-connection"]
+
+
+def page(site: Path, name: str) -> str:
+    return (site / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+
+
+def visible_text(markup: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup)))
+
+
+@pytest.mark.parametrize("area", [1, 2, 3, 4, 5])
+def test_every_2024_cmo_statement_is_on_its_theory_area_page(built_site, area):
+    text = visible_text(page(built_site, CHAPTERS[area - 1]))
+    cmos = data.load_cmos()
+    chosen = cmos[(cmos["study"] == 2024) & (cmos["theory_area_number"] == area)]
+    for cmo in chosen.itertuples():
+        assert re.sub(r"\s+", " ", cmo.statement) in text, cmo.cmo_id
+        assert f'id="{cmo.cmo_id.lower().replace(".", "-")}"' in page(built_site, CHAPTERS[area - 1])
+
+
+def test_refined_theory_is_beside_its_2024_configuration(built_site):
+    text = visible_text(page(built_site, "evaluation-2-understanding-acceptance"))
+    statement = data.load_cmos().set_index("cmo_id").loc
+    # Textbox 3, paragraph 1 refines initial CMO 3, which restates 2024 CMO 18.
+    for cmo_id in ("CMO-2025-UA1", "CMO-2025-I3", "CMO-2024-18"):
+        assert re.sub(r"\s+", " ", statement[cmo_id, "statement"]) in text, cmo_id
+
+
+def test_plotly_figures_render_from_the_local_script(built_site):
+    markup = page(built_site, "index")
+    assert markup.count('class="plotly-graph-div"') == 1
+    scripts = re.findall(r'<script[^>]+src="([^"]*plotly[^"]*)"', markup)
+    assert scripts == ["../_static/plotly-" + scripts[0].split("plotly-")[1]]
+    assert (built_site / "_static" / scripts[0].split("/")[-1]).stat().st_size > 1_000_000
+    assert "Plotly.newPlot" in markup and "cdn.plot.ly" not in markup
+    assert 'role="img" aria-label="Horizontal bar chart of CMO configurations' in markup
+    assert "application/vnd.plotly.v1+json" not in markup
+
+
+def test_plotly_js_only_on_pages_with_figures(built_site):
+    for path in (built_site / "chapters").glob("*.html"):
+        markup = path.read_text(encoding="utf-8")
+        has_figure = 'class="plotly-graph-div"' in markup
+        assert markup.count("_static/plotly-") == (1 if has_figure else 0), path.name
+    assert 'class="plotly-graph-div"' in page(built_site, "survey")
+
+
+def test_no_page_loads_anything_from_outside_the_site(built_site):
+    for path in built_site.rglob("*.html"):
+        markup = path.read_text(encoding="utf-8")
+        external = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(https?:)?//[^"]+"', markup)
+        assert not external, (path.name, external[:3])
+
+
+def test_every_citation_link_resolves(built_site):
+    bibliography = page(built_site, "bibliography")
+    anchors = set(re.findall(r'id="(cite-[^"]+)"', bibliography))
+    assert "cite-marshall2024understanding" in anchors and "cite-lobban2025impacts" in anchors
+    links = set()
+    for path in (built_site / "chapters").glob("*.html"):
+        links |= set(re.findall(r'href="bibliography\.html#(cite-[^"]+)"', path.read_text(encoding="utf-8")))
+    assert links and links <= anchors, sorted(links - anchors)
+
+
+def test_evidence_base_states_coverage_from_data(built_site):
+    text = visible_text(page(built_site, "evidence-base"))
+    held = len(data.load_sources())
+    assert f"This edition holds {held} of the 102 included sources" in text
+
+
+def test_content_notes_where_self_harm_is_discussed(built_site):
+    for name in ("synthesis-2-psychological-safety", "synthesis-4-moderation", "evaluation-3-helping-others"):
+        assert "Content note" in page(built_site, name)
+    assert "Samaritans" in page(built_site, "index")
