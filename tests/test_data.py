@@ -153,3 +153,12 @@ def test_bibliography_has_both_papers_and_deduplicates():
     shared = set(reference_map[reference_map.paper == 2024].bibkey) & set(reference_map[reference_map.paper == 2025].bibkey)
     assert "griffiths2012effectiveness" in shared
     assert len(bibliography) == reference_map["bibkey"].nunique() + 1  # + the 2025 paper, which neither list cites
+
+
+def test_source_titles_and_authors_are_as_printed(papers):
+    """Each source's title, year and first author are printed in the 2024 paper's reference list."""
+    text = normalise(papers[2024])
+    for source in data.load_sources().itertuples():
+        assert normalise(source.title) in text, source.source_id
+        assert normalise(source.authors.split(",")[0]) in text, source.source_id
+        assert str(source.year) in text

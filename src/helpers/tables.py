@@ -54,6 +54,12 @@ def citation_text(entry: pd.Series) -> str:
     return f"{who} {entry['year']}"
 
 
+def cmo_labels(cell: str, cmos: pd.DataFrame) -> str:
+    """'CMO-2024-07.1; CMO-2024-12' -> 'CMO 7.1; CMO 12' (the papers' own labels)."""
+    labels = cmos.set_index("cmo_id")["label"]
+    return "; ".join(labels[i] for i in data.split_ids(cell))
+
+
 def cite_link(bibkey: str, bibliography: pd.DataFrame) -> str:
     """A link to the source's entry on the bibliography page (ids set by ``bibtex_cite_id``)."""
     entry = bibliography.set_index("bibkey").loc[bibkey]
@@ -139,13 +145,14 @@ def sources_for_theory_area(theory_area_number: int) -> HTML:
     mask = sources["theory_areas"].map(lambda cell: str(theory_area_number) in data.split_ids(cell))
     chosen = sources[mask].sort_values(["year", "authors"])
     bibliography = bib.load_bibliography().set_index("bibkey")
+    cmos = data.load_cmos()
     shown = pd.DataFrame(
         {
             "Source": chosen["bibkey"].map(lambda key: citation_text(bibliography.loc[key])),
             "Year": chosen["year"],
             "Title": chosen["title"],
             "Document type": chosen["document_type"],
-            "CMOs (by content)": chosen["cmo_ids"].str.replace("CMO-2024-", "CMO ", regex=False),
+            "CMOs (by content)": chosen["cmo_ids"].map(lambda c: cmo_labels(c, cmos)),
         }
     )
     caption = (f"Evidence sources cited in theory area {theory_area_number} of the 2024 synthesis "
@@ -180,12 +187,13 @@ def label_disagreements() -> HTML:
     sources = data.load_sources()
     chosen = sources[sources["label_note"] != ""].sort_values("ref_number_2024")
     bibliography = bib.load_bibliography().set_index("bibkey")
+    cmos = data.load_cmos()
     shown = pd.DataFrame(
         {
             "Source": chosen["bibkey"].map(lambda key: citation_text(bibliography.loc[key])),
             "Reference no. (2024)": chosen["ref_number_2024"],
-            "CMO as printed": chosen["cmo_ids_as_labelled"].str.replace("CMO-2024-", "CMO ", regex=False),
-            "CMO by content": chosen["cmo_ids"].str.replace("CMO-2024-", "CMO ", regex=False),
+            "CMO as printed": chosen["cmo_ids_as_labelled"].map(lambda c: cmo_labels(c, cmos)),
+            "CMO by content": chosen["cmo_ids"].map(lambda c: cmo_labels(c, cmos)),
             "Why": chosen["label_note"],
         }
     )
@@ -197,6 +205,7 @@ def all_sources() -> HTML:
     """Every source the report holds, with what is known about it."""
     sources = data.load_sources().sort_values(["year", "authors"])
     bibliography = bib.load_bibliography().set_index("bibkey")
+    cmos = data.load_cmos()
     shown = pd.DataFrame(
         {
             "Id": sources["source_id"],
@@ -208,7 +217,7 @@ def all_sources() -> HTML:
             "Platform": sources["platform"],
             "Population or condition": sources["population_or_condition"],
             "Country": sources["country"],
-            "CMOs": sources["cmo_ids"].str.replace("CMO-2024-", "", regex=False),
+            "CMOs": sources["cmo_ids"].map(lambda c: cmo_labels(c, cmos)),
         }
     )
     return HTML(html_table(shown, f"Evidence sources held ({len(sources)}; data/sources.xlsx)", "all-sources"))
@@ -227,7 +236,7 @@ def reported_values_table(paper: int, domains: tuple[str, ...] | None = None, se
     shown = pd.DataFrame(
         {
             "Measure": chosen["measure"],
-            "Group": (chosen["group"] + ": " + chosen["category"]).where(chosen["group"] != "", chosen["category"]),
+            "Group": [": ".join(part for part in (g, c) if part) for g, c in zip(chosen["group"], chosen["category"])],
             "Wave": chosen["wave"].astype("string").fillna(""),
             "Statistic": chosen["statistic"],
             "Value as printed": chosen["value_reported"],
@@ -288,8 +297,8 @@ def initial_theory_mapping() -> HTML:
     shown = pd.DataFrame(
         {
             "2025 initial theory": initial["label"],
-            "2024 configuration as stated (Textbox 1)": initial["stated_2024_equivalent"].str.replace("CMO-2024-", "CMO ", regex=False),
-            "2024 configuration the text matches": initial["content_2024_equivalent"].str.replace("CMO-2024-", "CMO ", regex=False),
+            "2024 configuration as stated (Textbox 1)": initial["stated_2024_equivalent"].map(lambda c: cmo_labels(c, cmos)),
+            "2024 configuration the text matches": initial["content_2024_equivalent"].map(lambda c: cmo_labels(c, cmos)),
             "Agree?": (initial["stated_2024_equivalent"] == initial["content_2024_equivalent"]).map({True: "yes", False: "no"}),
             "Note": initial["split_note"],
         }
