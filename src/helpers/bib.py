@@ -24,6 +24,7 @@ REQUIRED_FIELDS = ("author", "title", "year")
 # A web page may lack an author and a date; the bibliography then shows neither, and nothing is guessed.
 WEB_TYPES = ("misc", "online")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+VENUE_FIELDS = ("journal", "booktitle", "publisher", "school", "institution", "howpublished")
 _KEY = re.compile(rf"^{BIBKEY}$")
 
 
@@ -88,8 +89,7 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
                 "author": fields.get("author", ""),
                 "title": fields.get("title", ""),
                 "year": int(fields["year"]) if "year" in fields else pd.NA,
-                "venue": fields.get("journal") or fields.get("booktitle") or fields.get("publisher") or fields.get("school")
-                or fields.get("institution") or "",
+                "venue": next((fields[f] for f in VENUE_FIELDS if fields.get(f)), ""),
                 "doi": fields.get("doi", ""),
                 "cited_in": fields.get("x-cited-in", ""),
                 "line": entry.start_line + 1,
