@@ -66,6 +66,20 @@ def test_no_page_loads_anything_from_outside_the_site(built_site):
         assert not external, (path.name, external[:3])
 
 
+def test_every_internal_link_lands_on_an_anchor(built_site):
+    """Links between chapters (CMO cards, citations) point at ids that exist on the target page."""
+    ids: dict[str, set[str]] = {}
+    for path in (built_site / "chapters").glob("*.html"):
+        ids[path.name] = set(re.findall(r'\bid="([^"]+)"', path.read_text(encoding="utf-8")))
+    checked = 0
+    for path in (built_site / "chapters").glob("*.html"):
+        for target, anchor in re.findall(r'href="([a-z0-9-]*\.html)?#([^"]+)"', path.read_text(encoding="utf-8")):
+            page_ids = ids.get(target or path.name)
+            assert page_ids is not None and anchor in page_ids, f"{path.name} links to {target}#{anchor}"
+            checked += 1
+    assert checked > 100
+
+
 def test_every_citation_link_resolves(built_site):
     bibliography = page(built_site, "bibliography")
     anchors = set(re.findall(r'id="(cite-[^"]+)"', bibliography))

@@ -20,6 +20,18 @@ COMPONENT_LABELS = {
     "outcome": "Outcome",
 }
 STUDY_NAMES = {2024: "2024 realist synthesis", 2025: "2025 realist evaluation"}
+# The page where each CMO's full card lives, by (study, kind, theory area), so other pages can link to it.
+# A test checks that every such link lands on an anchor that exists in the built book.
+CMO_HOME_PAGES = {
+    **{(2024, "synthesis", n): page for n, page in enumerate(
+        ["synthesis-1-self-efficacy", "synthesis-2-psychological-safety", "synthesis-3-service-use",
+         "synthesis-4-moderation", "synthesis-5-social-connection"], start=1)},
+    (2025, "initial", 1): "theory-changes",
+    (2025, "initial", 2): "theory-changes",
+    **{(2025, kind, n): page for kind in ("refined", "new") for n, page in enumerate(
+        ["evaluation-1-self-efficacy", "evaluation-2-understanding-acceptance", "evaluation-3-helping-others",
+         "evaluation-4-catharsis"], start=1)},
+}
 
 esc = html.escape
 
@@ -27,6 +39,12 @@ esc = html.escape
 def cmo_anchor(cmo_id: str) -> str:
     """'CMO-2024-07.1' -> 'cmo-2024-07-1' (the id a reader links to)."""
     return re.sub(r"[^a-z0-9]+", "-", cmo_id.lower()).strip("-")
+
+
+def cmo_href(cmo: pd.Series) -> str:
+    """Link to the card of a CMO on its home page."""
+    page = CMO_HOME_PAGES[(int(cmo["study"]), cmo["kind"], int(cmo["theory_area_number"]))]
+    return f"{page}.html#{cmo_anchor(cmo['cmo_id'])}"
 
 
 def _family_names(author_field: str) -> list[str]:
@@ -91,7 +109,8 @@ def cmo_card(cmo: pd.Series, supporting: list[str], bibliography: pd.DataFrame) 
     else:
         evidence_html = ('<p class="report-cmo-evidence"><strong>Evidence:</strong> the 2025 evaluation\'s survey, '
                          "interviews and forum posts.</p>")
-    notes = f'<p class="report-cmo-note">Note on the text: {esc(cmo["split_note"])}</p>' if cmo["split_note"] else ""
+    notes = (f'<details class="report-cmo-note"><summary>Notes on the published text and how it was split</summary>'
+             f'<p>{esc(cmo["split_note"])}</p></details>' if cmo["split_note"] else "")
     return (
         f'<section class="report-cmo" id="{anchor}" aria-labelledby="{anchor}-title">'
         f'<h3 id="{anchor}-title" class="report-cmo-title">{esc(cmo["label"])} '
@@ -264,13 +283,11 @@ def refinement_comparison(theory_area_number: int) -> HTML:
     by_id = cmos.set_index("cmo_id", drop=False)
     later = cmos[(cmos["study"] == 2025) & (cmos["kind"].isin(["refined", "new"]))
                  & (cmos["theory_area_number"] == theory_area_number)]
-    support = supporting_sources(data.load_sources())
-    bibliography = bib.load_bibliography()
     rows = []
     for _, theory in later.iterrows():
         earlier_ids = data.split_ids(theory["refines"]) + _equivalent_2024(cmos, theory["cmo_id"])
         if earlier_ids:
-            left = "".join(_compact_card(by_id.loc[i], support, bibliography) for i in earlier_ids)
+            left = "".join(_compact_card(by_id.loc[i]) for i in earlier_ids)
         else:
             left = '<p class="report-missing">No earlier theory: this is new in 2025.</p>'
         rows.append(
@@ -283,11 +300,11 @@ def refinement_comparison(theory_area_number: int) -> HTML:
     return HTML("".join(rows))
 
 
-def _compact_card(cmo: pd.Series, support: dict[str, list[str]], bibliography: pd.DataFrame) -> str:
-    anchor = f"#{cmo_anchor(cmo['cmo_id'])}" if cmo["study"] == 2025 else ""
+def _compact_card(cmo: pd.Series) -> str:
+    """A CMO's statement with a link to its full card."""
     label = f"{STUDY_NAMES[cmo['study']]}, {cmo['label']}"
-    title = f'<a href="{anchor}">{esc(label)}</a>' if anchor else esc(label)
-    return f'<div class="report-compare-earlier"><p><strong>{title}</strong></p><blockquote>{esc(cmo["statement"])}</blockquote></div>'
+    return (f'<div class="report-compare-earlier"><p><strong><a href="{cmo_href(cmo)}">{esc(label)}</a></strong></p>'
+            f'<blockquote>{esc(cmo["statement"])}</blockquote></div>')
 
 
 def initial_theory_mapping() -> HTML:
