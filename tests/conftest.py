@@ -51,8 +51,9 @@ def repo_copy(tmp_path: Path) -> Path:
 def run_helpers(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     """``python -m helpers ...`` against the report at ``root``."""
     env = {**os.environ, "REPORT_ROOT": str(root)}
-    return subprocess.run([sys.executable, "-m", "helpers", *args], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="session")

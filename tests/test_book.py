@@ -10,8 +10,13 @@ import pytest
 
 from helpers import data
 
-CHAPTERS = ["synthesis-1-self-efficacy", "synthesis-2-psychological-safety", "synthesis-3-service-use",
-            "synthesis-4-moderation", "synthesis-5-social-connection"]
+CHAPTERS = [
+    "synthesis-1-self-efficacy",
+    "synthesis-2-psychological-safety",
+    "synthesis-3-service-use",
+    "synthesis-4-moderation",
+    "synthesis-5-social-connection",
+]
 
 
 def page(site: Path, name: str) -> str:
@@ -102,8 +107,16 @@ def test_content_notes_where_self_harm_is_discussed(built_site):
     assert "Samaritans" in page(built_site, "index")
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +148,10 @@ def rendered_dom(url: str, tmp_path: Path) -> str:
             pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
         pytest.skip("chromium not installed (apt-get install chromium)")
     result = subprocess.run(
-        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000",
-         "--dump-dom", url],
-        capture_output=True, text=True, timeout=120,
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout

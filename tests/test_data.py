@@ -31,8 +31,12 @@ def test_2024_cmos_per_theory_area(cmos):
     assert len(synthesis) == 23  # 22 configurations, CMO 7 split into 7.1 and 7.2
     assert {"CMO-2024-07.1", "CMO-2024-07.2"} <= set(synthesis["cmo_id"])
     assert synthesis.groupby("theory_area_number")["theory_area"].first().to_dict() == {
-        1: "Mental health self-efficacy", 2: "Psychological safety", 3: "Service use",
-        4: "Forum moderation", 5: "Social connection"}
+        1: "Mental health self-efficacy",
+        2: "Psychological safety",
+        3: "Service use",
+        4: "Forum moderation",
+        5: "Social connection",
+    }
 
 
 def test_2025_theories(cmos):
@@ -47,8 +51,13 @@ def test_2025_theories(cmos):
 def test_textbox1_mapping_is_recorded_as_stated_and_by_content(cmos):
     initial = cmos[cmos["kind"] == "initial"].set_index("label")
     stated = initial["stated_2024_equivalent"].to_dict()
-    assert stated == {"CMO 1": "CMO-2024-01", "CMO 2": "CMO-2024-05", "CMO 3": "CMO-2024-18",
-                      "CMO 4": "CMO-2024-20", "CMO 5": "CMO-2024-21"}
+    assert stated == {
+        "CMO 1": "CMO-2024-01",
+        "CMO 2": "CMO-2024-05",
+        "CMO 3": "CMO-2024-18",
+        "CMO 4": "CMO-2024-20",
+        "CMO 5": "CMO-2024-21",
+    }
     # The text of 2025 CMO 2 is 2024 CMO 2, not CMO 5 as Textbox 1 states.
     assert initial.loc["CMO 2", "content_2024_equivalent"] == "CMO-2024-02"
 
@@ -121,7 +130,7 @@ def test_interview_percentages_do_not_fit_52(values):
 def test_2024_sample_facts(values):
     assert int(values.loc["s24.sources.included.n", "value"]) == 102
     hosts = values[(values["paper"] == 2024) & (values["domain"] == "interviews") & (values["statistic"] == "n")]
-    by_category = dict(zip(hosts["category"], hosts["value"].astype(int)))
+    by_category = dict(zip(hosts["category"], hosts["value"].astype(int), strict=True))
     assert sorted(by_category.values())[-1] == 18
     assert sum(v for k, v in by_category.items() if v != 18) == 18
 

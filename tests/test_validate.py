@@ -6,8 +6,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import run_helpers
 
+from conftest import run_helpers
 from helpers import data
 from helpers.errors import DataError, Problem
 
@@ -74,16 +74,26 @@ def _break(root: Path, case: str) -> str:
         return "data/sources.xlsx: is not an .xlsx workbook"
     if case == "duplicate BibTeX key":
         text = bibfile.read_text(encoding="utf-8")
-        bibfile.write_text(text + "\n@misc{ali2015online,\n  title = {Again},\n  url = {https://example.org}\n}\n", encoding="utf-8")
+        bibfile.write_text(
+            text + "\n@misc{ali2015online,\n  title = {Again},\n  url = {https://example.org}\n}\n", encoding="utf-8"
+        )
         line = text.count("\n") + 2
         return f"bib/references.bib, row {line}, column 'key': duplicate BibTeX key 'ali2015online'"
     raise AssertionError(case)
 
 
 CASES = [
-    "duplicate CMO id", "renamed required column", "component not in statement", "refines an unknown CMO",
-    "value not a number", "value disagrees with printed value", "year not a year", "source cites unknown CMO",
-    "source key not in bibliography", "xlsx that is not an xlsx", "duplicate BibTeX key",
+    "duplicate CMO id",
+    "renamed required column",
+    "component not in statement",
+    "refines an unknown CMO",
+    "value not a number",
+    "value disagrees with printed value",
+    "year not a year",
+    "source cites unknown CMO",
+    "source key not in bibliography",
+    "xlsx that is not an xlsx",
+    "duplicate BibTeX key",
 ]
 
 
@@ -116,12 +126,30 @@ def test_appendix_through_column_map(tmp_path):
     sheet = book.active
     sheet.title = "sources"
     sheet.append(["Study ID", "Key", "Author(s)", "Year", "Title", "Journal", "Type", "Country"])
-    sheet.append(["SRC-A001", "ali2015online", "Ali K, Farrer L", "2015", "Online peer-to-peer support", "JMIR Ment Health",
-                  "journal article", "Australia"])
+    sheet.append(
+        [
+            "SRC-A001",
+            "ali2015online",
+            "Ali K, Farrer L",
+            "2015",
+            "Online peer-to-peer support",
+            "JMIR Ment Health",
+            "journal article",
+            "Australia",
+        ]
+    )
     path = tmp_path / "appendix.xlsx"
     book.save(path)
-    mapping = {"Study ID": "source_id", "Key": "bibkey", "Author(s)": "authors", "Year": "year", "Title": "title",
-               "Journal": "venue", "Type": "document_type", "Country": "country"}
+    mapping = {
+        "Study ID": "source_id",
+        "Key": "bibkey",
+        "Author(s)": "authors",
+        "Year": "year",
+        "Title": "title",
+        "Journal": "venue",
+        "Type": "document_type",
+        "Country": "country",
+    }
     loaded = data.load_sources(path, column_map=mapping)
     row = loaded.iloc[0]
     assert (row["source_id"], row["year"], row["country"]) == ("SRC-A001", 2015, "Australia")

@@ -14,8 +14,10 @@ def validate() -> int:
     """Check every dataset; print each problem with file, row and column; 1 if any, else 0."""
     problems = collect_problems()
     if problems:
-        print(f"Validation failed: {len(problems)} problem(s). Fix them and run `python -m helpers validate` again.",
-              file=sys.stderr)
+        print(
+            f"Validation failed: {len(problems)} problem(s). Fix them and run `python -m helpers validate` again.",
+            file=sys.stderr,
+        )
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
@@ -28,7 +30,16 @@ def build() -> int:
     if validate() != 0:
         print("Build not started: the data are invalid, so nothing was published.", file=sys.stderr)
         return 1
-    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root()), "--all", "--warningiserror", "--keep-going"]
+    command = [
+        sys.executable,
+        "-c",
+        "from jupyter_book.cli.main import main; main()",
+        "build",
+        str(root()),
+        "--all",
+        "--warningiserror",
+        "--keep-going",
+    ]
     print("Running:", " ".join(command), flush=True)
     return subprocess.call(command, cwd=root())
 

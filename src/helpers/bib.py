@@ -41,7 +41,15 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
     for entry in library.entries:
         line = entry.start_line + 1
         if not _KEY.match(entry.key):
-            problems.append(Problem(name, line, "key", f"key {entry.key!r} must be lowercase letters and digits: name + year + word, e.g. griffiths2012effectiveness"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "key",
+                    f"key {entry.key!r} must be lowercase letters and digits: "
+                    "name + year + word, e.g. griffiths2012effectiveness",
+                )
+            )
         fields = entry.fields_dict
         required = ("title",) if entry.entry_type.lower() in WEB_TYPES and "url" in fields else REQUIRED_FIELDS
         for field in required:
@@ -49,15 +57,29 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
                 problems.append(Problem(name, line, field, f"entry {entry.key!r} has no {field}"))
         year = str(fields["year"].value).strip() if "year" in fields else ""
         if year and not (year.isdigit() and len(year) == 4 and 1900 <= int(year) <= THIS_YEAR):
-            problems.append(Problem(name, line, "year", f"entry {entry.key!r} has year {year!r}; it must be a four-digit year up to {THIS_YEAR}"))
+            problems.append(
+                Problem(
+                    name, line, "year", f"entry {entry.key!r} has year {year!r}; it must be a four-digit year up to {THIS_YEAR}"
+                )
+            )
         if "doi" in fields and not DOI.match(str(fields["doi"].value).strip()):
-            problems.append(Problem(name, line, "doi", f"entry {entry.key!r} has DOI {fields['doi'].value!r}; write it bare, e.g. 10.2196/79289"))
+            problems.append(
+                Problem(
+                    name, line, "doi", f"entry {entry.key!r} has DOI {fields['doi'].value!r}; write it bare, e.g. 10.2196/79289"
+                )
+            )
     try:
         pybtex_keys = set(pybtex.database.parse_string(text, "bibtex").entries.keys())
     except (pybtex.scanner.PybtexError, pybtex.database.BibliographyDataError) as exc:
         line_match = re.search(r"line (\d+)", str(exc))
-        problems.append(Problem(name, int(line_match.group(1)) if line_match else None, None,
-                                f"pybtex (which renders the bibliography) cannot read it: {exc}"))
+        problems.append(
+            Problem(
+                name,
+                int(line_match.group(1)) if line_match else None,
+                None,
+                f"pybtex (which renders the bibliography) cannot read it: {exc}",
+            )
+        )
     else:
         bibtexparser_keys = {e.key for e in library.entries}
         for key in sorted(bibtexparser_keys ^ pybtex_keys):
@@ -65,7 +87,7 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
     return problems, library.entries
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_bibliography(path: Path) -> pd.DataFrame:
     name = display_name(path)
     if not path.is_file():

@@ -104,11 +104,17 @@ def _cell_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
             if value.startswith("="):
                 problems.append(Problem(name, row, column, f"holds a formula ({value[:40]!r}); paste the value instead"))
             if _INVISIBLE.search(value):
-                problems.append(Problem(name, row, column, "holds an invisible character (zero-width space, soft hyphen or BOM); retype the cell"))
+                problems.append(
+                    Problem(
+                        name, row, column, "holds an invisible character (zero-width space, soft hyphen or BOM); retype the cell"
+                    )
+                )
             if _CONTROL.search(value):
                 problems.append(Problem(name, row, column, "holds a control character; retype the cell"))
             if len(value) > MAX_CELL_CHARS:
-                problems.append(Problem(name, row, column, f"is {len(value)} characters long (limit {MAX_CELL_CHARS}); is it a paste error?"))
+                problems.append(
+                    Problem(name, row, column, f"is {len(value)} characters long (limit {MAX_CELL_CHARS}); is it a paste error?")
+                )
     return problems
 
 
@@ -177,7 +183,7 @@ def _ints(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series.replace("", None), errors="raise").astype("Int64")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_sources(path: Path, column_map: tuple[tuple[str, str], ...]) -> pd.DataFrame:
     name = display_name(path)
     frame = _read_xlsx(path, SOURCES_SHEET)
@@ -209,7 +215,7 @@ def load_sources(path: Path | None = None, column_map: Mapping[str, str] | None 
     return _load_sources(path.resolve(), tuple(sorted((column_map or {}).items()))).copy()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_cmos(path: Path) -> pd.DataFrame:
     frame = check_table(_read_csv(path), "cmos", display_name(path))
     frame["study"] = frame["study"].astype(int)
@@ -223,7 +229,7 @@ def load_cmos(path: Path | None = None) -> pd.DataFrame:
     return _load_cmos(path.resolve()).copy()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_reported_values(path: Path) -> pd.DataFrame:
     frame = check_table(_read_csv(path), "reported_values", display_name(path))
     frame["paper"] = frame["paper"].astype(int)
@@ -238,7 +244,7 @@ def load_reported_values(path: Path | None = None) -> pd.DataFrame:
     return _load_reported_values(path.resolve()).copy()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_reference_map(path: Path) -> pd.DataFrame:
     frame = check_table(_read_csv(path), "reference_map", display_name(path))
     frame["paper"] = frame["paper"].astype(int)

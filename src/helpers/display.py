@@ -24,8 +24,7 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions
 
 def figure_div(fig: go.Figure, div_id: str) -> str:
     """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, config=PLOTLY_CONFIG,
-                       default_width="100%")
+    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, config=PLOTLY_CONFIG, default_width="100%")
 
 
 class SiteRenderer(MimetypeRenderer):

@@ -43,12 +43,17 @@ def cmos_per_theory_area() -> Figure:
         .rename(columns={"size": "cmos"})
     )
     kind_order = {"synthesis": 0, "initial": 1, "refined": 2, "new": 3}
-    counts = counts.sort_values(["study", "kind", "theory_area_number"], key=lambda c: c.map(kind_order) if c.name == "kind" else c)
+    counts = counts.sort_values(
+        ["study", "kind", "theory_area_number"], key=lambda c: c.map(kind_order) if c.name == "kind" else c
+    )
     fig = go.Figure()
     for i, ((study, kind), part) in enumerate(counts.groupby(["study", "kind"], sort=False)):
-        labels = [f"{study}: {n}. {html.escape(a)}" for n, a in zip(part["theory_area_number"], part["theory_area"])]
+        labels = [f"{study}: {n}. {html.escape(a)}" for n, a in zip(part["theory_area_number"], part["theory_area"], strict=True)]
         fig.add_bar(
-            x=part["cmos"], y=labels, orientation="h", name=f"{study} {kind}",
+            x=part["cmos"],
+            y=labels,
+            orientation="h",
+            name=f"{study} {kind}",
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
             hovertemplate="%{y}<br>%{x} CMO configuration(s)<extra>" + html.escape(f"{study} {kind}") + "</extra>",
         )
@@ -59,11 +64,17 @@ def cmos_per_theory_area() -> Figure:
     return Figure(
         fig=fig,
         figure_id="cmos-per-theory-area",
-        caption=("Counts of context-mechanism-outcome configurations by study, kind and theory area. The 2024 "
-                 "synthesis splits CMO 7 into 7.1 and 7.2; the 2025 refined theories are counted per paragraph."),
+        caption=(
+            "Counts of context-mechanism-outcome configurations by study, kind and theory area. The 2024 "
+            "synthesis splits CMO 7 into 7.1 and 7.2; the 2025 refined theories are counted per paragraph."
+        ),
         source="data/cmos.csv (2024 synthesis Table 1; 2025 evaluation Textboxes 1-5).",
-        alt=("Horizontal bar chart of CMO configurations per theory area: " + "; ".join(
-            f"{r.study} {r.kind} theory area {r.theory_area_number} ({r.theory_area}): {r.cmos}" for r in counts.itertuples())),
+        alt=(
+            "Horizontal bar chart of CMO configurations per theory area: "
+            + "; ".join(
+                f"{r.study} {r.kind} theory area {r.theory_area_number} ({r.theory_area}): {r.cmos}" for r in counts.itertuples()
+            )
+        ),
         data=counts,
     )
 
@@ -75,7 +86,10 @@ def sources_by_year() -> Figure:
     fig = go.Figure()
     for i, (doc_type, part) in enumerate(counts.groupby("document_type")):
         fig.add_bar(
-            x=part["year"], y=part["sources"], name=html.escape(doc_type), marker_color=OKABE_ITO[i % len(OKABE_ITO)],
+            x=part["year"],
+            y=part["sources"],
+            name=html.escape(doc_type),
+            marker_color=OKABE_ITO[i % len(OKABE_ITO)],
             hovertemplate="%{x}: %{y} source(s)<extra>" + html.escape(doc_type) + "</extra>",
         )
     _theme(fig, "Evidence sources by year of publication", "Year of publication", "Number of sources")
@@ -85,11 +99,13 @@ def sources_by_year() -> Figure:
     return Figure(
         fig=fig,
         figure_id="sources-by-year",
-        caption=(f"The {total} evidence sources this report holds, by year and document type. They are the sources the "
-                 "2024 synthesis cites in its results; its full list of 102 is in a supplement not available here."),
+        caption=(
+            f"The {total} evidence sources this report holds, by year and document type. They are the sources the "
+            "2024 synthesis cites in its results; its full list of 102 is in a supplement not available here."
+        ),
         source="data/sources.xlsx (reference list of the 2024 synthesis).",
-        alt="Stacked bar chart of evidence sources per publication year: " + "; ".join(
-            f"{int(r.year)} {r.document_type}: {r.sources}" for r in counts.itertuples()),
+        alt="Stacked bar chart of evidence sources per publication year: "
+        + "; ".join(f"{int(r.year)} {r.document_type}: {r.sources}" for r in counts.itertuples()),
         data=counts,
     )
 
@@ -106,21 +122,37 @@ def _reported(value_ids: list[str]) -> pd.DataFrame:
 def survey_sample_by_wave() -> Figure:
     """Survey respondents at each of the three waves (0, 6 and 12 weeks)."""
     rows = _reported([f"e25.sample.survey.wave{w}.n" for w in (1, 2, 3)])
-    shown = pd.DataFrame({"wave": [1, 2, 3], "weeks": [0, 6, 12], "respondents": rows["value"].astype(int),
-                          "value_reported": rows["value_reported"], "location": rows["location"]})
-    labels = [f"Wave {w} ({k} weeks)" for w, k in zip(shown["wave"], shown["weeks"])]
-    fig = go.Figure(go.Bar(
-        x=labels, y=shown["respondents"], marker_color=OKABE_ITO[0], text=shown["value_reported"], textposition="outside",
-        hovertemplate="%{x}: %{y} respondents<extra></extra>",
-    ))
+    shown = pd.DataFrame(
+        {
+            "wave": [1, 2, 3],
+            "weeks": [0, 6, 12],
+            "respondents": rows["value"].astype(int),
+            "value_reported": rows["value_reported"],
+            "location": rows["location"],
+        }
+    )
+    labels = [f"Wave {w} ({k} weeks)" for w, k in zip(shown["wave"], shown["weeks"], strict=True)]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=shown["respondents"],
+            marker_color=OKABE_ITO[0],
+            text=shown["value_reported"],
+            textposition="outside",
+            hovertemplate="%{x}: %{y} respondents<extra></extra>",
+        )
+    )
     _theme(fig, "Survey respondents at each wave", "Survey wave", "Respondents")
     fig.update_yaxes(rangemode="tozero")
     return Figure(
         fig=fig,
         figure_id="survey-sample-by-wave",
-        caption=("Valid respondents at each survey wave of the 2025 evaluation. The wave 1 sample of current forum users "
-                 "is the one the paper analyses cross-sectionally; waves 2 and 3 are follow-ups of it."),
+        caption=(
+            "Valid respondents at each survey wave of the 2025 evaluation. The wave 1 sample of current forum users "
+            "is the one the paper analyses cross-sectionally; waves 2 and 3 are follow-ups of it."
+        ),
         source="data/reported_values.csv (2025 evaluation, Results, Survey, paragraph 1).",
-        alt="Bar chart of survey respondents: " + "; ".join(f"{lab}: {n}" for lab, n in zip(labels, shown["respondents"])),
+        alt="Bar chart of survey respondents: "
+        + "; ".join(f"{lab}: {n}" for lab, n in zip(labels, shown["respondents"], strict=True)),
         data=shown,
     )

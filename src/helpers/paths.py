@@ -28,8 +28,7 @@ def root() -> Path:
     if _looks_like_root(package_guess):
         return package_guess
     raise FileNotFoundError(
-        "Cannot find the report's root (a folder with _config.yml and data/). "
-        "Run from inside the repository or set REPORT_ROOT."
+        "Cannot find the report's root (a folder with _config.yml and data/). Run from inside the repository or set REPORT_ROOT."
     )
 
 

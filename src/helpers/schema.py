@@ -76,13 +76,20 @@ def _no_surrounding_space() -> pa.Check:
 SOURCES = pa.DataFrameSchema(
     {
         "source_id": _text(_matches(r"^SRC-[A-Z0-9]{3,6}$", "must look like SRC-040"), _no_surrounding_space(), unique=True),
-        "bibkey": _text(_matches(rf"^(?:{BIBKEY}|{NOT_REPORTED})$", "must be a BibTeX key such as griffiths2012effectiveness, or 'not reported'")),
+        "bibkey": _text(
+            _matches(
+                rf"^(?:{BIBKEY}|{NOT_REPORTED})$", "must be a BibTeX key such as griffiths2012effectiveness, or 'not reported'"
+            )
+        ),
         "ref_number_2024": _text(_matches(r"^(?:[1-9]\d{0,2})?$", "must be a reference number (1-999) or empty"), required=False),
         "authors": _text(),
         "year": _text(
             _matches(r"^\d{4}$", "must be a four-digit year"),
-            pa.Check(lambda v: not v.isdigit() or 1950 <= int(v) <= THIS_YEAR, element_wise=True,
-                     error=f"must be between 1950 and {THIS_YEAR}"),
+            pa.Check(
+                lambda v: not v.isdigit() or 1950 <= int(v) <= THIS_YEAR,
+                element_wise=True,
+                error=f"must be between 1950 and {THIS_YEAR}",
+            ),
         ),
         "title": _text(),
         "venue": _text(),
@@ -96,9 +103,13 @@ SOURCES = pa.DataFrameSchema(
         "population_basis": _text(required=False),
         "country": _text(),
         "moderation_type": _text(),
-        "cmo_ids": _text(_matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2024-01; CMO-2024-07.1'"), required=False),
+        "cmo_ids": _text(
+            _matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2024-01; CMO-2024-07.1'"), required=False
+        ),
         "cmo_ids_as_labelled": _text(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
-        "theory_areas": _text(_matches(r"^(?:[1-5](?:; [1-5])*)?$", "must be theory area numbers 1-5 separated by '; '"), required=False),
+        "theory_areas": _text(
+            _matches(r"^(?:[1-5](?:; [1-5])*)?$", "must be theory area numbers 1-5 separated by '; '"), required=False
+        ),
         "cited_where": _text(required=False),
         "quoted": _text(_one_of(["yes", "no", NOT_REPORTED], "values")),
         "label_note": _text(required=False),
@@ -138,7 +149,10 @@ NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
 
 REPORTED_VALUES = pa.DataFrameSchema(
     {
-        "value_id": _text(_matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be lowercase dot-separated, e.g. e25.sample.survey.wave1.n"), unique=True),
+        "value_id": _text(
+            _matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be lowercase dot-separated, e.g. e25.sample.survey.wave1.n"),
+            unique=True,
+        ),
         "paper": _text(_one_of(["2024", "2025"], "paper years")),
         "section": _text(),
         "location": _text(),

@@ -23,14 +23,34 @@ STUDY_NAMES = {2024: "2024 realist synthesis", 2025: "2025 realist evaluation"}
 # The page where each CMO's full card lives, by (study, kind, theory area), so other pages can link to it.
 # A test checks that every such link lands on an anchor that exists in the built book.
 CMO_HOME_PAGES = {
-    **{(2024, "synthesis", n): page for n, page in enumerate(
-        ["synthesis-1-self-efficacy", "synthesis-2-psychological-safety", "synthesis-3-service-use",
-         "synthesis-4-moderation", "synthesis-5-social-connection"], start=1)},
+    **{
+        (2024, "synthesis", n): page
+        for n, page in enumerate(
+            [
+                "synthesis-1-self-efficacy",
+                "synthesis-2-psychological-safety",
+                "synthesis-3-service-use",
+                "synthesis-4-moderation",
+                "synthesis-5-social-connection",
+            ],
+            start=1,
+        )
+    },
     (2025, "initial", 1): "theory-changes",
     (2025, "initial", 2): "theory-changes",
-    **{(2025, kind, n): page for kind in ("refined", "new") for n, page in enumerate(
-        ["evaluation-1-self-efficacy", "evaluation-2-understanding-acceptance", "evaluation-3-helping-others",
-         "evaluation-4-catharsis"], start=1)},
+    **{
+        (2025, kind, n): page
+        for kind in ("refined", "new")
+        for n, page in enumerate(
+            [
+                "evaluation-1-self-efficacy",
+                "evaluation-2-understanding-acceptance",
+                "evaluation-3-helping-others",
+                "evaluation-4-catharsis",
+            ],
+            start=1,
+        )
+    },
 }
 
 esc = html.escape
@@ -104,13 +124,21 @@ def cmo_card(cmo: pd.Series, supporting: list[str], bibliography: pd.DataFrame) 
         evidence = "; ".join(cite_link(key, bibliography) for key in supporting)
         evidence_html = f'<p class="report-cmo-evidence"><strong>Evidence sources cited for it:</strong> {evidence}</p>'
     elif cmo["study"] == 2024:
-        evidence_html = ('<p class="report-cmo-evidence"><strong>Evidence sources cited for it:</strong> '
-                         "none cited by number in the synthesis narrative (staff interviews or the workshop only).</p>")
+        evidence_html = (
+            '<p class="report-cmo-evidence"><strong>Evidence sources cited for it:</strong> '
+            "none cited by number in the synthesis narrative (staff interviews or the workshop only).</p>"
+        )
     else:
-        evidence_html = ('<p class="report-cmo-evidence"><strong>Evidence:</strong> the 2025 evaluation\'s survey, '
-                         "interviews and forum posts.</p>")
-    notes = (f'<details class="report-cmo-note"><summary>Notes on the published text and how it was split</summary>'
-             f'<p>{esc(cmo["split_note"])}</p></details>' if cmo["split_note"] else "")
+        evidence_html = (
+            '<p class="report-cmo-evidence"><strong>Evidence:</strong> the 2025 evaluation\'s survey, '
+            "interviews and forum posts.</p>"
+        )
+    notes = (
+        f'<details class="report-cmo-note"><summary>Notes on the published text and how it was split</summary>'
+        f"<p>{esc(cmo['split_note'])}</p></details>"
+        if cmo["split_note"]
+        else ""
+    )
     return (
         f'<section class="report-cmo" id="{anchor}" aria-labelledby="{anchor}-title">'
         f'<h3 id="{anchor}-title" class="report-cmo-title">{esc(cmo["label"])} '
@@ -154,8 +182,10 @@ def html_table(frame: pd.DataFrame, caption: str, table_id: str) -> str:
         "<tr>" + "".join(f"<td>{esc('' if pd.isna(v) else str(v))}</td>" for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )
-    return (f'<div class="report-table-wrap"><table class="report-table" id="{esc(table_id)}">'
-            f"<caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+    return (
+        f'<div class="report-table-wrap"><table class="report-table" id="{esc(table_id)}">'
+        f"<caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 def sources_for_theory_area(theory_area_number: int) -> HTML:
@@ -174,8 +204,10 @@ def sources_for_theory_area(theory_area_number: int) -> HTML:
             "CMOs (by content)": chosen["cmo_ids"].map(lambda c: cmo_labels(c, cmos)),
         }
     )
-    caption = (f"Evidence sources cited in theory area {theory_area_number} of the 2024 synthesis "
-               f"({len(chosen)} sources; from data/sources.xlsx)")
+    caption = (
+        f"Evidence sources cited in theory area {theory_area_number} of the 2024 synthesis "
+        f"({len(chosen)} sources; from data/sources.xlsx)"
+    )
     return HTML(html_table(shown, caption, f"sources-theory-area-{theory_area_number}"))
 
 
@@ -216,8 +248,13 @@ def label_disagreements() -> HTML:
             "Why": chosen["label_note"],
         }
     )
-    return HTML(html_table(shown, f"Label and content disagreements ({len(chosen)} sources; data/sources.xlsx, column label_note)",
-                           "label-disagreements"))
+    return HTML(
+        html_table(
+            shown,
+            f"Label and content disagreements ({len(chosen)} sources; data/sources.xlsx, column label_note)",
+            "label-disagreements",
+        )
+    )
 
 
 def all_sources() -> HTML:
@@ -255,7 +292,9 @@ def reported_values_table(paper: int, domains: tuple[str, ...] | None = None, se
     shown = pd.DataFrame(
         {
             "Measure": chosen["measure"],
-            "Group": [": ".join(part for part in (g, c) if part) for g, c in zip(chosen["group"], chosen["category"])],
+            "Group": [
+                ": ".join(part for part in (g, c) if part) for g, c in zip(chosen["group"], chosen["category"], strict=True)
+            ],
             "Wave": chosen["wave"].astype("string").fillna(""),
             "Statistic": chosen["statistic"],
             "Value as printed": chosen["value_reported"],
@@ -281,8 +320,9 @@ def refinement_comparison(theory_area_number: int) -> HTML:
     """Each 2025 refined or new theory of an area side by side with the theories it develops."""
     cmos = data.load_cmos()
     by_id = cmos.set_index("cmo_id", drop=False)
-    later = cmos[(cmos["study"] == 2025) & (cmos["kind"].isin(["refined", "new"]))
-                 & (cmos["theory_area_number"] == theory_area_number)]
+    later = cmos[
+        (cmos["study"] == 2025) & (cmos["kind"].isin(["refined", "new"])) & (cmos["theory_area_number"] == theory_area_number)
+    ]
     rows = []
     for _, theory in later.iterrows():
         earlier_ids = data.split_ids(theory["refines"]) + _equivalent_2024(cmos, theory["cmo_id"])
@@ -294,7 +334,7 @@ def refinement_comparison(theory_area_number: int) -> HTML:
             f'<div class="report-compare" role="group" aria-label="{esc(theory["label"])} beside earlier theories">'
             f'<div class="report-compare-col"><h4>Earlier</h4>{left}</div>'
             f'<div class="report-compare-col"><h4>2025: {esc(theory["label"])}</h4>'
-            f'<blockquote>{esc(theory["statement"])}</blockquote>'
+            f"<blockquote>{esc(theory['statement'])}</blockquote>"
             f'<p class="report-cmo-location">{esc(theory["refines_basis"])}</p></div></div>'
         )
     return HTML("".join(rows))
@@ -303,8 +343,10 @@ def refinement_comparison(theory_area_number: int) -> HTML:
 def _compact_card(cmo: pd.Series) -> str:
     """A CMO's statement with a link to its full card."""
     label = f"{STUDY_NAMES[cmo['study']]}, {cmo['label']}"
-    return (f'<div class="report-compare-earlier"><p><strong><a href="{cmo_href(cmo)}">{esc(label)}</a></strong></p>'
-            f'<blockquote>{esc(cmo["statement"])}</blockquote></div>')
+    return (
+        f'<div class="report-compare-earlier"><p><strong><a href="{cmo_href(cmo)}">{esc(label)}</a></strong></p>'
+        f"<blockquote>{esc(cmo['statement'])}</blockquote></div>"
+    )
 
 
 def initial_theory_mapping() -> HTML:
@@ -320,8 +362,13 @@ def initial_theory_mapping() -> HTML:
             "Note": initial["split_note"],
         }
     )
-    return HTML(html_table(shown, "Textbox 1 mapping of the 2025 initial theories to the 2024 numbering (data/cmos.csv)",
-                           "initial-theory-mapping"))
+    return HTML(
+        html_table(
+            shown,
+            "Textbox 1 mapping of the 2025 initial theories to the 2024 numbering (data/cmos.csv)",
+            "initial-theory-mapping",
+        )
+    )
 
 
 def refinement_overview() -> HTML:
@@ -334,9 +381,12 @@ def refinement_overview() -> HTML:
             "2025 theory": later["label"],
             "Theory area": later["theory_area"],
             "Kind": later["kind"],
-            "Refines (2025 initial)": later["refines"].map(lambda c: "; ".join(labels[i] for i in data.split_ids(c)) or "none (new)"),
+            "Refines (2025 initial)": later["refines"].map(
+                lambda c: "; ".join(labels[i] for i in data.split_ids(c)) or "none (new)"
+            ),
             "2024 configuration(s) behind it": later["cmo_id"].map(
-                lambda i: "; ".join(labels[j] for j in _equivalent_2024(cmos, i)) or "none"),
+                lambda i: "; ".join(labels[j] for j in _equivalent_2024(cmos, i)) or "none"
+            ),
             "Basis": later["refines_basis"],
         }
     )

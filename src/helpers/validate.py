@@ -13,7 +13,6 @@ from .schema import CMO_COMPONENTS as COMPONENTS
 from .schema import SEGMENT_SEPARATOR
 
 
-
 def _load(loader, problems: list[Problem]) -> pd.DataFrame | None:
     try:
         return loader()
@@ -37,7 +36,9 @@ def cmo_problems(cmos: pd.DataFrame) -> list[Problem]:
         for column in COMPONENTS:
             for segment in filter(None, cmo[column].split(SEGMENT_SEPARATOR)):
                 if _normalise(segment) not in statement:
-                    problems.append(Problem(name, row, column, f"{segment[:60]!r} is not a verbatim part of the statement of {cmo['cmo_id']}"))
+                    problems.append(
+                        Problem(name, row, column, f"{segment[:60]!r} is not a verbatim part of the statement of {cmo['cmo_id']}")
+                    )
         if not any(cmo[c] for c in COMPONENTS):
             problems.append(Problem(name, row, "context", f"{cmo['cmo_id']} has no component split out"))
         for column in ("stated_2024_equivalent", "content_2024_equivalent"):
@@ -52,15 +53,19 @@ def cmo_problems(cmos: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def source_problems(sources: pd.DataFrame, cmos: pd.DataFrame | None, bibliography: pd.DataFrame | None,
-                    reference_map: pd.DataFrame | None) -> list[Problem]:
+def source_problems(
+    sources: pd.DataFrame, cmos: pd.DataFrame | None, bibliography: pd.DataFrame | None, reference_map: pd.DataFrame | None
+) -> list[Problem]:
     """Sources point at CMOs and BibTeX entries that exist, and agree with the reference map."""
     name = data.display_name(dataset_path("sources"))
     problems = []
     cmo_ids = set(cmos["cmo_id"]) if cmos is not None else None
     keys = set(bibliography["bibkey"]) if bibliography is not None else None
-    mapped = ({int(r.ref_number): r.bibkey for r in reference_map.itertuples() if r.paper == 2024}
-              if reference_map is not None else None)
+    mapped = (
+        {int(r.ref_number): r.bibkey for r in reference_map.itertuples() if r.paper == 2024}
+        if reference_map is not None
+        else None
+    )
     for row, source in sources.iterrows():
         for column in ("cmo_ids", "cmo_ids_as_labelled"):
             for ref in data.split_ids(source[column]):
@@ -75,7 +80,9 @@ def source_problems(sources: pd.DataFrame, cmos: pd.DataFrame | None, bibliograp
             if expected is None:
                 problems.append(Problem(name, row, "ref_number_2024", f"reference {number} is not in bib/reference_map.csv"))
             elif expected != key:
-                problems.append(Problem(name, row, "bibkey", f"reference {number} is {expected!r} in bib/reference_map.csv, not {key!r}"))
+                problems.append(
+                    Problem(name, row, "bibkey", f"reference {number} is {expected!r} in bib/reference_map.csv, not {key!r}")
+                )
     return problems
 
 
