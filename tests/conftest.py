@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -48,18 +49,34 @@ def repo_copy(tmp_path: Path) -> Path:
     return copy_repo(tmp_path / "report")
 
 
-def run_helpers(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    """``python -m helpers ...`` against the report at ``root``."""
+def run_helpers(root: Path, *args: str, timeout: int = 900, offline: bool = False) -> subprocess.CompletedProcess:
+    """``python -m helpers ...`` against the report at ``root``; ``offline`` runs it with no network but loopback."""
     env = {**os.environ, "REPORT_ROOT": str(root)}
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    command = [sys.executable, "-m", "helpers", *args]
+    if offline:
+        inner = " ".join(shlex.quote(part) for part in command)
+        command = ["unshare", "--net", "sh", "-c", f"ip link set lo up && exec {inner}"]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def network_isolation_available() -> bool:
+    """Whether this machine lets us run a command in a network namespace of its own (root with unshare and ip)."""
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        return False
+    probe = subprocess.run(["unshare", "--net", "sh", "-c", "ip link set lo up"], capture_output=True)
+    return probe.returncode == 0
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """One clean, strict build of a copy of the repository (the README's build command)."""
+def offline_build() -> bool:
+    """Builds in these tests run without network (loopback only) wherever the machine allows it."""
+    return network_isolation_available()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, offline_build) -> Path:
+    """One clean, strict build of a copy of the repository (the README's build command), offline if possible."""
     root = copy_repo(tmp_path_factory.mktemp("build") / "report")
-    result = run_helpers(root, "build")
+    result = run_helpers(root, "build", offline=offline_build)
     assert result.returncode == 0, f"strict build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return root / "_build" / "html"

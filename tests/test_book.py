@@ -164,3 +164,35 @@ def test_figures_draw_in_a_real_browser(served_site, tmp_path, name):
     assert containers >= 1
     # plotly.js replaced each empty container with its drawn SVG layers.
     assert dom.count('class="main-svg"') >= containers, "a plotly container has no drawn SVG"
+
+
+def test_the_book_builds_without_network(built_site, offline_build):
+    """The build above ran in a network namespace with only loopback: it needs nothing from outside."""
+    import os
+
+    if not offline_build:
+        if os.environ.get("CI"):
+            pytest.fail("CI runs as root and must be able to isolate the build from the network (unshare --net)")
+        pytest.skip("cannot create a network namespace here (needs root, unshare and ip)")
+    assert (built_site / "chapters" / "index.html").is_file()
+
+
+def test_build_is_strict(repo_copy):
+    """A dangling citation, text on stderr and a figure in plotly's own mime type each fail the build."""
+    from conftest import run_helpers
+
+    chapter = repo_copy / "chapters" / "methods.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8")
+        + "\n\nA claim {cite:p}`nobody1999nothing`.\n\n"
+        + "```{code-cell} ipython3\nimport sys; print('a deprecation warning', file=sys.stderr)\n```\n\n"
+        + "```{code-cell} ipython3\nimport plotly.graph_objects as go, plotly.io as pio\n"
+        + "pio.renderers.default = 'plotly_mimetype'\ngo.Figure(go.Bar(y=[1]))\n```\n",
+        encoding="utf-8",
+    )
+    result = run_helpers(repo_copy, "build")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "nobody1999nothing" in log
+    assert "stderr was found in the cell outputs" in log
+    assert "unknown output mime type: application/vnd.plotly.v1+json" in log
