@@ -171,3 +171,16 @@ def test_source_titles_and_authors_are_as_printed(papers):
         assert normalise(source.title) in text, source.source_id
         assert normalise(source.authors.split(",")[0]) in text, source.source_id
         assert str(source.year) in text
+
+
+def test_bibliography_titles_and_dois_are_printed_in_the_papers(papers):
+    """Every BibTeX title appears in the papers (letters and digits compared), every DOI verbatim."""
+    from conftest import SEEDS
+
+    records = " ".join(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))
+    letters = re.sub(r"[^a-z0-9]", "", (papers[2024] + papers[2025] + records).lower())
+    lowered = (papers[2024] + papers[2025] + records).lower()
+    for entry in bib.load_bibliography().itertuples():
+        assert re.sub(r"[^a-z0-9]", "", entry.title.lower()) in letters, entry.bibkey
+        if entry.doi:
+            assert entry.doi.lower() in lowered, entry.bibkey
