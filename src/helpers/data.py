@@ -179,20 +179,36 @@ def check_table(frame: pd.DataFrame, dataset: str, name: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------- loaders
 
 
-def _ints(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series.replace("", None), errors="raise").astype("Int64")
+# How each dataset's checked text columns become typed ("Int64" and "Float64" allow empty cells).
+CONVERSIONS: dict[str, dict[str, str]] = {
+    "sources": {"year": "Int64", "ref_number_2024": "Int64"},
+    "cmos": {"study": "int64", "theory_area_number": "int64"},
+    "reported_values": {"paper": "int64", "wave": "Int64", "value": "Float64"},
+    "reference_map": {"paper": "int64", "ref_number": "int64"},
+}
+
+
+def _typed(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    for column, dtype in CONVERSIONS[dataset].items():
+        frame[column] = pd.to_numeric(frame[column].replace("", None)).astype(dtype)
+    return frame
+
+
+def _resolve(dataset: str, path: Path | str | None) -> Path:
+    return (Path(path) if path else dataset_path(dataset)).resolve()
+
+
+@functools.cache
+def _load_csv(dataset: str, path: Path) -> pd.DataFrame:
+    return _typed(check_table(_read_csv(path), dataset, display_name(path)), dataset)
 
 
 @functools.cache
 def _load_sources(path: Path, column_map: tuple[tuple[str, str], ...]) -> pd.DataFrame:
-    name = display_name(path)
     frame = _read_xlsx(path, SOURCES_SHEET)
     if column_map:
         frame = apply_column_map(frame, dict(column_map))
-    frame = check_table(frame, "sources", name)
-    frame["year"] = _ints(frame["year"])
-    frame["ref_number_2024"] = _ints(frame["ref_number_2024"])
-    return frame
+    return _typed(check_table(frame, "sources", display_name(path)), "sources")
 
 
 def apply_column_map(frame: pd.DataFrame, column_map: Mapping[str, str]) -> pd.DataFrame:
@@ -209,53 +225,24 @@ def apply_column_map(frame: pd.DataFrame, column_map: Mapping[str, str]) -> pd.D
     return frame
 
 
-def load_sources(path: Path | None = None, column_map: Mapping[str, str] | None = None) -> pd.DataFrame:
+def load_sources(path: Path | str | None = None, column_map: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The included evidence sources (one row per source), from ``data/sources.xlsx``."""
-    path = Path(path) if path else dataset_path("sources")
-    return _load_sources(path.resolve(), tuple(sorted((column_map or {}).items()))).copy()
+    return _load_sources(_resolve("sources", path), tuple(sorted((column_map or {}).items()))).copy()
 
 
-@functools.cache
-def _load_cmos(path: Path) -> pd.DataFrame:
-    frame = check_table(_read_csv(path), "cmos", display_name(path))
-    frame["study"] = frame["study"].astype(int)
-    frame["theory_area_number"] = frame["theory_area_number"].astype(int)
-    return frame
-
-
-def load_cmos(path: Path | None = None) -> pd.DataFrame:
+def load_cmos(path: Path | str | None = None) -> pd.DataFrame:
     """Every CMO configuration of both studies, verbatim, with its components split out."""
-    path = Path(path) if path else dataset_path("cmos")
-    return _load_cmos(path.resolve()).copy()
+    return _load_csv("cmos", _resolve("cmos", path)).copy()
 
 
-@functools.cache
-def _load_reported_values(path: Path) -> pd.DataFrame:
-    frame = check_table(_read_csv(path), "reported_values", display_name(path))
-    frame["paper"] = frame["paper"].astype(int)
-    frame["wave"] = _ints(frame["wave"])
-    frame["value"] = pd.to_numeric(frame["value"].replace("", None)).astype("Float64")
-    return frame
-
-
-def load_reported_values(path: Path | None = None) -> pd.DataFrame:
+def load_reported_values(path: Path | str | None = None) -> pd.DataFrame:
     """Every number the papers report about their samples and survey, one value per row, as printed."""
-    path = Path(path) if path else dataset_path("reported_values")
-    return _load_reported_values(path.resolve()).copy()
+    return _load_csv("reported_values", _resolve("reported_values", path)).copy()
 
 
-@functools.cache
-def _load_reference_map(path: Path) -> pd.DataFrame:
-    frame = check_table(_read_csv(path), "reference_map", display_name(path))
-    frame["paper"] = frame["paper"].astype(int)
-    frame["ref_number"] = frame["ref_number"].astype(int)
-    return frame
-
-
-def load_reference_map(path: Path | None = None) -> pd.DataFrame:
+def load_reference_map(path: Path | str | None = None) -> pd.DataFrame:
     """Which BibTeX key each numbered reference of each paper is."""
-    path = Path(path) if path else dataset_path("reference_map")
-    return _load_reference_map(path.resolve()).copy()
+    return _load_csv("reference_map", _resolve("reference_map", path)).copy()
 
 
 def split_ids(cell: str) -> list[str]:
@@ -265,8 +252,8 @@ def split_ids(cell: str) -> list[str]:
 
 def clear_cache() -> None:
     """Forget every loaded dataset (tests and long-running sessions that edit data call this)."""
-    for loader in (_load_sources, _load_cmos, _load_reported_values, _load_reference_map):
-        loader.cache_clear()
+    _load_sources.cache_clear()
+    _load_csv.cache_clear()
 
 
 def denominator_id(value_id: str, known_ids) -> str | None:
