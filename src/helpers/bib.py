@@ -124,3 +124,8 @@ def load_bibliography(path: Path | None = None) -> pd.DataFrame:
     """One row per BibTeX entry: key, type, author, title, year, venue, DOI, where each paper cites it."""
     path = Path(path) if path else dataset_path("bibliography")
     return _load_bibliography(path.resolve()).copy()
+
+
+def clear_cache() -> None:
+    """Forget the parsed bibliography (validation re-reads every file)."""
+    _load_bibliography.cache_clear()

@@ -116,7 +116,7 @@ def reported_value_problems(values: pd.DataFrame) -> list[Problem]:
 def collect_problems() -> list[Problem]:
     """Every problem in every dataset, including cross-references between them."""
     data.clear_cache()
-    bib._load_bibliography.cache_clear()
+    bib.clear_cache()
     problems: list[Problem] = []
     bibliography = _load(bib.load_bibliography, problems)
     reference_map = _load(data.load_reference_map, problems)
