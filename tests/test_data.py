@@ -184,3 +184,13 @@ def test_bibliography_titles_and_dois_are_printed_in_the_papers(papers):
         assert re.sub(r"[^a-z0-9]", "", entry.title.lower()) in letters, entry.bibkey
         if entry.doi:
             assert entry.doi.lower() in lowered, entry.bibkey
+
+
+def test_data_readme_names_every_declared_column(repo):
+    """The contributors' description of the data keeps up with the schemas."""
+    from helpers import schema
+
+    readme = (repo / "data" / "README.md").read_text(encoding="utf-8")
+    for dataset, declared in schema.SCHEMAS.items():
+        for column in declared.columns:
+            assert f"`{column}`" in readme, f"data/README.md does not describe {dataset}.{column}"
