@@ -92,15 +92,24 @@ def citation_text(entry: pd.Series) -> str:
     return f"{who} {entry['year']}"
 
 
-def cmo_labels(cell: str, cmos: pd.DataFrame) -> str:
-    """'CMO-2024-07.1; CMO-2024-12' -> 'CMO 7.1; CMO 12' (the papers' own labels)."""
+def cmo_labels(cells: pd.Series, cmos: pd.DataFrame) -> pd.Series:
+    """Cells of CMO ids as the papers' own labels: 'CMO-2024-07.1; CMO-2024-12' -> 'CMO 7.1; CMO 12'."""
     labels = cmos.set_index("cmo_id")["label"]
-    return "; ".join(labels[i] for i in data.split_ids(cell))
+    return cells.map(lambda cell: "; ".join(labels[i] for i in data.split_ids(cell)))
+
+
+def source_citations(bibkeys: pd.Series) -> pd.Series:
+    """Author-year text for each BibTeX key, e.g. 'Griffiths et al. 2012'."""
+    bibliography = bib.load_bibliography().set_index("bibkey")
+    return bibkeys.map(lambda key: citation_text(bibliography.loc[key]))
 
 
 def cite_link(bibkey: str, bibliography: pd.DataFrame) -> str:
-    """A link to the source's entry on the bibliography page (ids set by ``bibtex_cite_id``)."""
-    entry = bibliography.set_index("bibkey").loc[bibkey]
+    """A link to the source's entry on the bibliography page (ids set by ``bibtex_cite_id``).
+
+    ``bibliography`` is indexed by BibTeX key.
+    """
+    entry = bibliography.loc[bibkey]
     title = esc(entry["title"].replace("{", "").replace("}", ""), quote=True)
     return f'<a class="report-cite" href="{BIBLIOGRAPHY_PAGE}#cite-{esc(bibkey)}" title="{title}">{esc(citation_text(entry))}</a>'
 
@@ -170,7 +179,7 @@ def cmo_cards(study: int, theory_area_number: int, kinds: tuple[str, ...] | None
     if chosen.empty:
         raise ValueError(f"No CMOs for study {study}, theory area {theory_area_number}, kinds {kinds}")
     support = supporting_sources(data.load_sources())
-    bibliography = bib.load_bibliography()
+    bibliography = bib.load_bibliography().set_index("bibkey")
     cards = "".join(cmo_card(cmo, support.get(cmo["cmo_id"], []), bibliography) for _, cmo in chosen.iterrows())
     return HTML(f'<div class="report-cmo-list">{cards}</div>')
 
@@ -193,15 +202,14 @@ def sources_for_theory_area(theory_area_number: int) -> HTML:
     sources = data.load_sources()
     mask = sources["theory_areas"].map(lambda cell: str(theory_area_number) in data.split_ids(cell))
     chosen = sources[mask].sort_values(["year", "authors"])
-    bibliography = bib.load_bibliography().set_index("bibkey")
     cmos = data.load_cmos()
     shown = pd.DataFrame(
         {
-            "Source": chosen["bibkey"].map(lambda key: citation_text(bibliography.loc[key])),
+            "Source": source_citations(chosen["bibkey"]),
             "Year": chosen["year"],
             "Title": chosen["title"],
             "Document type": chosen["document_type"],
-            "CMOs (by content)": chosen["cmo_ids"].map(lambda c: cmo_labels(c, cmos)),
+            "CMOs (by content)": cmo_labels(chosen["cmo_ids"], cmos),
         }
     )
     caption = (
@@ -237,14 +245,13 @@ def label_disagreements() -> HTML:
     """Sources whose printed CMO label differs from the configuration their passage describes."""
     sources = data.load_sources()
     chosen = sources[sources["label_note"] != ""].sort_values("ref_number_2024")
-    bibliography = bib.load_bibliography().set_index("bibkey")
     cmos = data.load_cmos()
     shown = pd.DataFrame(
         {
-            "Source": chosen["bibkey"].map(lambda key: citation_text(bibliography.loc[key])),
+            "Source": source_citations(chosen["bibkey"]),
             "Reference no. (2024)": chosen["ref_number_2024"],
-            "CMO as printed": chosen["cmo_ids_as_labelled"].map(lambda c: cmo_labels(c, cmos)),
-            "CMO by content": chosen["cmo_ids"].map(lambda c: cmo_labels(c, cmos)),
+            "CMO as printed": cmo_labels(chosen["cmo_ids_as_labelled"], cmos),
+            "CMO by content": cmo_labels(chosen["cmo_ids"], cmos),
             "Why": chosen["label_note"],
         }
     )
@@ -260,12 +267,11 @@ def label_disagreements() -> HTML:
 def all_sources() -> HTML:
     """Every source the report holds, with what is known about it."""
     sources = data.load_sources().sort_values(["year", "authors"])
-    bibliography = bib.load_bibliography().set_index("bibkey")
     cmos = data.load_cmos()
     shown = pd.DataFrame(
         {
             "Id": sources["source_id"],
-            "Source": sources["bibkey"].map(lambda key: citation_text(bibliography.loc[key])),
+            "Source": source_citations(sources["bibkey"]),
             "Title": sources["title"],
             "Venue": sources["venue"],
             "Type": sources["document_type"],
@@ -273,7 +279,7 @@ def all_sources() -> HTML:
             "Platform": sources["platform"],
             "Population or condition": sources["population_or_condition"],
             "Country": sources["country"],
-            "CMOs": sources["cmo_ids"].map(lambda c: cmo_labels(c, cmos)),
+            "CMOs": cmo_labels(sources["cmo_ids"], cmos),
         }
     )
     return HTML(html_table(shown, f"Evidence sources held ({len(sources)}; data/sources.xlsx)", "all-sources"))
@@ -356,8 +362,8 @@ def initial_theory_mapping() -> HTML:
     shown = pd.DataFrame(
         {
             "2025 initial theory": initial["label"],
-            "2024 configuration as stated (Textbox 1)": initial["stated_2024_equivalent"].map(lambda c: cmo_labels(c, cmos)),
-            "2024 configuration the text matches": initial["content_2024_equivalent"].map(lambda c: cmo_labels(c, cmos)),
+            "2024 configuration as stated (Textbox 1)": cmo_labels(initial["stated_2024_equivalent"], cmos),
+            "2024 configuration the text matches": cmo_labels(initial["content_2024_equivalent"], cmos),
             "Agree?": (initial["stated_2024_equivalent"] == initial["content_2024_equivalent"]).map({True: "yes", False: "no"}),
             "Note": initial["split_note"],
         }
@@ -381,9 +387,7 @@ def refinement_overview() -> HTML:
             "2025 theory": later["label"],
             "Theory area": later["theory_area"],
             "Kind": later["kind"],
-            "Refines (2025 initial)": later["refines"].map(
-                lambda c: "; ".join(labels[i] for i in data.split_ids(c)) or "none (new)"
-            ),
+            "Refines (2025 initial)": cmo_labels(later["refines"], cmos).replace("", "none (new)"),
             "2024 configuration(s) behind it": later["cmo_id"].map(
                 lambda i: "; ".join(labels[j] for j in _equivalent_2024(cmos, i)) or "none"
             ),
