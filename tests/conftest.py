@@ -80,3 +80,45 @@ def built_site(tmp_path_factory, offline_build) -> Path:
     result = run_helpers(root, "build", offline=offline_build)
     assert result.returncode == 0, f"strict build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return root / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def served_site(built_site):
+    """The built site on a loopback HTTP server (what a reader's browser would fetch)."""
+    import functools
+    import http.server
+    import threading
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def chromium_path() -> str:
+    """Debian's chromium (installed by .ci/run); missing is a failure in CI and a skip elsewhere."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    return browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Playwright driving Debian's chromium (Playwright's own browser downloads are never used)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
+        yield instance
+        instance.close()

@@ -61,11 +61,14 @@ class Figure:
         csv = self.data.to_csv(index=False).encode("utf-8")
         href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
         esc = html.escape
+        # The interactive plot holds focusable controls, so it cannot itself be role="img"; the figure
+        # is described instead by its caption and by a text description every reader can open.
         return (
-            f'<figure class="report-figure" id="{anchor}">'
-            f'<div class="report-figure-plot" role="img" aria-label="{esc(self.alt)}">'
-            f"{figure_div(self.fig, anchor + '-plot')}</div>"
+            f'<figure class="report-figure" id="{anchor}" aria-describedby="{anchor}-alt">'
+            f'<div class="report-figure-plot">{figure_div(self.fig, anchor + "-plot")}</div>'
             f"<figcaption><p>{esc(self.caption)}</p>"
+            f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
+            f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'
             f'<p class="report-figure-source">Source: {esc(self.source)} '
             f'<a class="report-figure-download" download="{esc(_slug(self.figure_id))}.csv" href="{href}">'
             f"Download the data (CSV)</a></p></figcaption></figure>"

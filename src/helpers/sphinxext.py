@@ -3,14 +3,25 @@
 - At the end of a successful HTML build, the installed plotly package's ``plotly.min.js`` is
   copied to ``_static/plotly-<version>.min.js`` (a versioned name, so browsers may cache it).
 - A page whose body holds a plotly figure gets that one script tag; other pages get none.
+- Jupyter Book 1 registers sphinx-thebe even with launch buttons off; its inline script is added
+  twice and would fetch thebe from a CDN on demand. The report runs no live kernels, so its
+  scripts are dropped from every page (and other inline scripts registered twice are de-duplicated).
+- The bibliography is labelled author-year ("Smith et al. 2021"), like the citations in the text,
+  through the pybtex style ``report-author-year`` (``bibtex_default_style`` in ``_config.yml``).
+- docutils marks each bibliography entry ``role="doc-biblioentry"``, a role ARIA deprecated, inside a
+  ``role="list"``; assistive technology then sees a list without items. Entries become list items.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import plotly
+import pybtex.plugin
+from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.labels import BaseLabelStyle
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_STATIC_NAME = f"plotly-{plotly.__version__}.min.js"
@@ -22,6 +33,65 @@ def _add_plotly_where_needed(app, pagename, templatename, context, doctree):
         app.add_js_file(PLOTLY_STATIC_NAME)
 
 
+def _author_year_label(entry) -> str:
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [" ".join(person.prelast_names + person.last_names) for person in people]
+    if not names:
+        names = [entry.fields.get("organization") or entry.fields.get("title", "Anonymous").split(".")[0]]
+    if len(names) == 1:
+        who = names[0]
+    elif len(names) == 2:
+        who = f"{names[0]} and {names[1]}"
+    else:
+        who = f"{names[0]} et al."
+    who = who.replace("{", "").replace("}", "")
+    return f"{who} {entry.fields.get('year', 'n.d.')}"
+
+
+class AuthorYearLabels(BaseLabelStyle):
+    """Labels like the in-text citations; works sharing a label get a, b, ... after the year."""
+
+    def format_labels(self, sorted_entries):
+        labels = [_author_year_label(entry) for entry in sorted_entries]
+        total, seen = Counter(labels), Counter()
+        for label in labels:
+            if total[label] == 1:
+                yield label
+            else:
+                yield label + chr(ord("a") + seen[label])
+                seen[label] += 1
+
+
+class AuthorYearStyle(PlainStyle):
+    default_label_style = AuthorYearLabels
+
+
+pybtex.plugin.register_plugin("pybtex.style.formatting", "report-author-year", AuthorYearStyle)
+
+
+def _bibliography_entries_as_list_items(app, pagename, templatename, context, doctree):
+    if 'role="doc-biblioentry"' in context.get("body", ""):
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _is_thebe(asset) -> bool:
+    return "thebe" in str(asset.filename or "") or "THEBE" in str(asset.attributes.get("body", ""))
+
+
+def _drop_thebe_and_duplicates(app, pagename, templatename, context, doctree):
+    for key in ("script_files", "css_files"):
+        if key not in context:
+            continue
+        kept, seen = [], set()
+        for asset in context[key]:
+            identity = (str(asset.filename or ""), str(asset.attributes.get("body", "")))
+            if _is_thebe(asset) or identity in seen:
+                continue
+            seen.add(identity)
+            kept.append(asset)
+        context[key] = kept
+
+
 def _copy_plotly(app, exception):
     if exception is None and app.builder.format == "html":
         static = Path(app.outdir) / "_static"
@@ -31,5 +101,8 @@ def _copy_plotly(app, exception):
 
 def setup(app):
     app.connect("html-page-context", _add_plotly_where_needed)
+    app.connect("html-page-context", _bibliography_entries_as_list_items)
+    # After every other handler has added its files (Sphinx calls handlers by priority, then order).
+    app.connect("html-page-context", _drop_thebe_and_duplicates, priority=900)
     app.connect("build-finished", _copy_plotly)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -192,8 +192,12 @@ def html_table(frame: pd.DataFrame, caption: str, table_id: str) -> str:
         for row in frame.itertuples(index=False)
     )
     return (
-        f'<div class="report-table-wrap"><table class="report-table" id="{esc(table_id)}">'
-        f"<caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        # A wide table scrolls inside its own box, which keyboard users reach with Tab (tabindex) and
+        # screen-reader users find as a region named by the table's caption.
+        f'<div class="report-table-wrap" tabindex="0" role="region" aria-labelledby="{esc(table_id)}-caption">'
+        f'<table class="report-table" id="{esc(table_id)}">'
+        f'<caption id="{esc(table_id)}-caption">{esc(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
