@@ -75,6 +75,17 @@ def test_every_cmo_statement_is_verbatim_in_its_paper(cmos, papers):
         assert normalise(cmo.statement) in texts[cmo.study], f"{cmo.cmo_id} is not verbatim in the {cmo.study} paper"
 
 
+def test_design_implications_are_textbox_6_verbatim(papers):
+    implications = data.load_design_implications()
+    assert len(implications) == 11
+    assert implications.groupby("theory_area_number").size().to_dict() == {1: 3, 2: 4, 3: 2, 4: 2}
+    text = normalise(papers[2025])
+    textbox = text[text.index("Textbox 6.** Forum design implications") : text.index("Less prevalent in our data")]
+    for row in implications.itertuples():
+        assert f"- {normalise(row.implication)}" in textbox, row.implication_id
+        assert f"#### {row.theory_area}" in textbox
+
+
 def test_every_reported_value_is_printed_in_its_paper(values, papers):
     texts = {year: normalise(text) for year, text in papers.items()}
     for value_id, row in values.iterrows():

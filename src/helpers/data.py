@@ -185,6 +185,7 @@ CONVERSIONS: dict[str, dict[str, str]] = {
     "cmos": {"study": "int64", "theory_area_number": "int64"},
     "reported_values": {"paper": "int64", "wave": "Int64", "value": "Float64"},
     "reference_map": {"paper": "int64", "ref_number": "int64"},
+    "design_implications": {"paper": "int64", "theory_area_number": "int64"},
 }
 
 
@@ -243,6 +244,11 @@ def load_reported_values(path: Path | str | None = None) -> pd.DataFrame:
 def load_reference_map(path: Path | str | None = None) -> pd.DataFrame:
     """Which BibTeX key each numbered reference of each paper is."""
     return _load_csv("reference_map", _resolve("reference_map", path)).copy()
+
+
+def load_design_implications(path: Path | str | None = None) -> pd.DataFrame:
+    """The 2025 evaluation's design suggestions for forums (its Textbox 6), verbatim, by theory area."""
+    return _load_csv("design_implications", _resolve("design_implications", path)).copy()
 
 
 def split_ids(cell: str) -> list[str]:

@@ -22,9 +22,25 @@ from plotly.io.base_renderers import MimetypeRenderer
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "svg"}}
 
 
-def figure_div(fig: go.Figure, div_id: str) -> str:
+# Clicking a point whose first custom datum is a page link (``page.html#anchor``) opens it.
+FOLLOW_LINK_ON_CLICK = """document.getElementById('{plot_id}').on('plotly_click', function (event) {
+  var point = event.points && event.points[0];
+  var target = point && point.customdata && point.customdata[0];
+  if (typeof target === 'string' && /^[a-z0-9-]+\\.html#[a-z0-9-]+$/.test(target)) { window.location.href = target; }
+});"""
+
+
+def figure_div(fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
     """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, config=PLOTLY_CONFIG, default_width="100%")
+    return pio.to_html(
+        fig,
+        include_plotlyjs=False,
+        full_html=False,
+        div_id=div_id,
+        config=PLOTLY_CONFIG,
+        default_width="100%",
+        post_script=FOLLOW_LINK_ON_CLICK if follow_links else None,
+    )
 
 
 class SiteRenderer(MimetypeRenderer):
@@ -55,6 +71,8 @@ class Figure:
     source: str
     alt: str
     data: pd.DataFrame
+    # Points carry a link to a page of the book as their first custom datum; a click follows it.
+    follow_links: bool = False
 
     def _repr_html_(self) -> str:
         anchor = f"fig-{_slug(self.figure_id)}"
@@ -65,7 +83,7 @@ class Figure:
         # is described instead by its caption and by a text description every reader can open.
         return (
             f'<figure class="report-figure" id="{anchor}" aria-describedby="{anchor}-alt">'
-            f'<div class="report-figure-plot">{figure_div(self.fig, anchor + "-plot")}</div>'
+            f'<div class="report-figure-plot">{figure_div(self.fig, anchor + "-plot", self.follow_links)}</div>'
             f"<figcaption><p>{esc(self.caption)}</p>"
             f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
             f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'

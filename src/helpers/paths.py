@@ -38,6 +38,7 @@ DATASETS: dict[str, str] = {
     "sources": "data/sources.xlsx",
     "cmos": "data/cmos.csv",
     "reported_values": "data/reported_values.csv",
+    "design_implications": "data/design_implications.csv",
     "bibliography": "bib/references.bib",
     "reference_map": "bib/reference_map.csv",
 }

@@ -184,9 +184,24 @@ REFERENCE_MAP = pa.DataFrameSchema(
     name="reference_map",
 )
 
+DESIGN_IMPLICATIONS = pa.DataFrameSchema(
+    {
+        "implication_id": _text(_matches(r"^DI-2025-\d{2}$", "must look like DI-2025-01"), unique=True),
+        "paper": _text(_one_of(["2025"], "paper years")),
+        "theory_area_number": _text(_matches(r"^[1-4]$", "must be a 2025 theory area number 1-4")),
+        "theory_area": _text(),
+        "implication": _text(),
+        "location": _text(),
+    },
+    strict=True,
+    ordered=False,
+    name="design_implications",
+)
+
 SCHEMAS = {
     "sources": SOURCES,
     "cmos": CMOS,
     "reported_values": REPORTED_VALUES,
     "reference_map": REFERENCE_MAP,
+    "design_implications": DESIGN_IMPLICATIONS,
 }

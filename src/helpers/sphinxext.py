@@ -18,6 +18,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import itables
 import plotly
 import pybtex.plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
@@ -26,11 +27,38 @@ from pybtex.style.labels import BaseLabelStyle
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_STATIC_NAME = f"plotly-{plotly.__version__}.min.js"
 FIGURE_MARKER = 'class="plotly-graph-div"'
+# DataTables (with jQuery), as bundled in the pinned itables wheel: sort, filter and search for tables
+# marked "report-searchable", served from the site and added only to pages that have such a table.
+DATATABLES_DIR = Path(itables.__file__).parent / "html"
+DATATABLES_STATIC = f"datatables-itables-{itables.__version__}"
+SEARCHABLE_MARKER = "report-searchable"
+DATATABLES_INIT = """import DataTable from "{bundle}";
+document.querySelectorAll("table.report-searchable").forEach(function (table) {{
+  new DataTable(table, {{
+    paging: true, pageLength: 25, lengthMenu: [10, 25, 50, 100, -1], autoWidth: false,
+    language: {{ search: "Search the table:" }}
+  }});
+}});"""
 
 
 def _add_plotly_where_needed(app, pagename, templatename, context, doctree):
     if FIGURE_MARKER in context.get("body", ""):
         app.add_js_file(PLOTLY_STATIC_NAME)
+
+
+def _add_datatables_where_needed(app, pagename, templatename, context, doctree):
+    if SEARCHABLE_MARKER in context.get("body", ""):
+        bundle = context["pathto"](f"_static/{DATATABLES_STATIC}/dt_bundle.js", 1)
+        app.add_css_file(f"{DATATABLES_STATIC}/dt_bundle.css")
+        app.add_js_file(None, type="module", body=DATATABLES_INIT.format(bundle=bundle))
+
+
+def _copy_datatables(app, exception):
+    if exception is None and app.builder.format == "html":
+        target = Path(app.outdir) / "_static" / DATATABLES_STATIC
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("dt_bundle.js", "dt_bundle.css"):
+            shutil.copyfile(DATATABLES_DIR / name, target / name)
 
 
 def _author_year_label(entry) -> str:
@@ -104,5 +132,7 @@ def setup(app):
     app.connect("html-page-context", _bibliography_entries_as_list_items)
     # After every other handler has added its files (Sphinx calls handlers by priority, then order).
     app.connect("html-page-context", _drop_thebe_and_duplicates, priority=900)
+    app.connect("html-page-context", _add_datatables_where_needed)
     app.connect("build-finished", _copy_plotly)
+    app.connect("build-finished", _copy_datatables)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

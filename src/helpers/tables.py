@@ -184,18 +184,36 @@ def cmo_cards(study: int, theory_area_number: int, kinds: tuple[str, ...] | None
     return HTML(f'<div class="report-cmo-list">{cards}</div>')
 
 
-def html_table(frame: pd.DataFrame, caption: str, table_id: str) -> str:
-    """A plain, accessible HTML table with every cell escaped."""
+def html_table(
+    frame: pd.DataFrame,
+    caption: str,
+    table_id: str,
+    html_columns: tuple[str, ...] = (),
+    searchable: bool = False,
+) -> str:
+    """A plain, accessible HTML table with every cell escaped.
+
+    ``html_columns`` name columns whose cells this module already built as escaped HTML (links);
+    every other cell is escaped here. A ``searchable`` table gets sort, filter and search in the
+    browser (DataTables, served from the site by ``helpers.sphinxext``); without JavaScript it is
+    still the full table.
+    """
     head = "".join(f'<th scope="col">{esc(str(c))}</th>' for c in frame.columns)
+    trusted = [c in html_columns for c in frame.columns]
+
+    def cell(value, is_html: bool) -> str:
+        text = "" if pd.isna(value) else str(value)
+        return f"<td>{text if is_html else esc(text)}</td>"
+
     body = "".join(
-        "<tr>" + "".join(f"<td>{esc('' if pd.isna(v) else str(v))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
+        "<tr>" + "".join(cell(v, t) for v, t in zip(row, trusted, strict=True)) + "</tr>" for row in frame.itertuples(index=False)
     )
+    classes = "report-table report-searchable" if searchable else "report-table"
     return (
         # A wide table scrolls inside its own box, which keyboard users reach with Tab (tabindex) and
         # screen-reader users find as a region named by the table's caption.
         f'<div class="report-table-wrap" tabindex="0" role="region" aria-labelledby="{esc(table_id)}-caption">'
-        f'<table class="report-table" id="{esc(table_id)}">'
+        f'<table class="{classes}" id="{esc(table_id)}">'
         f'<caption id="{esc(table_id)}-caption">{esc(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
@@ -268,25 +286,39 @@ def label_disagreements() -> HTML:
     )
 
 
+def cmo_links(cells: pd.Series, cmos: pd.DataFrame) -> pd.Series:
+    """Cells of CMO ids as links to their cards: 'CMO-2024-01; CMO-2024-21' -> two links labelled 'CMO 1', 'CMO 21'."""
+    index = cmos.set_index("cmo_id", drop=False)
+    return cells.map(
+        lambda cell: ", ".join(
+            f'<a href="{esc(cmo_href(index.loc[i]))}">{esc(index.loc[i, "label"])}</a>' for i in data.split_ids(cell)
+        )
+    )
+
+
 def all_sources() -> HTML:
-    """Every source the report holds, with what is known about it."""
+    """Every source the report holds, with what is known about it: a table to sort, filter and search."""
     sources = data.load_sources().sort_values(["year", "authors"])
     cmos = data.load_cmos()
+    bibliography = bib.load_bibliography().set_index("bibkey")
     shown = pd.DataFrame(
         {
             "Id": sources["source_id"],
-            "Source": source_citations(sources["bibkey"]),
+            "Source": sources["bibkey"].map(lambda key: cite_link(key, bibliography)),
+            "Year": sources["year"],
             "Title": sources["title"],
-            "Venue": sources["venue"],
             "Type": sources["document_type"],
             "Design": sources["study_design"],
             "Platform": sources["platform"],
             "Population or condition": sources["population_or_condition"],
-            "Country": sources["country"],
-            "CMOs": cmo_labels(sources["cmo_ids"], cmos),
+            "CMOs (2024)": cmo_links(sources["cmo_ids"], cmos),
         }
     )
-    return HTML(html_table(shown, f"Evidence sources held ({len(sources)}; data/sources.xlsx)", "all-sources"))
+    caption = (
+        f"Evidence sources held ({len(sources)}; data/sources.xlsx). Country and moderation type are not reported "
+        "for any source, so they are not shown as columns."
+    )
+    return HTML(html_table(shown, caption, "all-sources", html_columns=("Source", "CMOs (2024)"), searchable=True))
 
 
 def reported_values_table(paper: int, domains: tuple[str, ...] | None = None, section_contains: str | None = None) -> HTML:
@@ -399,3 +431,40 @@ def refinement_overview() -> HTML:
         }
     )
     return HTML(html_table(shown, "Refined and new theories of the 2025 evaluation (data/cmos.csv)", "refinement-overview"))
+
+
+EVALUATION_PAGES = {
+    n: page
+    for n, page in enumerate(
+        [
+            "evaluation-1-self-efficacy",
+            "evaluation-2-understanding-acceptance",
+            "evaluation-3-helping-others",
+            "evaluation-4-catharsis",
+        ],
+        start=1,
+    )
+}
+
+
+def design_implications() -> HTML:
+    """The 2025 evaluation's design suggestions (Textbox 6), by theory area, beside the theories they follow from."""
+    implications = data.load_design_implications()
+    cmos = data.load_cmos()
+    later = cmos[(cmos["study"] == 2025) & cmos["kind"].isin(["refined", "new"])]
+    parts = []
+    for number, group in implications.groupby("theory_area_number", sort=True):
+        theories = later[later["theory_area_number"] == number]
+        links = ", ".join(f'<a href="{esc(cmo_href(row))}">{esc(row["label"])}</a>' for _, row in theories.iterrows())
+        items = "".join(
+            f'<li id="{esc(row.implication_id.lower())}">{esc(row.implication)} '
+            f'<span class="report-cmo-location">({esc(row.implication_id)})</span></li>'
+            for row in group.itertuples()
+        )
+        parts.append(
+            f'<section class="report-implications" aria-labelledby="implications-area-{number}">'
+            f'<h3 id="implications-area-{number}">{esc(group["theory_area"].iloc[0])}</h3>'
+            f'<p class="report-cmo-location">Follows from the refined theories of <a href="{EVALUATION_PAGES[number]}.html">'
+            f"theory area {number}</a>: {links}.</p><ul>{items}</ul></section>"
+        )
+    return HTML("".join(parts))

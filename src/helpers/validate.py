@@ -113,6 +113,17 @@ def reported_value_problems(values: pd.DataFrame) -> list[Problem]:
     return problems
 
 
+def design_implication_problems(implications: pd.DataFrame, cmos: pd.DataFrame) -> list[Problem]:
+    """Each design implication belongs to a theory area of the 2025 evaluation."""
+    name = data.display_name(dataset_path("design_implications"))
+    areas = set(cmos.loc[cmos["study"] == 2025, "theory_area_number"])
+    return [
+        Problem(name, row, "theory_area_number", f"{number} is not a theory area of the 2025 evaluation in data/cmos.csv")
+        for row, number in implications["theory_area_number"].items()
+        if number not in areas
+    ]
+
+
 def collect_problems() -> list[Problem]:
     """Every problem in every dataset, including cross-references between them."""
     data.clear_cache()
@@ -123,6 +134,7 @@ def collect_problems() -> list[Problem]:
     cmos = _load(data.load_cmos, problems)
     sources = _load(data.load_sources, problems)
     values = _load(data.load_reported_values, problems)
+    implications = _load(data.load_design_implications, problems)
     if cmos is not None:
         problems += cmo_problems(cmos)
     if sources is not None:
@@ -131,4 +143,6 @@ def collect_problems() -> list[Problem]:
         problems += reference_map_problems(reference_map, bibliography)
     if values is not None:
         problems += reported_value_problems(values)
+    if implications is not None and cmos is not None:
+        problems += design_implication_problems(implications, cmos)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))

@@ -1,0 +1,249 @@
+"""Figures of the 2025 evaluation's survey, drawn from the values the paper reports (data/reported_values.csv).
+
+Each figure shows reported numbers as reported; anything derived (a proportion from n and N, a
+model-implied mean) is labelled as derived, with how it was derived in the caption.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .display import Figure
+from .figures import OKABE_ITO, reported, theme
+
+# (label shown, value_id prefix of the n/percent pair, denominator prefix): the survey's wave-1 sample.
+SAMPLE_ROWS = [
+    ("Gender: women", "e25.demog.gender.female", "e25.demog.gender"),
+    ("Ethnicity: White", "e25.demog.ethnicity.white", "e25.demog.ethnicity"),
+    ("Age: 16-24 years", "e25.demog.age.16_24", "e25.demog.age"),
+    ("Came to help themselves", "e25.use.reason.help_self", "e25.use.reason"),
+    ("Came to help someone else", "e25.use.reason.help_someone_else", "e25.use.reason"),
+    ("Came to help others", "e25.use.reason.help_others", "e25.use.reason"),
+    ("Used the forum for over a month", "e25.use.duration.more_than_month", "e25.use.duration"),
+    ("Used the forum for a year or more", "e25.use.duration.year_or_more", "e25.use.duration"),
+    ("Had responded to or liked a post", "e25.use.activity.responded_or_liked", "e25.use.activity"),
+    ("Had written an original post", "e25.use.activity.original_post", "e25.use.activity"),
+]
+
+
+def survey_sample() -> Figure:
+    """Who answered the survey at wave 1: each reported count as a share of its denominator."""
+    ids = [
+        i for _, prefix, denominator in SAMPLE_ROWS for i in (f"{prefix}.n", f"{prefix}.percent", f"{denominator}.denominator")
+    ]
+    values = reported(ids).set_index("value_id")
+    rows = []
+    for label, prefix, denominator in SAMPLE_ROWS:
+        n = int(values.loc[f"{prefix}.n", "value"])
+        total = int(values.loc[f"{denominator}.denominator", "value"])
+        rows.append(
+            {
+                "characteristic": label,
+                "n": n,
+                "denominator": total,
+                "percent_reported": values.loc[f"{prefix}.percent", "value_reported"],
+                "percent_from_counts": round(100 * n / total, 1),
+                "location": values.loc[f"{prefix}.n", "location"],
+            }
+        )
+    table = pd.DataFrame(rows)
+    fig = go.Figure(
+        go.Bar(
+            x=table["percent_from_counts"],
+            y=[html.escape(c) for c in table["characteristic"]],
+            orientation="h",
+            marker_color=[OKABE_ITO[0]] * 3 + [OKABE_ITO[1]] * 3 + [OKABE_ITO[2]] * 2 + [OKABE_ITO[4]] * 2,
+            text=[
+                f"{n} of {d} ({html.escape(p)})"
+                for n, d, p in zip(table["n"], table["denominator"], table["percent_reported"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    theme(fig, "Who answered the survey (wave 1, n=791)", "Share of respondents (%)", "")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(range=[0, 130], tickvals=[0, 20, 40, 60, 80, 100])
+    fig.update_layout(height=520, margin={"l": 20, "r": 40, "t": 90, "b": 60})
+    return Figure(
+        fig=fig,
+        figure_id="survey-sample",
+        caption=(
+            "Characteristics of the wave 1 respondents the paper reports in its text, each as printed (n and %). "
+            "Bar lengths are recomputed from n and the denominator. Respondents could give more than one reason "
+            "for using a forum. The full demographic table is in the paper's Multimedia Appendix 5, which is not "
+            "reproduced here, so other categories (for example other genders and age groups) are not shown."
+        ),
+        source="data/reported_values.csv (2025 evaluation, Results, Survey).",
+        alt="Horizontal bar chart of wave 1 survey respondents: "
+        + "; ".join(f"{r.characteristic}: {r.n} of {r.denominator} ({r.percent_reported})" for r in table.itertuples()),
+        data=table,
+    )
+
+
+MEASURES = [("gad7", "GAD-7 (anxiety)"), ("phq8", "PHQ-8 (depression)")]
+
+
+def symptom_trajectories() -> Figure:
+    """GAD-7 and PHQ-8 means over the three waves implied by the reported latent growth models."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[html.escape(t) for _, t in MEASURES], shared_yaxes=True)
+    rows = []
+    for col, (measure, title) in enumerate(MEASURES, start=1):
+        ids = [f"e25.{measure}.wave1.mean", f"e25.{measure}.wave1.sd"] + [
+            f"e25.{measure}.growth.slope.{part}" for part in ("estimate", "ci_lower", "ci_upper", "ci_level")
+        ]
+        v = reported(ids).set_index("value_id")["value"]
+        start, slope = float(v[ids[0]]), float(v[ids[2]])
+        lower, upper = float(v[ids[3]]), float(v[ids[4]])
+        waves = [1, 2, 3]
+        mean = [start + slope * (w - 1) for w in waves]
+        low = [start + lower * (w - 1) for w in waves]
+        high = [start + upper * (w - 1) for w in waves]
+        colour = OKABE_ITO[0] if col == 1 else OKABE_ITO[5]
+        labels = ["Wave 1<br>0 weeks", "Wave 2<br>6 weeks", "Wave 3<br>12 weeks"]
+        fig.add_scatter(
+            x=labels + labels[::-1],
+            y=high + low[::-1],
+            fill="toself",
+            mode="lines",
+            fillcolor="rgba(0,114,178,0.18)" if col == 1 else "rgba(213,94,0,0.18)",
+            line={"width": 0},
+            name="95% CI of the slope",
+            legendgroup="band",
+            showlegend=col == 1,
+            hoverinfo="skip",
+            row=1,
+            col=col,
+        )
+        fig.add_scatter(
+            x=labels,
+            y=mean,
+            mode="lines+markers",
+            line={"color": colour, "width": 3},
+            marker={"size": 9, "symbol": "circle" if col == 1 else "square"},
+            name="Model-implied mean",
+            legendgroup="mean",
+            showlegend=col == 1,
+            customdata=list(zip(low, high, strict=True)),
+            hovertemplate="%{x}: %{y:.2f} (slope CI band %{customdata[0]:.2f} to %{customdata[1]:.2f})<extra>"
+            + html.escape(title)
+            + "</extra>",
+            row=1,
+            col=col,
+        )
+        rows += [
+            {
+                "measure": title,
+                "wave": w,
+                "model_implied_mean": round(m, 3),
+                "band_lower": round(lo, 3),
+                "band_upper": round(hi, 3),
+                "wave1_mean_reported": v[ids[0]],
+                "slope_reported": v[ids[2]],
+                "slope_ci_reported": f"{v[ids[3]]} to {v[ids[4]]}",
+            }
+            for w, m, lo, hi in zip(waves, mean, low, high, strict=True)
+        ]
+    theme(fig, "Anxiety and depression over 12 weeks (model-implied)", "", "Mean sum score")
+    fig.update_yaxes(range=[8, 12.5], row=1, col=1)
+    fig.update_yaxes(title_text="", row=1, col=2)
+    fig.update_xaxes(tickangle=0)
+    fig.update_layout(height=460, legend={"orientation": "h", "y": -0.18, "yanchor": "top"}, margin={"b": 90})
+    table = pd.DataFrame(rows)
+    return Figure(
+        fig=fig,
+        figure_id="symptom-trajectories",
+        caption=(
+            "Model-implied, not observed, means: each line starts at the reported wave 1 mean sum score and "
+            "changes by the reported latent slope per time point ("
+            + "; ".join(
+                f"{measure}: {first.slope_reported}, 95% CI {first.slope_ci_reported}"
+                for measure, first in ((m, table[table["measure"] == m].iloc[0]) for _, m in MEASURES)
+            )
+            + "). The band applies the slope's confidence limits to the same start, so it shows the uncertainty of "
+            "the slope only (the intercept's uncertainty is not reported). The paper's own plot of the growth curves "
+            "is in its Multimedia Appendix 7."
+        ),
+        source="data/reported_values.csv (2025 evaluation, Results, Survey: latent growth curve models).",
+        alt="Two line charts of model-implied mean scores at waves 1 to 3. "
+        + " ".join(
+            f"{r.measure} wave {r.wave}: {r.model_implied_mean:.2f} (band {r.band_lower:.2f} to {r.band_upper:.2f})."
+            for r in table.itertuples()
+        ),
+        data=table,
+    )
+
+
+TESTS = [
+    ("Self-efficacy and how helpful the forum was found (r)", "e25.corr.selfeff_help", "r"),
+    ("Self-efficacy and how supportive moderators were found (r)", "e25.corr.selfeff_mod", "r"),
+    ("Psychological safety: had posted vs had not (d)", "e25.ttest.safe_by_posting", "d"),
+    ("Self-efficacy: had posted vs had not (d)", "e25.ttest.selfeff_by_posting", "d"),
+]
+
+
+def correlations_and_tests() -> Figure:
+    """The reported correlations (r) and t-test effect sizes (Cohen's d), with their test statistics."""
+    ids = []
+    for _, prefix, kind in TESTS:
+        ids += [f"{prefix}.r", f"{prefix}.p"] if kind == "r" else [f"{prefix}.{s}" for s in ("t", "df", "p", "d")]
+    v = reported(ids).set_index("value_id")
+    rows = []
+    for label, prefix, kind in TESTS:
+        if kind == "r":
+            detail = f"r = {v.loc[prefix + '.r', 'value_reported']}, P {_p(v.loc[prefix + '.p', 'value_reported'])}"
+            size = float(v.loc[prefix + ".r", "value"])
+        else:
+            detail = (
+                f"t({v.loc[prefix + '.df', 'value_reported']}) = {v.loc[prefix + '.t', 'value_reported']}, "
+                f"P {_p(v.loc[prefix + '.p', 'value_reported'])}, d = {v.loc[prefix + '.d', 'value_reported']}"
+            )
+            size = float(v.loc[prefix + ".d", "value"])
+        rows.append({"association": label, "statistic": kind, "value": size, "as_reported": detail})
+    table = pd.DataFrame(rows)
+    fig = go.Figure()
+    for kind, name, colour, symbol in [
+        ("r", "Correlation (r)", OKABE_ITO[0], "circle"),
+        ("d", "Effect size (Cohen's d)", OKABE_ITO[5], "diamond"),
+    ]:
+        part = table[table["statistic"] == kind]
+        fig.add_scatter(
+            x=part["value"],
+            # The label carries the statistics as printed, so they read without hovering.
+            y=[
+                f"{html.escape(a)}<br><i>{html.escape(d)}</i>"
+                for a, d in zip(part["association"], part["as_reported"], strict=True)
+            ],
+            mode="markers",
+            name=name,
+            marker={"size": 14, "color": colour, "symbol": symbol},
+            hovertemplate="%{y}<extra></extra>",
+        )
+    theme(fig, "Reported correlations and group differences (wave 1)", "Value of r or d", "")
+    fig.update_xaxes(range=[0, 0.6], zeroline=True, showgrid=True)
+    fig.update_yaxes(automargin=True, autorange="reversed")
+    fig.update_layout(height=460, legend={"orientation": "h", "y": -0.32, "yanchor": "top"}, margin={"b": 120})
+    return Figure(
+        fig=fig,
+        figure_id="correlations-and-tests",
+        caption=(
+            "The two correlations of mental-health self-efficacy (reported as consistent with initial CMO 1) and "
+            "the two t tests comparing respondents who had posted at least once with those who had not (psychological "
+            "safety: consistent with initial CMO 2), as reported at wave 1. Confidence intervals for these are not reported, so "
+            "none are drawn. The paper describes its t tests as 1-tailed; the audit page checks the printed P values "
+            "against the test statistics."
+        ),
+        source="data/reported_values.csv (2025 evaluation, Results, Survey).",
+        alt="Dot chart: " + "; ".join(f"{r.association}: {r.as_reported}" for r in table.itertuples()),
+        data=table,
+    )
+
+
+def _p(printed: str) -> str:
+    """'<.001' -> '<.001'; '.009' -> '= .009' (how a P value reads after 'P')."""
+    return printed if printed.startswith(("<", ">")) else f"= {printed}"
