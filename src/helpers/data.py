@@ -185,6 +185,8 @@ CONVERSIONS: dict[str, dict[str, str]] = {
     "cmos": {"study": "int64", "theory_area_number": "int64"},
     "reported_values": {"paper": "int64", "wave": "Int64", "value": "Float64"},
     "reference_map": {"paper": "int64", "ref_number": "int64"},
+    "value_relations": {},
+    "cross_checks": {"paper": "int64"},
 }
 
 
@@ -243,6 +245,16 @@ def load_reported_values(path: Path | str | None = None) -> pd.DataFrame:
 def load_reference_map(path: Path | str | None = None) -> pd.DataFrame:
     """Which BibTeX key each numbered reference of each paper is."""
     return _load_csv("reference_map", _resolve("reference_map", path)).copy()
+
+
+def load_value_relations(path: Path | str | None = None) -> pd.DataFrame:
+    """Relations between reported values that the audit recomputes (sums, chi-square tables, statements)."""
+    return _load_csv("value_relations", _resolve("value_relations", path)).copy()
+
+
+def load_cross_checks(path: Path | str | None = None) -> pd.DataFrame:
+    """Printed labels, citation brackets and reference details, each with what it should agree with."""
+    return _load_csv("cross_checks", _resolve("cross_checks", path)).copy()
 
 
 def split_ids(cell: str) -> list[str]:

@@ -40,6 +40,8 @@ DATASETS: dict[str, str] = {
     "reported_values": "data/reported_values.csv",
     "bibliography": "bib/references.bib",
     "reference_map": "bib/reference_map.csv",
+    "value_relations": "data/value_relations.csv",
+    "cross_checks": "data/cross_checks.csv",
 }
 
 
