@@ -47,7 +47,7 @@ class Printed:
 
     @property
     def unit(self) -> float:
-        return 10.0 ** -self.decimals
+        return 10.0**-self.decimals
 
     def interval(self) -> tuple[float, float]:
         """Every value that rounds (either way at .5) or truncates to the printed number."""
@@ -449,9 +449,9 @@ def p_value_checks(values: _Values) -> list[Check]:
         if f"{prefix}.t" in values and f"{prefix}.df" in values:
             t, df = values.printed(prefix + ".t"), values.printed(prefix + ".df").value
             stated = tails or "two"
-            interval = p_interval(t, lambda x, s=stated: p_from_t(x, df, s))
+            interval = p_interval(t, lambda x, s=stated, d=df: p_from_t(x, d, s))
             other = "two" if stated == "one" else "one"
-            other_interval = p_interval(t, lambda x, s=other: p_from_t(x, df, s))
+            other_interval = p_interval(t, lambda x, s=other, d=df: p_from_t(x, d, s))
             ok = fits(interval, printed_p)
             why = f"t({df:g})={t} gives a {stated}-tailed p of {_p_text(interval)}"
             why += " (tails as the paper states it tested)" if tails else " (tails not stated: two-tailed assumed)"
@@ -472,7 +472,7 @@ def p_value_checks(values: _Values) -> list[Check]:
             )
         elif f"{prefix}.chi2" in values and f"{prefix}.df" in values:
             chi2, df = values.printed(prefix + ".chi2"), values.printed(prefix + ".df").value
-            interval = p_interval(chi2, lambda x: p_from_chi2(x, df))
+            interval = p_interval(chi2, lambda x, d=df: p_from_chi2(x, d))
             ok = fits(interval, printed_p)
             checks.append(
                 _check(
