@@ -275,7 +275,8 @@ def test_an_unparseable_statistic_is_an_error(repo_copy):
 
 
 def _text(markup: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup)))
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup)))
+    return re.sub(r" ([,.:;)])", r"\1", text)
 
 
 def test_audit_page_shows_every_check_with_its_verdict(built_site, checks):
