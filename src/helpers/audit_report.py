@@ -67,9 +67,10 @@ def checks_html(paper: int) -> HTML:
             body += f'<tr class="report-audit-topic"><th scope="rowgroup" colspan="{len(COLUMNS)}">{esc(topic)}</th></tr>'
             body += "".join(_row(c) for c in in_section if c.topic == topic)
         table_id = f"audit-{paper}-{_slug(section)}"
+        count = f"{len(in_section)} check" + ("" if len(in_section) == 1 else "s")
         parts.append(
             f'<div class="report-table-wrap"><table class="report-table report-audit" id="{esc(table_id)}">'
-            f"<caption>{esc(STUDY_NAMES[paper])}: {esc(section)} ({len(in_section)} checks)</caption>"
+            f"<caption>{esc(STUDY_NAMES[paper])}: {esc(section)} ({count})</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
         )
     return HTML("".join(parts))
