@@ -139,3 +139,43 @@ def test_build_is_strict(repo_copy):
     assert "nobody1999nothing" in log
     assert "stderr was found in the cell outputs" in log
     assert "unknown output mime type: application/vnd.plotly.v1+json" in log
+
+
+def test_survey_page_shows_the_chi_square_recomputed_from_the_counts(built_site):
+    from helpers import audit
+
+    values = data.load_reported_values().set_index("value_id")["value"]
+    survey_cases, survey_total = values["e25.caseness.survey.caseness.n"], values["e25.caseness.survey.denominator"]
+    nhs_cases, nhs_total = values["e25.caseness.nhs.caseness.n"], values["e25.caseness.nhs.denominator"]
+    table = [[survey_cases, survey_total - survey_cases], [nhs_cases, nhs_total - nhs_cases]]
+    text = visible_text(page(built_site, "survey"))
+    assert f"chi-square(1) = {audit.chi_square(table):.2f}" in text
+    assert "chi-square(1) = 521.96" in text  # the counts 593/791 and 76,265/80,915, by hand
+    assert f"Cramer's V = {audit.cramers_v(table):.3f}" in text
+    assert "the paper prints chi-square(1) = 521.9" in text
+
+
+def test_every_figure_has_title_caption_source_text_description_and_csv(built_site):
+    figures = 0
+    for path in (built_site / "chapters").glob("*.html"):
+        markup = path.read_text(encoding="utf-8")
+        for figure in re.findall(r'<figure class="report-figure".*?</figure>', markup, re.S):
+            figures += 1
+            assert re.search(r'"title":\{"text":"[^"]+', figure), path.name
+            assert "<figcaption><p>" in figure and "Source: " in figure, path.name
+            assert re.search(r'<p id="fig-[a-z0-9-]+-alt">[^<]{20,}', figure), path.name
+            assert 'href="data:text/csv;charset=utf-8;base64,' in figure, path.name
+    assert figures >= 10
+
+
+def test_source_table_is_searchable_and_complete(built_site):
+    markup = page(built_site, "evidence-base")
+    table = re.search(r'<table class="report-table report-searchable" id="all-sources">.*?</table>', markup, re.S).group(0)
+    assert table.count("<tr>") == len(data.load_sources()) + 1
+    assert "dt_bundle.js" in markup and "cdn" not in markup.lower()
+
+
+def test_design_implications_are_on_their_page(built_site):
+    text = visible_text(page(built_site, "design-implications"))
+    for implication in data.load_design_implications()["implication"]:
+        assert re.sub(r"\s+", " ", implication) in text

@@ -4,4 +4,4 @@ Chapters call these; nothing here knows which chapter calls it. Data flow one wa
 data/ + bib/ -> helpers.data / helpers.bib -> helpers.tables / helpers.figures -> chapters -> HTML.
 """
 
-__all__ = ["bib", "data", "display", "errors", "figures", "paths", "schema", "tables", "validate"]
+__all__ = ["audit", "audit_report", "bib", "data", "display", "errors", "figures", "paths", "schema", "tables", "validate"]

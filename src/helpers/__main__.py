@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers validate | build``."""
+"""Command line: ``python -m helpers validate | build | audit``."""
 
 from __future__ import annotations
 
@@ -44,11 +44,26 @@ def build() -> int:
     return subprocess.call(command, cwd=root())
 
 
+def audit() -> int:
+    """Print every audit check as a table. Findings are information (exit 0); broken audit input exits 1."""
+    from .audit import run_audit
+    from .audit_report import text_table
+    from .errors import DataError
+
+    try:
+        checks = run_audit()
+    except DataError as exc:
+        print(f"Audit not run: {exc}", file=sys.stderr)
+        return 1
+    print(text_table(checks))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
-    parser.add_argument("command", choices=["validate", "build"])
+    parser.add_argument("command", choices=["validate", "build", "audit"])
     args = parser.parse_args(argv)
-    return {"validate": validate, "build": build}[args.command]()
+    return {"validate": validate, "build": build, "audit": audit}[args.command]()
 
 
 if __name__ == "__main__":

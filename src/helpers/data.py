@@ -186,6 +186,8 @@ CONVERSIONS: dict[str, dict[str, str]] = {
     "reported_values": {"paper": "int64", "wave": "Int64", "value": "Float64"},
     "reference_map": {"paper": "int64", "ref_number": "int64"},
     "design_implications": {"paper": "int64", "theory_area_number": "int64"},
+    "value_relations": {},
+    "cross_checks": {"paper": "int64"},
 }
 
 
@@ -249,6 +251,16 @@ def load_reference_map(path: Path | str | None = None) -> pd.DataFrame:
 def load_design_implications(path: Path | str | None = None) -> pd.DataFrame:
     """The 2025 evaluation's design suggestions for forums (its Textbox 6), verbatim, by theory area."""
     return _load_csv("design_implications", _resolve("design_implications", path)).copy()
+
+
+def load_value_relations(path: Path | str | None = None) -> pd.DataFrame:
+    """Relations between reported values that the audit recomputes (sums, chi-square tables, statements)."""
+    return _load_csv("value_relations", _resolve("value_relations", path)).copy()
+
+
+def load_cross_checks(path: Path | str | None = None) -> pd.DataFrame:
+    """Printed labels, citation brackets and reference details, each with what it should agree with."""
+    return _load_csv("cross_checks", _resolve("cross_checks", path)).copy()
 
 
 def split_ids(cell: str) -> list[str]:

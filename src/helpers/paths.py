@@ -41,6 +41,8 @@ DATASETS: dict[str, str] = {
     "design_implications": "data/design_implications.csv",
     "bibliography": "bib/references.bib",
     "reference_map": "bib/reference_map.csv",
+    "value_relations": "data/value_relations.csv",
+    "cross_checks": "data/cross_checks.csv",
 }
 
 

@@ -198,10 +198,59 @@ DESIGN_IMPLICATIONS = pa.DataFrameSchema(
     name="design_implications",
 )
 
+RELATION_KINDS = ["sum", "product", "chi_square", "cramers_v", "at_most", "equals_one_of", "repeated"]
+VALUE_ID_OR_NUMBER = rf"(?:[a-z0-9]+(?:\.[a-z0-9_\-]+)+|{NUMBER})"
+
+# Relations between reported values that the audit recomputes (helpers.audit); ids must exist in reported_values.
+VALUE_RELATIONS = pa.DataFrameSchema(
+    {
+        "relation_id": _text(_matches(r"^[a-z0-9_]+$", "must be lowercase letters, digits and _"), unique=True),
+        "kind": _text(_one_of(RELATION_KINDS, "relation kinds")),
+        "target": _text(_matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be a value_id of data/reported_values.csv")),
+        "inputs": _text(
+            _matches(
+                rf"^{VALUE_ID_OR_NUMBER}(?:; {VALUE_ID_OR_NUMBER})*$", "must be value ids or plain numbers separated by '; '"
+            )
+        ),
+        "topic": _text(),
+        "what": _text(),
+        "reported": _text(required=False),
+        "basis": _text(),
+    },
+    strict=True,
+    ordered=False,
+    name="value_relations",
+)
+
+CROSS_CHECK_KINDS = ["same", "distinct", "no_repeats"]
+
+# Printed labels, citations and reference details compared with what they should agree with (helpers.audit).
+CROSS_CHECKS = pa.DataFrameSchema(
+    {
+        "check_id": _text(_matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be lowercase dot-separated"), unique=True),
+        "paper": _text(_one_of(["2024", "2025"], "paper years")),
+        "section": _text(),
+        "topic": _text(),
+        "what": _text(),
+        "kind": _text(_one_of(CROSS_CHECK_KINDS, "kinds")),
+        "printed": _text(),
+        "location": _text(),
+        "compared_with": _text(required=False),
+        "compared_location": _text(required=False),
+        "place": _text(_matches(rf"^{BIBKEY}(?:-[0-9a-z]+)*$", "must be a place of helpers.audit.PLACES or a BibTeX key")),
+        "basis": _text(),
+    },
+    strict=True,
+    ordered=False,
+    name="cross_checks",
+)
+
 SCHEMAS = {
     "sources": SOURCES,
     "cmos": CMOS,
     "reported_values": REPORTED_VALUES,
     "reference_map": REFERENCE_MAP,
     "design_implications": DESIGN_IMPLICATIONS,
+    "value_relations": VALUE_RELATIONS,
+    "cross_checks": CROSS_CHECKS,
 }

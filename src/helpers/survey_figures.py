@@ -247,3 +247,95 @@ def correlations_and_tests() -> Figure:
 def _p(printed: str) -> str:
     """'<.001' -> '<.001'; '.009' -> '= .009' (how a P value reads after 'P')."""
     return printed if printed.startswith(("<", ">")) else f"= {printed}"
+
+
+CASENESS_IDS = [
+    "e25.caseness.survey.caseness.n",
+    "e25.caseness.survey.denominator",
+    "e25.caseness.survey.caseness.percent",
+    "e25.caseness.nhs.caseness.n",
+    "e25.caseness.nhs.denominator",
+    "e25.caseness.nhs.caseness.percent",
+    "e25.caseness.nhs.region",
+    "e25.caseness.nhs.period",
+    "e25.caseness.chisq.chi2",
+    "e25.caseness.chisq.df",
+    "e25.caseness.chisq.p",
+    "e25.caseness.chisq.cramers_v",
+    "e25.caseness.threshold.gad7",
+    "e25.caseness.threshold.phq8",
+]
+
+
+def caseness() -> Figure:
+    """Caseness in the survey sample against NHS Talking Therapies, with the chi-square recomputed from the counts."""
+    from . import audit
+
+    v = reported(CASENESS_IDS).set_index("value_id")
+    number = v["value"]
+    printed = v["value_reported"]
+    groups = [
+        ("Forum survey, wave 1", "survey"),
+        (f"NHS Talking Therapies, {printed['e25.caseness.nhs.region']} {printed['e25.caseness.nhs.period']}", "nhs"),
+    ]
+    counts = [
+        (int(number[f"e25.caseness.{key}.caseness.n"]), int(number[f"e25.caseness.{key}.denominator"])) for _, key in groups
+    ]
+    table = [[cases, total - cases] for cases, total in counts]
+    chi2 = audit.chi_square(table)
+    p = audit.p_from_chi2(chi2, 1)
+    v_recomputed = audit.cramers_v(table)
+    shown = pd.DataFrame(
+        {
+            "group": [label for label, _ in groups],
+            "caseness_n": [c for c, _ in counts],
+            "total": [t for _, t in counts],
+            "percent_from_counts": [round(100 * c / t, 1) for c, t in counts],
+            "percent_reported": [printed[f"e25.caseness.{key}.caseness.percent"] for _, key in groups],
+        }
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=[html.escape(g) for g in shown["group"]],
+            y=shown["percent_from_counts"],
+            marker_color=[OKABE_ITO[0], OKABE_ITO[2]],
+            marker_pattern_shape=["", "/"],
+            text=[
+                f"{c:,} of {t:,} ({html.escape(pr)})"
+                for c, t, pr in zip(shown["caseness_n"], shown["total"], shown["percent_reported"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}<br>%{text} met caseness<extra></extra>",
+        )
+    )
+    theme(fig, "Caseness at entry: forum users and NHS Talking Therapies", "", "Met caseness (%)")
+    fig.update_yaxes(range=[0, 110], tickvals=[0, 20, 40, 60, 80, 100])
+    fig.update_layout(height=440)
+    recomputed = (
+        f"Recomputed from these counts (Pearson chi-square, no continuity correction): chi-square(1) = {chi2:.2f}, "
+        f"P {'< .001' if p < 0.001 else f'= {p:.3f}'}, Cramer's V = {v_recomputed:.3f}; the paper prints "
+        f"chi-square({printed['e25.caseness.chisq.df']}) = {printed['e25.caseness.chisq.chi2']}, "
+        f"P {printed['e25.caseness.chisq.p']}, V = {printed['e25.caseness.chisq.cramers_v']}."
+    )
+    shown["chi_square_recomputed"] = round(chi2, 3)
+    shown["cramers_v_recomputed"] = round(v_recomputed, 4)
+    return Figure(
+        fig=fig,
+        figure_id="caseness",
+        caption=(
+            "Share of people whose symptoms met 'caseness' (GAD-7 above "
+            f"{printed['e25.caseness.threshold.gad7']} or PHQ-8 above {printed['e25.caseness.threshold.phq8']}, as the "
+            "paper defines it) among forum survey respondents and among people entering NHS Talking Therapies in one "
+            "English region. Forum users were less often above the clinical threshold, though most still were. " + recomputed
+        ),
+        source=(
+            "data/reported_values.csv (2025 evaluation, Methods and Results, caseness); "
+            "chi-square and V recomputed by helpers.audit."
+        ),
+        alt="Bar chart of caseness: "
+        + "; ".join(f"{r.group}: {r.caseness_n} of {r.total} ({r.percent_reported})" for r in shown.itertuples())
+        + ". "
+        + recomputed,
+        data=shown,
+    )

@@ -124,6 +124,40 @@ def design_implication_problems(implications: pd.DataFrame, cmos: pd.DataFrame) 
     ]
 
 
+def audit_input_problems(
+    values: pd.DataFrame | None, relations: pd.DataFrame | None, cross: pd.DataFrame | None, bibliography: pd.DataFrame | None
+) -> list[Problem]:
+    """The audit's relations name reported values that exist; its cross-checks name places the book has."""
+    from .audit import PLACES
+
+    problems = []
+    if relations is not None and values is not None:
+        name = data.display_name(dataset_path("value_relations"))
+        known = set(values["value_id"])
+        for row, relation in relations.iterrows():
+            if relation["target"] not in known:
+                problems.append(
+                    Problem(name, row, "target", f"{relation['target']} is not a value_id of data/reported_values.csv")
+                )
+            for token in data.split_ids(relation["inputs"]):
+                if not re.fullmatch(r"-?[\d.]+", token) and token not in known:
+                    problems.append(Problem(name, row, "inputs", f"{token} is not a value_id of data/reported_values.csv"))
+    if cross is not None and bibliography is not None:
+        name = data.display_name(dataset_path("cross_checks"))
+        keys = set(bibliography["bibkey"])
+        for row, check in cross.iterrows():
+            if check["place"] not in PLACES and check["place"] not in keys:
+                problems.append(
+                    Problem(
+                        name,
+                        row,
+                        "place",
+                        f"{check['place']!r} is neither a place of the book ({', '.join(PLACES)}) nor a BibTeX key",
+                    )
+                )
+    return problems
+
+
 def collect_problems() -> list[Problem]:
     """Every problem in every dataset, including cross-references between them."""
     data.clear_cache()
@@ -135,6 +169,8 @@ def collect_problems() -> list[Problem]:
     sources = _load(data.load_sources, problems)
     values = _load(data.load_reported_values, problems)
     implications = _load(data.load_design_implications, problems)
+    relations = _load(data.load_value_relations, problems)
+    cross = _load(data.load_cross_checks, problems)
     if cmos is not None:
         problems += cmo_problems(cmos)
     if sources is not None:
@@ -145,4 +181,5 @@ def collect_problems() -> list[Problem]:
         problems += reported_value_problems(values)
     if implications is not None and cmos is not None:
         problems += design_implication_problems(implications, cmos)
+    problems += audit_input_problems(values, relations, cross, bibliography)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
