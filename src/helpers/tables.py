@@ -303,7 +303,6 @@ def all_sources() -> HTML:
     bibliography = bib.load_bibliography().set_index("bibkey")
     shown = pd.DataFrame(
         {
-            "Id": sources["source_id"],
             "Source": sources["bibkey"].map(lambda key: cite_link(key, bibliography)),
             "Year": sources["year"],
             "Title": sources["title"],
