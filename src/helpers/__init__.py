@@ -5,3 +5,9 @@ data/ + bib/ -> helpers.data / helpers.bib -> helpers.tables / helpers.figures -
 """
 
 __all__ = ["bib", "data", "display", "errors", "figures", "paths", "schema", "tables", "validate"]
+
+# Inside a chapter's kernel during `python -m helpers build`, record which files the chapter reads
+# (see helpers.tracking); anywhere else this does nothing.
+from .tracking import start_recording as _start_recording  # noqa: E402
+
+_start_recording()

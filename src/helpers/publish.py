@@ -1,0 +1,144 @@
+"""The build command: validate, build strictly into a fresh directory, and publish only a good build.
+
+1. ``python -m helpers validate``: invalid data stop everything before Sphinx starts.
+2. Cached executions whose data changed are dropped (``helpers.execution``).
+3. Jupyter Book builds the whole book (fresh Sphinx environment, every page re-read, so every warning
+   of every page is seen) into ``_build/.staging-*``, with notebooks served from the execution
+   cache (``_build/.jupyter_cache``) unless their code or data changed.
+4. Only if that build succeeded strictly does its HTML replace ``_build/html``, by renaming it into
+   place; otherwise ``_build/html`` is left exactly as it was and the command says why.
+
+Every build writes ``_build/execution-report.json``: what was published, which chapters executed,
+which came from the cache, which cached executions were dropped and why, and the files each chapter
+read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from . import execution
+from .sphinxext import EXECUTION_DIR_ENV
+
+REPORT_NAME = "execution-report.json"
+
+
+def published_dir(root: Path) -> Path:
+    return root / "_build" / "html"
+
+
+def report_path(root: Path) -> Path:
+    return root / "_build" / REPORT_NAME
+
+
+def write_build_config(root: Path, staging: Path) -> Path:
+    """``_config.yml`` with execution switched to the data-aware cache.
+
+    ``_config.yml`` itself keeps ``execute_notebooks: force``: a plain ``jupyter-book build``, which
+    skips the invalidation step, re-executes everything rather than serve stale outputs.
+    """
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("execute", {})
+    config["execute"]["execute_notebooks"] = "cache"
+    config["execute"]["cache"] = str(execution.cache_dir(root))
+    target = staging / "_config.yml"
+    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def swap_into_place(new_html: Path, published: Path) -> None:
+    """Replace ``published`` by ``new_html`` with renames on one file system (never a half-copied site)."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    retired = None
+    if published.exists():
+        retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=published.parent)) / "html"
+        published.rename(retired)
+    try:
+        new_html.rename(published)
+    except OSError:
+        if retired is not None:
+            retired.rename(published)
+        raise
+    if retired is not None:
+        shutil.rmtree(retired.parent, ignore_errors=True)
+
+
+def _write_report(root: Path, report: dict) -> None:
+    target = report_path(root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(report, indent=1), encoding="utf-8")
+
+
+def _summary(executed: list[str], from_cache: list[str]) -> str:
+    shown = ", ".join(executed) if executed else "none"
+    return f"Executed {len(executed)} chapter(s) ({shown}); {len(from_cache)} served from the execution cache."
+
+
+def build(root: Path, validate) -> int:
+    """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid)."""
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    if validate() != 0:
+        _write_report(root, {"started": started, "published": False, "outcome": "invalid data: build not started"})
+        print(
+            "Build not started: the data are invalid (see the problems above), so nothing was built and "
+            f"{published_dir(root).relative_to(root)} was left as it was.",
+            file=sys.stderr,
+        )
+        return 1
+    build_root = root / "_build"
+    build_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_root))
+    try:
+        execution_dir = staging / "execution"
+        config = write_build_config(root, staging)
+        prep = execution.invalidate_stale(root)
+        for docname, reason in sorted(prep.invalidated.items()):
+            print(f"Execution cache: {docname} will run again ({reason}).", flush=True)
+        command = [
+            sys.executable,
+            "-c",
+            "from jupyter_book.cli.main import main; main()",
+            "build",
+            str(root),
+            "--path-output",
+            str(staging),
+            "--config",
+            str(config),
+            "--all",
+            "--warningiserror",
+            "--keep-going",
+        ]
+        print("Running:", " ".join(command), flush=True)
+        env = {**os.environ, EXECUTION_DIR_ENV: str(execution_dir)}
+        returncode = subprocess.call(command, cwd=root, env=env)
+        summary = execution.record_executions(root, execution_dir, prep)
+        new_html = staging / "_build" / "html"
+        report = {"started": started, **summary}
+        if returncode != 0 or not (new_html / "index.html").is_file():
+            why = (
+                f"the strict build failed (exit status {returncode}; the first error is in the log above)"
+                if returncode != 0
+                else "the build produced no index.html"
+            )
+            _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}"})
+            print(
+                f"Build failed: {why}. Nothing was published: {published_dir(root).relative_to(root)} is unchanged.",
+                file=sys.stderr,
+            )
+            return returncode or 1
+        swap_into_place(new_html, published_dir(root))
+        _write_report(root, {**report, "published": True, "outcome": "published"})
+        print(_summary(summary["executed"], summary["from_cache"]))
+        print(f"Published: {published_dir(root) / 'index.html'} (record: {report_path(root).relative_to(root)}).")
+        return 0
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
