@@ -83,6 +83,23 @@ def _summary(executed: list[str], from_cache: list[str]) -> str:
     return f"Executed {len(executed)} chapter(s) ({shown}); {len(from_cache)} served from the execution cache."
 
 
+def _run_showing_final_paths(command: list[str], root: Path, env: dict, staging: Path) -> int:
+    """Run Jupyter Book, passing its output through; where it names the staging copy, name _build/html."""
+    staged = staging / "_build" / "html"
+    replacements = [
+        (str(staged), str(published_dir(root))),
+        (str(staged.relative_to(root)), str(published_dir(root).relative_to(root))),
+    ]
+    with subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, text=True, errors="replace") as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            for old, new in replacements:
+                line = line.replace(old, new)
+            sys.stdout.write(line)
+            sys.stdout.flush()
+    return process.returncode
+
+
 def build(root: Path, validate) -> int:
     """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid)."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
@@ -119,7 +136,7 @@ def build(root: Path, validate) -> int:
         ]
         print("Running:", " ".join(command), flush=True)
         env = {**os.environ, EXECUTION_DIR_ENV: str(execution_dir)}
-        returncode = subprocess.call(command, cwd=root, env=env)
+        returncode = _run_showing_final_paths(command, root, env, staging)
         summary = execution.record_executions(root, execution_dir, prep)
         new_html = staging / "_build" / "html"
         report = {"started": started, **summary}
