@@ -104,10 +104,11 @@ def build(root: Path, validate) -> int:
     """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid)."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
     if validate() != 0:
-        _write_report(root, {"started": started, "published": False, "outcome": "invalid data: build not started"})
+        if report_path(root).parent.is_dir():
+            _write_report(root, {"started": started, "published": False, "outcome": "invalid data: build not started"})
         print(
-            "Build not started: the data are invalid (see the problems above), so nothing was built and "
-            f"{published_dir(root).relative_to(root)} was left as it was.",
+            "Build not started: the data are invalid (see the problems above), so nothing was built and nothing was "
+            f"published; {published_dir(root).relative_to(root)} is unchanged.",
             file=sys.stderr,
         )
         return 1
