@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import copy_repo, run_helpers
 
 EDITED_VALUE = "e25.sample.survey.wave3.n"
