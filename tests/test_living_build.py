@@ -114,3 +114,19 @@ def test_failed_build_leaves_the_published_site_byte_for_byte_unchanged(built_co
     assert site_hashes(site) == before
     assert report(root)["published"] is False
     assert not list((root / "_build").glob(".staging-*")), "the failed build's staging directory was left behind"
+
+
+def test_swap_replaces_the_site_in_one_step_and_leaves_nothing_behind(tmp_path):
+    from helpers.publish import swap_into_place
+
+    published = tmp_path / "_build" / "html"
+    published.mkdir(parents=True)
+    (published / "index.html").write_text("old", encoding="utf-8")
+    (published / "gone.html").write_text("only in the old site", encoding="utf-8")
+    staged = tmp_path / "_build" / ".staging-x" / "html"
+    staged.mkdir(parents=True)
+    (staged / "index.html").write_text("new", encoding="utf-8")
+    swap_into_place(staged, published)
+    assert site_hashes(published) == {"index.html": hashlib.sha256(b"new").hexdigest()}
+    assert not staged.exists()
+    assert sorted(p.name for p in (tmp_path / "_build").iterdir()) == [".staging-x", "html"]

@@ -15,6 +15,8 @@ read.
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
 import json
 import os
 import shutil
@@ -55,9 +57,26 @@ def write_build_config(root: Path, staging: Path) -> Path:
     return target
 
 
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0
+
+
 def swap_into_place(new_html: Path, published: Path) -> None:
-    """Replace ``published`` by ``new_html`` with renames on one file system (never a half-copied site)."""
+    """Replace ``published`` by ``new_html`` by renaming on one file system: readers never see a half-copied site.
+
+    Where the kernel can exchange two directories atomically, ``_build/html`` never goes missing either;
+    elsewhere the old site is renamed aside and the new one renamed in, microseconds apart.
+    """
     published.parent.mkdir(parents=True, exist_ok=True)
+    if published.is_dir() and _exchange(new_html, published):
+        shutil.rmtree(new_html, ignore_errors=True)  # now holds the previous site
+        return
     retired = None
     if published.exists():
         retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=published.parent)) / "html"
@@ -114,6 +133,16 @@ def build(root: Path, validate) -> int:
         return 1
     build_root = root / "_build"
     build_root.mkdir(parents=True, exist_ok=True)
+    with (build_root / ".build.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("Waiting for another build of this report to finish...", file=sys.stderr, flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(root, build_root, started)
+
+
+def _build_locked(root: Path, build_root: Path, started: str) -> int:
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_root))
     try:
         execution_dir = staging / "execution"
