@@ -27,7 +27,7 @@ from .sphinxext import reads_log
 from .tracking import sha256_of
 
 RECORD_NAME = "data-dependencies.json"
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2  # bump when what the recorder records changes: older records are then discarded
 
 
 def cache_dir(root: Path) -> Path:
@@ -74,7 +74,7 @@ def _changed_files(files: dict[str, str], root: Path) -> list[str]:
     for key, digest in sorted(files.items()):
         path = Path(key) if Path(key).is_absolute() else root / key
         try:
-            if sha256_of(path) != digest:
+            if key.endswith("/") != path.is_dir() or sha256_of(path) != digest:
                 changed.append(key)
         except OSError:
             changed.append(key)
