@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
 from .paths import root
@@ -26,22 +25,10 @@ def validate() -> int:
 
 
 def build() -> int:
-    """Validate, then build the whole book strictly (every warning is an error)."""
-    if validate() != 0:
-        print("Build not started: the data are invalid, so nothing was published.", file=sys.stderr)
-        return 1
-    command = [
-        sys.executable,
-        "-c",
-        "from jupyter_book.cli.main import main; main()",
-        "build",
-        str(root()),
-        "--all",
-        "--warningiserror",
-        "--keep-going",
-    ]
-    print("Running:", " ".join(command), flush=True)
-    return subprocess.call(command, cwd=root())
+    """Validate, build strictly into a fresh directory, and publish to _build/html only if all went well."""
+    from .publish import build as build_and_publish
+
+    return build_and_publish(root(), validate)
 
 
 def audit() -> int:

@@ -17,15 +17,12 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from . import schema
+from . import appendix, schema
 from .errors import DataError, Problem
 from .paths import dataset_path, root
 
 SOURCES_SHEET = "sources"
 HEADER_ROW = 1  # row number of the header in every table; data start on the next row
-
-# Columns an imported appendix may lack: absent means "not reported" (other optional columns become empty).
-NOT_REPORTED_IF_ABSENT = ["study_design", "platform", "population_or_condition", "country", "moderation_type", "quoted"]
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -84,9 +81,9 @@ def _read_xlsx(path: Path, sheet: str) -> pd.DataFrame:
     return frame
 
 
-def _number_rows(frame: pd.DataFrame) -> pd.DataFrame:
+def _number_rows(frame: pd.DataFrame, row_numbers: list[int] | None = None) -> pd.DataFrame:
     frame = frame.copy()
-    frame.index = pd.RangeIndex(HEADER_ROW + 1, HEADER_ROW + 1 + len(frame))
+    frame.index = pd.Index(row_numbers) if row_numbers is not None else pd.RangeIndex(HEADER_ROW + 1, HEADER_ROW + 1 + len(frame))
     frame.columns = [str(c) for c in frame.columns]
     return frame
 
@@ -165,9 +162,12 @@ def _duplicate_rows(frame: pd.DataFrame, column: str | None, dataframe_schema, r
     return [int(r) for r in frame.index[same] if r != row]
 
 
-def check_table(frame: pd.DataFrame, dataset: str, name: str) -> pd.DataFrame:
-    """Validate raw text cells of ``frame`` against the schema of ``dataset``; raise DataError on problems."""
-    frame = _number_rows(frame)
+def check_table(frame: pd.DataFrame, dataset: str, name: str, row_numbers: list[int] | None = None) -> pd.DataFrame:
+    """Validate raw text cells of ``frame`` against the schema of ``dataset``; raise DataError on problems.
+
+    Rows are numbered as in the file (header in row 1) unless ``row_numbers`` gives each row's own number.
+    """
+    frame = _number_rows(frame, row_numbers)
     if frame.empty:
         raise DataError([Problem(name, None, None, "has a header but no data rows")])
     problems = _cell_problems(frame, name) + _schema_problems(frame, schema.SCHEMAS[dataset], name)
@@ -208,28 +208,25 @@ def _load_csv(dataset: str, path: Path) -> pd.DataFrame:
 
 @functools.cache
 def _load_sources(path: Path, column_map: tuple[tuple[str, str], ...]) -> pd.DataFrame:
-    frame = _read_xlsx(path, SOURCES_SHEET)
-    if column_map:
-        frame = apply_column_map(frame, dict(column_map))
-    return _typed(check_table(frame, "sources", display_name(path)), "sources")
-
-
-def apply_column_map(frame: pd.DataFrame, column_map: Mapping[str, str]) -> pd.DataFrame:
-    """Rename an imported spreadsheet's columns to the report's and fill what it does not report.
-
-    ``column_map`` maps the imported header text to a column of the sources schema. Columns in
-    NOT_REPORTED_IF_ABSENT that the import lacks become "not reported"; other optional columns become empty.
-    """
-    frame = frame.rename(columns={k: v for k, v in column_map.items() if k in frame.columns})
-    frame = frame[[c for c in frame.columns if c in schema.SOURCES.columns]].copy()
-    for column in schema.SOURCES.columns:
-        if column not in frame.columns:
-            frame[column] = schema.NOT_REPORTED if column in NOT_REPORTED_IF_ABSENT else ""
-    return frame
+    if not column_map:
+        return _typed(check_table(_read_xlsx(path, SOURCES_SHEET), "sources", display_name(path)), "sources")
+    table = appendix.read_appendix(path, dict(column_map))
+    try:
+        checked = check_table(table.frame, "sources", display_name(path), table.row_numbers)
+    except DataError as exc:
+        raise DataError([table.explain(p) for p in exc.problems]) from None
+    return _typed(checked, "sources")
 
 
 def load_sources(path: Path | str | None = None, column_map: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The included evidence sources (one row per source), from ``data/sources.xlsx``."""
+    """The included evidence sources (one row per source), from ``data/sources.xlsx``.
+
+    With ``column_map`` (the file's header text -> a column of the sources schema), any spreadsheet laid
+    out like a journal's "characteristics of included studies" appendix loads: title rows above the
+    header, merged cells, years such as "2021a" and notes rows below the table are handled by
+    ``helpers.appendix``; ``appendix.APPENDIX_COLUMN_MAP`` is the mapping for the 2024 synthesis's
+    Multimedia Appendix 5. Columns the file lacks read "not reported".
+    """
     return _load_sources(_resolve("sources", path), tuple(sorted((column_map or {}).items()))).copy()
 
 

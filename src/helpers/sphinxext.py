@@ -10,10 +10,15 @@
   through the pybtex style ``report-author-year`` (``bibtex_default_style`` in ``_config.yml``).
 - docutils marks each bibliography entry ``role="doc-biblioentry"``, a role ARIA deprecated, inside a
   ``role="list"``; assistive technology then sees a list without items. Entries become list items.
+- During ``python -m helpers build`` (which sets ``REPORT_EXECUTION_DIR``), each chapter's kernel is
+  told where to log the files it reads, and myst-nb's own execution data for every page are written
+  to ``exec-data.json`` there (see ``helpers.execution``).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -127,7 +132,46 @@ def _copy_plotly(app, exception):
         shutil.copyfile(PLOTLY_JS, static / PLOTLY_STATIC_NAME)
 
 
+EXECUTION_DIR_ENV = "REPORT_EXECUTION_DIR"
+
+
+def reads_log(execution_dir: Path, docname: str) -> Path:
+    """Where the kernel of ``docname`` logs the files it reads (one JSON line per file)."""
+    return Path(execution_dir) / "reads" / (docname.replace("/", "__") + ".jsonl")
+
+
+def _point_kernel_at_log(app, docname, source):
+    # Sphinx reads one page at a time (no -j): the kernel myst-nb starts while parsing this page
+    # inherits this variable, so the files it opens are logged against this page.
+    execution_dir = os.environ.get(EXECUTION_DIR_ENV)
+    if execution_dir:
+        from .tracking import READS_LOG_ENV
+
+        os.environ[READS_LOG_ENV] = str(reads_log(Path(execution_dir), docname))
+
+
+def _write_exec_data(app, env):
+    execution_dir = os.environ.get(EXECUTION_DIR_ENV)
+    if not execution_dir:
+        return
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    records = {}
+    for docname in sorted(env.found_docs):
+        exec_data = NbMetadataCollector.get_exec_data(env, docname)
+        if exec_data:
+            records[docname] = {
+                "source": str(env.doc2path(docname)),
+                **{k: exec_data.get(k) for k in ("mtime", "runtime", "method", "succeeded", "error")},
+            }
+    target = Path(execution_dir) / "exec-data.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(records, indent=1), encoding="utf-8")
+
+
 def setup(app):
+    app.connect("source-read", _point_kernel_at_log)
+    app.connect("env-updated", _write_exec_data)
     app.connect("html-page-context", _add_plotly_where_needed)
     app.connect("html-page-context", _bibliography_entries_as_list_items)
     # After every other handler has added its files (Sphinx calls handlers by priority, then order).
@@ -135,4 +179,5 @@ def setup(app):
     app.connect("html-page-context", _add_datatables_where_needed)
     app.connect("build-finished", _copy_plotly)
     app.connect("build-finished", _copy_datatables)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    # Not parallel-read safe: the kernel log is chosen per page through one process-wide variable.
+    return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

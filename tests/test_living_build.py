@@ -1,0 +1,132 @@
+"""Living updates: a data edit re-executes exactly the chapters that read the file; a failed build publishes nothing.
+
+One copy of the repository is built once for this module (the README's build command); the tests then
+rebuild it after changes and read the build's own record, ``_build/execution-report.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_repo, run_helpers
+
+EDITED_VALUE = "e25.sample.survey.wave3.n"
+NEW_NUMBER = "4321"
+
+
+def report(root: Path) -> dict:
+    return json.loads((root / "_build" / "execution-report.json").read_text(encoding="utf-8"))
+
+
+def build(root: Path) -> dict:
+    result = run_helpers(root, "build")
+    assert result.returncode == 0, f"build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return report(root)
+
+
+def site_hashes(site: Path) -> dict[str, str]:
+    return {
+        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(site.rglob("*")) if p.is_file()
+    }
+
+
+def set_reported_value(path: Path, value_id: str, printed: str) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = list(rows[0])
+    matched = [row for row in rows if row["value_id"] == value_id]
+    assert len(matched) == 1, value_id
+    matched[0]["value_reported"] = printed
+    matched[0]["value"] = printed
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def built_copy(tmp_path_factory) -> tuple[Path, dict]:
+    root = copy_repo(tmp_path_factory.mktemp("living") / "report")
+    return root, build(root)
+
+
+def test_first_build_executes_every_notebook_and_records_what_each_read(built_copy):
+    root, first = built_copy
+    notebooks = sorted(f"chapters/{p.stem}" for p in (root / "chapters").glob("*.md") if "```{code-cell}" in p.read_text("utf-8"))
+    assert first["published"] is True
+    assert sorted(first["executed"]) == notebooks and first["from_cache"] == []
+    readers = {doc for doc, files in first["dependencies"].items() if "data/reported_values.csv" in files}
+    # Discovered, not declared: the survey page reads the reported values, the synthesis pages do not.
+    assert "chapters/survey" in readers and "chapters/synthesis-1-self-efficacy" not in readers
+    assert "data/cmos.csv" in first["dependencies"]["chapters/synthesis-1-self-efficacy"]
+
+
+def test_data_edit_reexecutes_exactly_the_chapters_that_read_the_file(built_copy):
+    root, first = built_copy
+    survey_before = (root / "_build" / "html" / "chapters" / "survey.html").read_text(encoding="utf-8")
+    assert f">{NEW_NUMBER}<" not in survey_before
+
+    unchanged = build(root)
+    assert unchanged["executed"] == [] and unchanged["invalidated"] == {}
+    assert sorted(unchanged["from_cache"]) == sorted(first["executed"])
+
+    set_reported_value(root / "data" / "reported_values.csv", EDITED_VALUE, NEW_NUMBER)
+    edited = build(root)
+    readers = sorted(doc for doc, files in unchanged["dependencies"].items() if "data/reported_values.csv" in files)
+    assert 0 < len(readers) < len(first["executed"])
+    assert sorted(edited["executed"]) == readers
+    assert sorted(edited["from_cache"]) == sorted(set(first["executed"]) - set(readers))
+    assert set(edited["invalidated"]) == set(readers)
+    assert all("data/reported_values.csv" in reason for reason in edited["invalidated"].values())
+    survey_after = (root / "_build" / "html" / "chapters" / "survey.html").read_text(encoding="utf-8")
+    assert f">{NEW_NUMBER}<" in survey_after
+
+
+def test_failed_build_leaves_the_published_site_byte_for_byte_unchanged(built_copy):
+    root, _ = built_copy
+    site = root / "_build" / "html"
+    before = site_hashes(site)
+    assert len(before) > 20
+
+    # Invalid data: validation refuses, Sphinx never starts.
+    sources = root / "data" / "cmos.csv"
+    good_cmos = sources.read_bytes()
+    sources.write_bytes(good_cmos.replace(b"CMO-2024-01,", b"CMO-2024-1,", 1))
+    result = run_helpers(root, "build")
+    assert result.returncode != 0
+    assert "data/cmos.csv, row 2, column 'cmo_id'" in result.stderr
+    assert "nothing was built" in result.stderr
+    assert site_hashes(site) == before
+    sources.write_bytes(good_cmos)
+
+    # Valid data but a page that fails the strict build after its notebook ran: nothing is published.
+    chapter = root / "chapters" / "methods.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\nA claim {cite:p}`nobody1999nothing`.\n", encoding="utf-8")
+    result = run_helpers(root, "build")
+    assert result.returncode != 0
+    assert "nobody1999nothing" in result.stdout + result.stderr
+    assert "Nothing was published: _build/html is unchanged" in result.stderr
+    assert site_hashes(site) == before
+    assert report(root)["published"] is False
+    assert not list((root / "_build").glob(".staging-*")), "the failed build's staging directory was left behind"
+
+
+def test_swap_replaces_the_site_in_one_step_and_leaves_nothing_behind(tmp_path):
+    from helpers.publish import swap_into_place
+
+    published = tmp_path / "_build" / "html"
+    published.mkdir(parents=True)
+    (published / "index.html").write_text("old", encoding="utf-8")
+    (published / "gone.html").write_text("only in the old site", encoding="utf-8")
+    staged = tmp_path / "_build" / ".staging-x" / "html"
+    staged.mkdir(parents=True)
+    (staged / "index.html").write_text("new", encoding="utf-8")
+    swap_into_place(staged, published)
+    assert site_hashes(published) == {"index.html": hashlib.sha256(b"new").hexdigest()}
+    assert not staged.exists()
+    assert sorted(p.name for p in (tmp_path / "_build").iterdir()) == [".staging-x", "html"]

