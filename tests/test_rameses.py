@@ -60,8 +60,8 @@ def test_verified_evaluation_items_are_printed_as_published_and_mapped(built_sit
         assert table[number]["item"] == title
     assert "Describe the environment in which the evaluation took place" in table[8]["item"]
     assert [n for n, row in table.items() if "Not verified" not in row["item"]] == list(range(1, 9))
-    # The initial programme theories are on the page that shows Textbox 1.
-    assert table[4]["links"] == ["theory-changes.html#the-five-initial-theories-textbox-1"]
+    # The initial programme theories are on the page that shows Textbox 1; the overall one on its own page.
+    assert table[4]["links"] == ["theory-changes.html#the-five-initial-theories-textbox-1", "programme-theory.html"]
     assert table[6]["where"] == "Reported in the paper, not reproduced here"
 
 

@@ -25,6 +25,7 @@ from scipy import stats
 from . import bib, data
 from .errors import DataError, Problem
 from .paths import dataset_path
+from .tables import EVALUATION_PAGES
 
 CONSISTENT = "consistent"
 INCONSISTENT = "inconsistent"
@@ -254,18 +255,7 @@ SURVEY_PLACES = {
     "isolation_stigma": "survey.html#associations-tested",
     "reliability": "survey.html#associations-tested",
 }
-THEORY_AREA_PLACES = {
-    n: f"{page}.html#numbers-the-evaluation-reports-for-this-area"
-    for n, page in enumerate(
-        [
-            "evaluation-1-self-efficacy",
-            "evaluation-2-understanding-acceptance",
-            "evaluation-3-helping-others",
-            "evaluation-4-catharsis",
-        ],
-        start=1,
-    )
-}
+THEORY_AREA_PLACES = {n: f"{page}.html#numbers-the-evaluation-reports-for-this-area" for n, page in EVALUATION_PAGES.items()}
 PLACES = {
     "methods-2024": "methods.html#the-2024-realist-synthesis",
     "methods-2025": "methods.html#the-2025-realist-evaluation",

@@ -20,37 +20,37 @@ COMPONENT_LABELS = {
     "outcome": "Outcome",
 }
 STUDY_NAMES = {2024: "2024 realist synthesis", 2025: "2025 realist evaluation"}
+# The chapter of each theory area, by number, for the two studies.
+SYNTHESIS_PAGES = dict(
+    enumerate(
+        [
+            "synthesis-1-self-efficacy",
+            "synthesis-2-psychological-safety",
+            "synthesis-3-service-use",
+            "synthesis-4-moderation",
+            "synthesis-5-social-connection",
+        ],
+        start=1,
+    )
+)
+EVALUATION_PAGES = dict(
+    enumerate(
+        [
+            "evaluation-1-self-efficacy",
+            "evaluation-2-understanding-acceptance",
+            "evaluation-3-helping-others",
+            "evaluation-4-catharsis",
+        ],
+        start=1,
+    )
+)
 # The page where each CMO's full card lives, by (study, kind, theory area), so other pages can link to it.
 # A test checks that every such link lands on an anchor that exists in the built book.
 CMO_HOME_PAGES = {
-    **{
-        (2024, "synthesis", n): page
-        for n, page in enumerate(
-            [
-                "synthesis-1-self-efficacy",
-                "synthesis-2-psychological-safety",
-                "synthesis-3-service-use",
-                "synthesis-4-moderation",
-                "synthesis-5-social-connection",
-            ],
-            start=1,
-        )
-    },
+    **{(2024, "synthesis", n): page for n, page in SYNTHESIS_PAGES.items()},
     (2025, "initial", 1): "theory-changes",
     (2025, "initial", 2): "theory-changes",
-    **{
-        (2025, kind, n): page
-        for kind in ("refined", "new")
-        for n, page in enumerate(
-            [
-                "evaluation-1-self-efficacy",
-                "evaluation-2-understanding-acceptance",
-                "evaluation-3-helping-others",
-                "evaluation-4-catharsis",
-            ],
-            start=1,
-        )
-    },
+    **{(2025, kind, n): page for kind in ("refined", "new") for n, page in EVALUATION_PAGES.items()},
 }
 
 esc = html.escape
@@ -430,20 +430,6 @@ def refinement_overview() -> HTML:
         }
     )
     return HTML(html_table(shown, "Refined and new theories of the 2025 evaluation (data/cmos.csv)", "refinement-overview"))
-
-
-EVALUATION_PAGES = {
-    n: page
-    for n, page in enumerate(
-        [
-            "evaluation-1-self-efficacy",
-            "evaluation-2-understanding-acceptance",
-            "evaluation-3-helping-others",
-            "evaluation-4-catharsis",
-        ],
-        start=1,
-    )
-}
 
 
 def design_implications() -> HTML:
