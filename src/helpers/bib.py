@@ -15,7 +15,8 @@ import pandas as pd
 import pybtex.database
 import pybtex.scanner
 
-from .data import display_name
+from . import privacy
+from .data import check_file_size, display_name
 from .errors import DataError, Problem
 from .paths import dataset_path
 from .schema import BIBKEY, THIS_YEAR
@@ -26,6 +27,8 @@ WEB_TYPES = ("misc", "online")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 VENUE_FIELDS = ("journal", "booktitle", "publisher", "school", "institution", "howpublished")
 _KEY = re.compile(rf"^{BIBKEY}$")
+# Fields the privacy guard scans (names, DOIs and ISBNs are public bibliographic data).
+FREE_TEXT_FIELDS = ("title", "note", "x-note", "url", "howpublished", "annote", "abstract")
 
 
 def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
@@ -62,6 +65,9 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
                     name, line, "year", f"entry {entry.key!r} has year {year!r}; it must be a four-digit year up to {THIS_YEAR}"
                 )
             )
+        for field in FREE_TEXT_FIELDS:
+            for kind, masked in privacy.findings(str(fields[field].value)) if field in fields else ():
+                problems.append(Problem(name, line, field, f"entry {entry.key!r} {privacy.describe(kind, masked)}"))
         if "doi" in fields and not DOI.match(str(fields["doi"].value).strip()):
             problems.append(
                 Problem(
@@ -90,12 +96,23 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
 @functools.cache
 def _load_bibliography(path: Path) -> pd.DataFrame:
     name = display_name(path)
-    if not path.is_file():
-        raise DataError([Problem(name, None, None, "file not found")])
+    check_file_size(path, name)
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError([Problem(name, None, None, f"is not UTF-8 ({exc.reason} at byte {exc.start})")]) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        field = re.search(rb"(?m)^\s*([A-Za-z-]+)\s*=[^\n]*\Z", raw[: exc.start])
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    line,
+                    field.group(1).decode("ascii").lower() if field else None,
+                    f"is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, perhaps Latin-1); save the file as UTF-8",
+                )
+            ]
+        ) from None
     if not text.strip():
         raise DataError([Problem(name, None, None, "file is empty")])
     problems, entries = _problems(path, text)
