@@ -40,7 +40,17 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
         if isinstance(block, bibtexparser.model.DuplicateBlockKeyBlock):
             problems.append(Problem(name, line, "key", f"duplicate BibTeX key {block.key!r}; keys must be unique"))
         else:
-            problems.append(Problem(name, line, None, f"malformed BibTeX entry: {str(block.error).splitlines()[0]}"))
+            key = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]*)", block.raw)
+            reason = (str(block.error).strip().splitlines() or [type(block.error).__name__])[0]
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    None,
+                    f"malformed BibTeX entry {key.group(1) if key else ''!r} ({reason}): "
+                    "a brace or quote is not closed, or a comma is missing between fields",
+                )
+            )
     for entry in library.entries:
         line = entry.start_line + 1
         if not _KEY.match(entry.key):
@@ -78,12 +88,16 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
         pybtex_keys = set(pybtex.database.parse_string(text, "bibtex").entries.keys())
     except (pybtex.scanner.PybtexError, pybtex.database.BibliographyDataError) as exc:
         line_match = re.search(r"line (\d+)", str(exc))
+        line = int(line_match.group(1)) if line_match else None
+        lines = text.splitlines()
+        field = re.match(r"\s*([A-Za-z][\w-]*)\s*=", lines[line - 1]) if line and line <= len(lines) else None
         problems.append(
             Problem(
                 name,
-                int(line_match.group(1)) if line_match else None,
-                None,
-                f"pybtex (which renders the bibliography) cannot read it: {exc}",
+                line,
+                field.group(1).lower() if field else None,
+                f"pybtex (which renders the bibliography) cannot read it: {exc}"
+                + ("; is the comma after the previous field missing?" if field else ""),
             )
         )
     else:

@@ -344,7 +344,18 @@ def _describe_failures(cases: pd.DataFrame, frame: pd.DataFrame, dataframe_schem
             problems.append(Problem(name, HEADER_ROW, str(value), f"unexpected column; the columns are: {expected}"))
         elif check == "column_in_dataframe":
             problems.append(Problem(name, HEADER_ROW, str(value), "required column is missing (renamed or deleted?)"))
-        elif check in ("field_uniqueness", "multiple_fields_uniqueness"):
+        elif check == "multiple_fields_uniqueness":
+            # pandera reports each field of the combined key separately; the duplicate is the combination.
+            columns = list(dataframe_schema.unique or [])
+            if row is None or not set(columns) <= set(frame.columns):
+                continue
+            key = tuple(frame.loc[row, c] for c in columns)
+            others = _duplicate_rows(frame, None, dataframe_schema, row)
+            also = f" (also in row {', '.join(map(str, others))})" if others else ""
+            problems.append(
+                Problem(name, row, ", ".join(columns), f"duplicate combination {key!r}{also}; together these must be unique")
+            )
+        elif check == "field_uniqueness":
             target = column or ", ".join(dataframe_schema.unique or [])
             others = _duplicate_rows(frame, column, dataframe_schema, row)
             also = f" (also in row {', '.join(map(str, others))})" if others else ""
