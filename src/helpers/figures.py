@@ -1,7 +1,13 @@
 """Figure builders: DataFrame in, :class:`helpers.display.Figure` out, one shared visual theme.
 
 Colours come from the Okabe-Ito palette, which stays distinguishable with the common forms of
-colour-vision deficiency. Hover text is escaped: plotly renders hover labels as HTML.
+colour-vision deficiency.
+
+Every text from data that a figure shows goes through :func:`plotly_text`: plotly.js reads titles,
+tick labels, legend names, bar text and hover labels as a subset of HTML (``<b>``, ``<br>``,
+``<a href>``...), so unescaped data could add links or markup. Escaped text is shown literally (plotly
+decodes the entities after it has split out its tags). TeX typesetting is off (``display.PLOTLY_CONFIG``),
+so a ``$...$`` in data is never handed to MathJax either.
 """
 
 from __future__ import annotations
@@ -15,12 +21,19 @@ from . import data
 from .display import Figure
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def plotly_text(value) -> str:
+    """Data text as plotly.js must receive it: markup escaped, so it is shown, never interpreted."""
+    return html.escape(str(value))
+
+
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
 def _theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
     fig.update_layout(
-        title={"text": html.escape(title), "x": 0, "xanchor": "left"},
+        title={"text": plotly_text(title), "x": 0, "xanchor": "left"},
         font={"family": FONT, "size": 14, "color": "#222"},
         colorway=OKABE_ITO,
         template="simple_white",
@@ -29,8 +42,8 @@ def _theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
         hoverlabel={"font": {"family": FONT}},
     )
-    fig.update_xaxes(title_text=html.escape(x_title))
-    fig.update_yaxes(title_text=html.escape(y_title))
+    fig.update_xaxes(title_text=plotly_text(x_title))
+    fig.update_yaxes(title_text=plotly_text(y_title))
     return fig
 
 
@@ -48,14 +61,14 @@ def cmos_per_theory_area() -> Figure:
     )
     fig = go.Figure()
     for i, ((study, kind), part) in enumerate(counts.groupby(["study", "kind"], sort=False)):
-        labels = [f"{study}: {n}. {html.escape(a)}" for n, a in zip(part["theory_area_number"], part["theory_area"], strict=True)]
+        labels = [f"{study}: {n}. {plotly_text(a)}" for n, a in zip(part["theory_area_number"], part["theory_area"], strict=True)]
         fig.add_bar(
             x=part["cmos"],
             y=labels,
             orientation="h",
-            name=f"{study} {kind}",
+            name=plotly_text(f"{study} {kind}"),
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate="%{y}<br>%{x} CMO configuration(s)<extra>" + html.escape(f"{study} {kind}") + "</extra>",
+            hovertemplate="%{y}<br>%{x} CMO configuration(s)<extra>" + plotly_text(f"{study} {kind}") + "</extra>",
         )
     _theme(fig, "CMO configurations per theory area", "Number of CMO configurations", "")
     fig.update_yaxes(autorange="reversed", automargin=True)
@@ -88,9 +101,9 @@ def sources_by_year() -> Figure:
         fig.add_bar(
             x=part["year"],
             y=part["sources"],
-            name=html.escape(doc_type),
+            name=plotly_text(doc_type),
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate="%{x}: %{y} source(s)<extra>" + html.escape(doc_type) + "</extra>",
+            hovertemplate="%{x}: %{y} source(s)<extra>" + plotly_text(doc_type) + "</extra>",
         )
     _theme(fig, "Evidence sources by year of publication", "Year of publication", "Number of sources")
     fig.update_layout(barmode="stack")
@@ -137,7 +150,7 @@ def survey_sample_by_wave() -> Figure:
             x=labels,
             y=shown["respondents"],
             marker_color=OKABE_ITO[0],
-            text=shown["value_reported"],
+            text=[plotly_text(v) for v in shown["value_reported"]],
             textposition="outside",
             hovertemplate="%{x}: %{y} respondents<extra></extra>",
         )
