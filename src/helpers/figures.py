@@ -24,8 +24,12 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 
 
 def plotly_text(value) -> str:
-    """Data text as plotly.js must receive it: markup escaped, so it is shown, never interpreted."""
-    return html.escape(str(value))
+    """Data text as plotly.js must receive it: markup escaped, so it is shown, never interpreted.
+
+    Only ``&``, ``<`` and ``>``: plotly.js decodes ``&lt;``/``&gt;``/``&amp;`` but shows ``&quot;``
+    literally, and quotes cannot open markup once ``<`` is escaped.
+    """
+    return html.escape(str(value), quote=False)
 
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
