@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -49,9 +50,22 @@ def repo_copy(tmp_path: Path) -> Path:
     return copy_repo(tmp_path / "report")
 
 
-def run_helpers(root: Path, *args: str, timeout: int = 900, offline: bool = False) -> subprocess.CompletedProcess:
-    """``python -m helpers ...`` against the report at ``root``; ``offline`` runs it with no network but loopback."""
-    env = {**os.environ, "REPORT_ROOT": str(root)}
+# A sitecustomize that makes every Python process refuse and record any connection beyond loopback.
+NETWORK_GUARD = Path(__file__).resolve().parent / "netguard"
+
+
+def network_guard_env(log: Path) -> dict[str, str]:
+    """Environment that arms the network guard in every Python process started with it (see netguard/)."""
+    path = os.pathsep.join(p for p in (str(NETWORK_GUARD), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "NETWORK_GUARD_LOG": str(log)}
+
+
+def run_helpers(
+    root: Path, *args: str, timeout: int = 900, offline: bool = False, guard_log: Path | None = None
+) -> subprocess.CompletedProcess:
+    """``python -m helpers ...`` against the report at ``root``; ``offline`` runs it with no network but loopback;
+    ``guard_log`` arms the Python-level network guard in it and every process it starts, recording there."""
+    env = {**os.environ, "REPORT_ROOT": str(root), **(network_guard_env(guard_log) if guard_log else {})}
     command = [sys.executable, "-m", "helpers", *args]
     if offline:
         inner = " ".join(shlex.quote(part) for part in command)
@@ -74,17 +88,24 @@ def offline_build() -> bool:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory, offline_build) -> Path:
-    """One clean, strict build of a copy of the repository (the README's build command), offline if possible."""
+def network_guard_log(tmp_path_factory) -> Path:
+    """Where the session's guarded build records its processes and any network attempt (tests/test_network.py)."""
+    return tmp_path_factory.mktemp("netguard") / "network.log"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, offline_build, network_guard_log) -> Path:
+    """One clean, strict build of a copy of the repository (the README's build command), offline if possible,
+    and with the network guard armed in every Python process of the build."""
     root = copy_repo(tmp_path_factory.mktemp("build") / "report")
-    result = run_helpers(root, "build", offline=offline_build)
+    result = run_helpers(root, "build", offline=offline_build, guard_log=network_guard_log)
     assert result.returncode == 0, f"strict build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return root / "_build" / "html"
 
 
-@pytest.fixture(scope="session")
-def served_site(built_site):
-    """The built site on a loopback HTTP server (what a reader's browser would fetch)."""
+@contextlib.contextmanager
+def serve_directory(directory: Path):
+    """A built site on a loopback HTTP server, on a free port (what a reader's browser would fetch)."""
     import functools
     import http.server
     import threading
@@ -93,13 +114,22 @@ def served_site(built_site):
         def log_message(self, *args):
             pass
 
-    handler = functools.partial(QuietHandler, directory=str(built_site))
+    handler = functools.partial(QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def served_site(built_site):
+    """The built site on a loopback HTTP server (what a reader's browser would fetch)."""
+    with serve_directory(built_site) as base:
+        yield base
 
 
 def chromium_path() -> str:

@@ -15,7 +15,8 @@ import pandas as pd
 import pybtex.database
 import pybtex.scanner
 
-from .data import display_name
+from . import privacy
+from .data import check_file_size, display_name
 from .errors import DataError, Problem
 from .paths import dataset_path
 from .schema import BIBKEY, THIS_YEAR
@@ -26,6 +27,8 @@ WEB_TYPES = ("misc", "online")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 VENUE_FIELDS = ("journal", "booktitle", "publisher", "school", "institution", "howpublished")
 _KEY = re.compile(rf"^{BIBKEY}$")
+# Fields the privacy guard scans (names, DOIs and ISBNs are public bibliographic data).
+FREE_TEXT_FIELDS = ("title", "note", "x-note", "url", "howpublished", "annote", "abstract")
 
 
 def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
@@ -37,7 +40,17 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
         if isinstance(block, bibtexparser.model.DuplicateBlockKeyBlock):
             problems.append(Problem(name, line, "key", f"duplicate BibTeX key {block.key!r}; keys must be unique"))
         else:
-            problems.append(Problem(name, line, None, f"malformed BibTeX entry: {str(block.error).splitlines()[0]}"))
+            key = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]*)", block.raw)
+            reason = (str(block.error).strip().splitlines() or [type(block.error).__name__])[0]
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    None,
+                    f"malformed BibTeX entry {key.group(1) if key else ''!r} ({reason}): "
+                    "a brace or quote is not closed, or a comma is missing between fields",
+                )
+            )
     for entry in library.entries:
         line = entry.start_line + 1
         if not _KEY.match(entry.key):
@@ -62,6 +75,9 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
                     name, line, "year", f"entry {entry.key!r} has year {year!r}; it must be a four-digit year up to {THIS_YEAR}"
                 )
             )
+        for field in FREE_TEXT_FIELDS:
+            for kind, masked in privacy.findings(str(fields[field].value)) if field in fields else ():
+                problems.append(Problem(name, line, field, f"entry {entry.key!r} {privacy.describe(kind, masked)}"))
         if "doi" in fields and not DOI.match(str(fields["doi"].value).strip()):
             problems.append(
                 Problem(
@@ -72,12 +88,16 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
         pybtex_keys = set(pybtex.database.parse_string(text, "bibtex").entries.keys())
     except (pybtex.scanner.PybtexError, pybtex.database.BibliographyDataError) as exc:
         line_match = re.search(r"line (\d+)", str(exc))
+        line = int(line_match.group(1)) if line_match else None
+        lines = text.splitlines()
+        field = re.match(r"\s*([A-Za-z][\w-]*)\s*=", lines[line - 1]) if line and line <= len(lines) else None
         problems.append(
             Problem(
                 name,
-                int(line_match.group(1)) if line_match else None,
-                None,
-                f"pybtex (which renders the bibliography) cannot read it: {exc}",
+                line,
+                field.group(1).lower() if field else None,
+                f"pybtex (which renders the bibliography) cannot read it: {exc}"
+                + ("; is the comma after the previous field missing?" if field else ""),
             )
         )
     else:
@@ -90,12 +110,23 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
 @functools.cache
 def _load_bibliography(path: Path) -> pd.DataFrame:
     name = display_name(path)
-    if not path.is_file():
-        raise DataError([Problem(name, None, None, "file not found")])
+    check_file_size(path, name)
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError([Problem(name, None, None, f"is not UTF-8 ({exc.reason} at byte {exc.start})")]) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        field = re.search(rb"(?m)^\s*([A-Za-z-]+)\s*=[^\n]*\Z", raw[: exc.start])
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    line,
+                    field.group(1).decode("ascii").lower() if field else None,
+                    f"is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, perhaps Latin-1); save the file as UTF-8",
+                )
+            ]
+        ) from None
     if not text.strip():
         raise DataError([Problem(name, None, None, "file is empty")])
     problems, entries = _problems(path, text)

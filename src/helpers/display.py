@@ -19,7 +19,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "svg"}}
+# typesetMath off: text from data that happens to hold $...$ must never be handed to MathJax (which
+# Jupyter Book loads on pages with maths) and turned into markup or links.
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "typesetMath": False, "toImageButtonOptions": {"format": "svg"}}
 
 
 # Clicking a point whose first custom datum is a page link (``page.html#anchor``) opens it.

@@ -1,7 +1,13 @@
 """Figure builders: DataFrame in, :class:`helpers.display.Figure` out, one shared visual theme.
 
 Colours come from the Okabe-Ito palette, which stays distinguishable with the common forms of
-colour-vision deficiency. Hover text is escaped: plotly renders hover labels as HTML.
+colour-vision deficiency.
+
+Every text from data that a figure shows goes through :func:`plotly_text`: plotly.js reads titles,
+tick labels, legend names, bar text and hover labels as a subset of HTML (``<b>``, ``<br>``,
+``<a href>``...), so unescaped data could add links or markup. Escaped text is shown literally (plotly
+decodes the entities after it has split out its tags). TeX typesetting is off (``display.PLOTLY_CONFIG``),
+so a ``$...$`` in data is never handed to MathJax either.
 """
 
 from __future__ import annotations
@@ -17,12 +23,23 @@ from .display import Figure
 from .schema import NOT_REPORTED
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def plotly_text(value) -> str:
+    """Data text as plotly.js must receive it: markup escaped, so it is shown, never interpreted.
+
+    Only ``&``, ``<`` and ``>``: plotly.js decodes ``&lt;``/``&gt;``/``&amp;`` but shows ``&quot;``
+    literally, and quotes cannot open markup once ``<`` is escaped.
+    """
+    return html.escape(str(value), quote=False)
+
+
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
 def theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
     fig.update_layout(
-        title={"text": html.escape(title), "x": 0, "xanchor": "left"},
+        title={"text": plotly_text(title), "x": 0, "xanchor": "left"},
         font={"family": FONT, "size": 14, "color": "#222"},
         colorway=OKABE_ITO,
         template="simple_white",
@@ -31,8 +48,8 @@ def theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
         hoverlabel={"font": {"family": FONT}},
     )
-    fig.update_xaxes(title_text=html.escape(x_title))
-    fig.update_yaxes(title_text=html.escape(y_title))
+    fig.update_xaxes(title_text=plotly_text(x_title))
+    fig.update_yaxes(title_text=plotly_text(y_title))
     return fig
 
 
@@ -50,14 +67,14 @@ def cmos_per_theory_area() -> Figure:
     )
     fig = go.Figure()
     for i, ((study, kind), part) in enumerate(counts.groupby(["study", "kind"], sort=False)):
-        labels = [f"{study}: {n}. {html.escape(a)}" for n, a in zip(part["theory_area_number"], part["theory_area"], strict=True)]
+        labels = [f"{study}: {n}. {plotly_text(a)}" for n, a in zip(part["theory_area_number"], part["theory_area"], strict=True)]
         fig.add_bar(
             x=part["cmos"],
             y=labels,
             orientation="h",
-            name=f"{study} {kind}",
+            name=plotly_text(f"{study} {kind}"),
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate="%{y}<br>%{x} CMO configuration(s)<extra>" + html.escape(f"{study} {kind}") + "</extra>",
+            hovertemplate="%{y}<br>%{x} CMO configuration(s)<extra>" + plotly_text(f"{study} {kind}") + "</extra>",
         )
     theme(fig, "CMO configurations per theory area", "Number of CMO configurations", "")
     fig.update_yaxes(autorange="reversed", automargin=True)
@@ -90,9 +107,9 @@ def sources_by_year() -> Figure:
         fig.add_bar(
             x=part["year"],
             y=part["sources"],
-            name=html.escape(doc_type),
+            name=plotly_text(doc_type),
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate="%{x}: %{y} source(s)<extra>" + html.escape(doc_type) + "</extra>",
+            hovertemplate="%{x}: %{y} source(s)<extra>" + plotly_text(doc_type) + "</extra>",
         )
     theme(fig, "Evidence sources by year of publication", "Year of publication", "Number of sources")
     fig.update_layout(barmode="stack")
@@ -140,7 +157,7 @@ def survey_sample_by_wave() -> Figure:
             x=labels,
             y=shown["respondents"],
             marker_color=OKABE_ITO[0],
-            text=shown["value_reported"],
+            text=[plotly_text(v) for v in shown["value_reported"]],
             textposition="outside",
             hovertemplate="%{x}: %{y} respondents<extra></extra>",
         )
@@ -190,17 +207,17 @@ def evidence_map() -> Figure:
             # Hover text only where a source is cited: the grid stays light however many sources it holds.
             row_hover.append(
                 "<br>"
-                + html.escape(_short(source["title"], 90))
+                + plotly_text(_short(source["title"], 90))
                 + "<br><b>cited as evidence for</b> "
-                + html.escape(_short(cmo["statement"], 110))
+                + plotly_text(_short(cmo["statement"], 110))
                 if is_cited
                 else "<br>not cited for this configuration"
             )
         z.append(row_z)
         hover.append(row_hover)
         custom.append(row_custom)
-    y_labels = [html.escape(c) for c in citations]
-    x_labels = [html.escape(label.replace("CMO ", "")) for label in cmos["label"]]
+    y_labels = [plotly_text(c) for c in citations]
+    x_labels = [plotly_text(label.replace("CMO ", "")) for label in cmos["label"]]
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -285,7 +302,7 @@ def sources_by_characteristic() -> Figure:
         ("study_design", "Study design (as the title states it)"),
         ("platform", "Forum or platform (as the title states it)"),
     ]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=[html.escape(t) for _, t in facets], horizontal_spacing=0.16)
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[plotly_text(t) for _, t in facets], horizontal_spacing=0.16)
     rows = []
     for col, (column, title) in enumerate(facets, start=1):
         counts = sources[column].value_counts()
@@ -295,11 +312,11 @@ def sources_by_characteristic() -> Figure:
         colours = [OKABE_ITO[col - 1] if c != NOT_REPORTED else "#9a9a9a" for c in counts.index]
         fig.add_bar(
             x=counts.values,
-            y=[html.escape(c) for c in counts.index],
+            y=[plotly_text(c) for c in counts.index],
             orientation="h",
             marker_color=colours,
             showlegend=False,
-            hovertemplate="%{y}: %{x} source(s)<extra>" + html.escape(title) + "</extra>",
+            hovertemplate="%{y}: %{x} source(s)<extra>" + plotly_text(title) + "</extra>",
             row=1,
             col=col,
         )
@@ -418,7 +435,7 @@ def programme_theory_network() -> Figure:
             # Short labels: the 2025 paper numbers its tested theories "CMO 1"-"CMO 5" again (Textbox 1),
             # so they read "TB1 CMO n" here, and refined paragraphs "TB2 ¶1" (Textbox 2, paragraph 1).
             text=[
-                html.escape(
+                plotly_text(
                     f"TB1 {label}" if kind == "initial" else label.replace("Textbox ", "TB").replace(", paragraph ", " ¶")
                 )
                 for label in part["label"]
@@ -433,9 +450,9 @@ def programme_theory_network() -> Figure:
             },
             customdata=[[cmo_href(row)] for _, row in part.iterrows()],
             hovertext=[
-                html.escape(f"{row['study']} {row['label']}: {row['theory_area']}")
+                plotly_text(f"{row['study']} {row['label']}: {row['theory_area']}")
                 + "<br>"
-                + html.escape(_short(row["statement"], 120))
+                + plotly_text(_short(row["statement"], 120))
                 for _, row in part.iterrows()
             ],
             hovertemplate="%{hovertext}<br><i>Click to open</i><extra></extra>",
@@ -449,7 +466,7 @@ def programme_theory_network() -> Figure:
         fig.add_annotation(
             x=-0.08,
             y=sum(ys) / len(ys),
-            text="<br>".join(html.escape(line) for line in textwrap.wrap(f"{int(area)}. {part['theory_area'].iloc[0]}", 16)),
+            text="<br>".join(plotly_text(line) for line in textwrap.wrap(f"{int(area)}. {part['theory_area'].iloc[0]}", 16)),
             showarrow=False,
             xanchor="right",
             font={"size": 11, "color": OKABE_ITO[(int(area) - 1) % len(OKABE_ITO)]},

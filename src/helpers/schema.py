@@ -10,6 +10,8 @@ import datetime as _dt
 
 import pandera.pandas as pa
 
+from .privacy import FREE_TEXT, PRIVACY_KEY
+
 NOT_REPORTED = "not reported"
 # The four parts of a CMO configuration; a part the text labels more than once holds its
 # verbatim clauses joined by SEGMENT_SEPARATOR.
@@ -51,10 +53,20 @@ REPORTED_DOMAINS = [
 ]
 
 
-def _text(*checks: pa.Check, required: bool = True, unique: bool = False) -> pa.Column:
+def _text(*checks: pa.Check, required: bool = True, unique: bool = False, privacy: str | None = FREE_TEXT) -> pa.Column:
     """A text column. Empty cells arrive as missing values, so ``checks`` see only filled cells and a
-    required column reports an empty cell once, as empty."""
-    return pa.Column(str, checks=list(checks), nullable=not required, unique=unique)
+    required column reports an empty cell once, as empty.
+
+    ``privacy`` is what the privacy guard (``helpers.privacy``) checks in it: ``FREE_TEXT`` (the
+    default: no contact details, profile links, handles or non-pseudonymous participant ids) or
+    ``PARTICIPANT_ID`` (every cell a study pseudonym such as Magpie_100; for quote attributions).
+    """
+    return pa.Column(str, checks=list(checks), nullable=not required, unique=unique, metadata={PRIVACY_KEY: privacy})
+
+
+def _id(*checks: pa.Check, required: bool = True, unique: bool = False) -> pa.Column:
+    """A column of ids (join keys): also no stray whitespace around them."""
+    return _text(*checks, _no_surrounding_space(), required=required, unique=unique)
 
 
 def _matches(pattern: str, error: str) -> pa.Check:
@@ -75,8 +87,8 @@ def _no_surrounding_space() -> pa.Check:
 
 SOURCES = pa.DataFrameSchema(
     {
-        "source_id": _text(_matches(r"^SRC-[A-Z0-9]{3,6}$", "must look like SRC-040"), _no_surrounding_space(), unique=True),
-        "bibkey": _text(
+        "source_id": _id(_matches(r"^SRC-[A-Z0-9]{3,6}$", "must look like SRC-040"), unique=True),
+        "bibkey": _id(
             _matches(
                 rf"^(?:{BIBKEY}|{NOT_REPORTED})$", "must be a BibTeX key such as griffiths2012effectiveness, or 'not reported'"
             )
@@ -103,10 +115,10 @@ SOURCES = pa.DataFrameSchema(
         "population_basis": _text(required=False),
         "country": _text(),
         "moderation_type": _text(),
-        "cmo_ids": _text(
+        "cmo_ids": _id(
             _matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2024-01; CMO-2024-07.1'"), required=False
         ),
-        "cmo_ids_as_labelled": _text(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
+        "cmo_ids_as_labelled": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
         "theory_areas": _text(
             _matches(r"^(?:[1-5](?:; [1-5])*)?$", "must be theory area numbers 1-5 separated by '; '"), required=False
         ),
@@ -122,7 +134,7 @@ SOURCES = pa.DataFrameSchema(
 
 CMOS = pa.DataFrameSchema(
     {
-        "cmo_id": _text(_matches(rf"^{CMO_ID}$", "must look like CMO-2024-07.1 or CMO-2025-SE1"), unique=True),
+        "cmo_id": _id(_matches(rf"^{CMO_ID}$", "must look like CMO-2024-07.1 or CMO-2025-SE1"), unique=True),
         "study": _text(_one_of(["2024", "2025"], "study years")),
         "kind": _text(_one_of(CMO_KINDS, "kinds")),
         "label": _text(),
@@ -133,9 +145,9 @@ CMOS = pa.DataFrameSchema(
         "mechanism_resource": _text(required=False),
         "mechanism_reasoning": _text(required=False),
         "outcome": _text(required=False),
-        "stated_2024_equivalent": _text(_matches(CMO_ID_LIST, "must be a CMO id"), required=False),
-        "content_2024_equivalent": _text(_matches(CMO_ID_LIST, "must be a CMO id"), required=False),
-        "refines": _text(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
+        "stated_2024_equivalent": _id(_matches(CMO_ID_LIST, "must be a CMO id"), required=False),
+        "content_2024_equivalent": _id(_matches(CMO_ID_LIST, "must be a CMO id"), required=False),
+        "refines": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
         "refines_basis": _text(required=False),
         "location": _text(),
         "split_note": _text(required=False),
@@ -149,7 +161,7 @@ NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
 
 REPORTED_VALUES = pa.DataFrameSchema(
     {
-        "value_id": _text(
+        "value_id": _id(
             _matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be lowercase dot-separated, e.g. e25.sample.survey.wave1.n"),
             unique=True,
         ),
@@ -177,7 +189,7 @@ REFERENCE_MAP = pa.DataFrameSchema(
     {
         "paper": _text(_one_of(["2024", "2025"], "paper years")),
         "ref_number": _text(_matches(r"^[1-9]\d{0,2}$", "must be a reference number")),
-        "bibkey": _text(_matches(rf"^{BIBKEY}$", "must be a BibTeX key")),
+        "bibkey": _id(_matches(rf"^{BIBKEY}$", "must be a BibTeX key")),
     },
     strict=True,
     unique=["paper", "ref_number"],

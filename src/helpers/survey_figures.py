@@ -6,14 +6,12 @@ model-implied mean) is labelled as derived, with how it was derived in the capti
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .display import Figure
-from .figures import OKABE_ITO, reported, theme
+from .figures import OKABE_ITO, plotly_text, reported, theme
 
 # (label shown, value_id prefix of the n/percent pair, denominator prefix): the survey's wave-1 sample.
 SAMPLE_ROWS = [
@@ -54,11 +52,11 @@ def survey_sample() -> Figure:
     fig = go.Figure(
         go.Bar(
             x=table["percent_from_counts"],
-            y=[html.escape(c) for c in table["characteristic"]],
+            y=[plotly_text(c) for c in table["characteristic"]],
             orientation="h",
             marker_color=[OKABE_ITO[0]] * 3 + [OKABE_ITO[1]] * 3 + [OKABE_ITO[2]] * 2 + [OKABE_ITO[4]] * 2,
             text=[
-                f"{n} of {d} ({html.escape(p)})"
+                f"{n} of {d} ({plotly_text(p)})"
                 for n, d, p in zip(table["n"], table["denominator"], table["percent_reported"], strict=True)
             ],
             textposition="outside",
@@ -91,7 +89,7 @@ MEASURES = [("gad7", "GAD-7 (anxiety)"), ("phq8", "PHQ-8 (depression)")]
 
 def symptom_trajectories() -> Figure:
     """GAD-7 and PHQ-8 means over the three waves implied by the reported latent growth models."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=[html.escape(t) for _, t in MEASURES], shared_yaxes=True)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[plotly_text(t) for _, t in MEASURES], shared_yaxes=True)
     rows = []
     for col, (measure, title) in enumerate(MEASURES, start=1):
         ids = [f"e25.{measure}.wave1.mean", f"e25.{measure}.wave1.sd"] + [
@@ -131,7 +129,7 @@ def symptom_trajectories() -> Figure:
             showlegend=col == 1,
             customdata=list(zip(low, high, strict=True)),
             hovertemplate="%{x}: %{y:.2f} (slope CI band %{customdata[0]:.2f} to %{customdata[1]:.2f})<extra>"
-            + html.escape(title)
+            + plotly_text(title)
             + "</extra>",
             row=1,
             col=col,
@@ -216,7 +214,7 @@ def correlations_and_tests() -> Figure:
             x=part["value"],
             # The label carries the statistics as printed, so they read without hovering.
             y=[
-                f"{html.escape(a)}<br><i>{html.escape(d)}</i>"
+                f"{plotly_text(a)}<br><i>{plotly_text(d)}</i>"
                 for a, d in zip(part["association"], part["as_reported"], strict=True)
             ],
             mode="markers",
@@ -296,12 +294,12 @@ def caseness() -> Figure:
     )
     fig = go.Figure(
         go.Bar(
-            x=[html.escape(g) for g in shown["group"]],
+            x=[plotly_text(g) for g in shown["group"]],
             y=shown["percent_from_counts"],
             marker_color=[OKABE_ITO[0], OKABE_ITO[2]],
             marker_pattern_shape=["", "/"],
             text=[
-                f"{c:,} of {t:,} ({html.escape(pr)})"
+                f"{c:,} of {t:,} ({plotly_text(pr)})"
                 for c, t, pr in zip(shown["caseness_n"], shown["total"], shown["percent_reported"], strict=True)
             ],
             textposition="outside",

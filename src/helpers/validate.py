@@ -110,6 +110,44 @@ def reported_value_problems(values: pd.DataFrame) -> list[Problem]:
             problems.append(Problem(name, row, "value", f"is empty but value_reported {r['value_reported']!r} is a number"))
         elif abs(float(r["value"]) - as_number) > 1e-9:
             problems.append(Problem(name, row, "value", f"{r['value']} disagrees with value_reported {r['value_reported']!r}"))
+    return problems + percent_problems(values)
+
+
+# A percentage the paper prints that disagrees with its own count is kept verbatim only when its note
+# says so with this marker; any other disagreement is a data-entry error.
+ACKNOWLEDGED = "SUSPECTED INCONSISTENCY"
+
+
+def percent_problems(values: pd.DataFrame) -> list[Problem]:
+    """Each ``<prefix>.percent`` agrees with ``<prefix>.n`` over its denominator, to the printed precision."""
+    name = data.display_name(dataset_path("reported_values"))
+    by_id = values.reset_index().set_index("value_id")
+    known = set(by_id.index)
+    problems = []
+    for row, r in values.iterrows():
+        if not r["value_id"].endswith(".percent") or pd.isna(r["value"]) or ACKNOWLEDGED in r["note"]:
+            continue
+        count_id = r["value_id"].removesuffix("percent") + "n"
+        denominator = data.denominator_id(r["value_id"], known)
+        if count_id not in known or denominator is None:
+            continue
+        count, total = by_id.loc[count_id, "value"], by_id.loc[denominator, "value"]
+        if pd.isna(count) or pd.isna(total) or total == 0:
+            continue
+        printed = r["value_reported"].strip().rstrip("%")
+        decimals = len(printed.split(".")[1]) if "." in printed else 0
+        computed = 100 * float(count) / float(total)
+        if abs(computed - float(r["value"])) > 0.5 * 10**-decimals + 1e-9:
+            problems.append(
+                Problem(
+                    name,
+                    row,
+                    "value",
+                    f"{r['value_reported']} disagrees with its count: {count_id} / {denominator} = "
+                    f"{count:g} / {total:g} = {computed:.{decimals + 1}f}%; fix the entry, or if the paper prints it so, "
+                    f"say '{ACKNOWLEDGED}' in the note",
+                )
+            )
     return problems
 
 
