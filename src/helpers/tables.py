@@ -306,6 +306,7 @@ def all_sources() -> HTML:
             "Source": sources["bibkey"].map(lambda key: cite_link(key, bibliography)),
             "Year": sources["year"],
             "Title": sources["title"],
+            "Venue": sources["venue"],
             "Type": sources["document_type"],
             "Design": sources["study_design"],
             "Platform": sources["platform"],
