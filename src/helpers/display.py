@@ -19,6 +19,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
+from .edition import figure_citation
+
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "svg"}}
 
 
@@ -68,8 +70,16 @@ class Figure:
             f"<figcaption><p>{esc(self.caption)}</p>"
             f'<p class="report-figure-source">Source: {esc(self.source)} '
             f'<a class="report-figure-download" download="{esc(_slug(self.figure_id))}.csv" href="{href}">'
-            f"Download the data (CSV)</a></p></figcaption></figure>"
+            f"Download the data (CSV)</a></p>"
+            f"{figure_citation(self.citation_title(), anchor)}</figcaption></figure>"
         )
+
+    def citation_title(self) -> str:
+        """The figure's title for a citation: its plotly title, else the first sentence of its caption."""
+        title = self.fig.layout.title.text
+        if title:
+            return re.sub(r"<[^>]+>", "", str(title)).strip()
+        return re.split(r"(?<=[.!?])\s", self.caption.strip(), maxsplit=1)[0].rstrip(".")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/html": self._repr_html_()}

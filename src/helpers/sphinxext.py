@@ -1,20 +1,34 @@
-"""Sphinx extension of the report: plotly.js served once from the site, loaded only where needed.
+"""Sphinx extension of the report: plotly.js served once from the site, the edition on every page.
 
 - At the end of a successful HTML build, the installed plotly package's ``plotly.min.js`` is
   copied to ``_static/plotly-<version>.min.js`` (a versioned name, so browsers may cache it).
 - A page whose body holds a plotly figure gets that one script tag; other pages get none.
+- The edition (version, release date, data fingerprint) is read once from ``CITATION.cff``
+  (``helpers.edition``) and shown in the footer of every page; each figure's "Cite this figure"
+  gets the page it is on.
+- When ``REPORT_EDITIONS_JSON`` is set (``python -m helpers publish`` sets it to ``../switcher.json``),
+  pages carry the version switcher of pydata-sphinx-theme, fed from that file at reading time.
 """
 
 from __future__ import annotations
 
+import html
+import os
+import re
 import shutil
 from pathlib import Path
 
 import plotly
 
+from .edition import load_edition
+
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_STATIC_NAME = f"plotly-{plotly.__version__}.min.js"
 FIGURE_MARKER = 'class="plotly-graph-div"'
+EDITIONS_JSON_ENV = "REPORT_EDITIONS_JSON"
+EDITIONS_JS = "report-editions.js"
+CHANGELOG_DOC = "chapters/changelog"
+_PAGE_PLACEHOLDER = re.compile(r'<span class="report-cite-page" data-anchor="([^"]*)"></span>')
 
 
 def _add_plotly_where_needed(app, pagename, templatename, context, doctree):
@@ -29,7 +43,55 @@ def _copy_plotly(app, exception):
         shutil.copyfile(PLOTLY_JS, static / PLOTLY_STATIC_NAME)
 
 
+def _configure_edition(app, config):
+    """Version and release from CITATION.cff; the version switcher when the site is published in editions."""
+    edition = load_edition(Path(app.srcdir))
+    app.report_edition = edition
+    config.version = config.release = edition.version
+    json_url = os.environ.get(EDITIONS_JSON_ENV)
+    if json_url:
+        options = dict(config.html_theme_options or {})
+        options["switcher"] = {"json_url": json_url, "version_match": edition.version}
+        options["check_switcher"] = False  # switcher.json is written next to the editions, after they are built
+        options["show_version_warning_banner"] = True
+        header = options.get("article_header_end") or ["article-header-buttons.html"]
+        header = [header] if isinstance(header, str) else list(header)
+        options["article_header_end"] = ["version-switcher", *header]
+        config.html_theme_options = options
+        app.add_js_file(EDITIONS_JS)
+
+
+def _edition_on_page(app, pagename, templatename, context, doctree):
+    edition = app.report_edition
+    esc = html.escape
+    pathto = context["pathto"]
+    links = [f'<a href="{pathto(app.config.root_doc)}#report-cite-version">cite this edition</a>']
+    if CHANGELOG_DOC in app.env.found_docs:
+        links.append(f'<a href="{pathto(CHANGELOG_DOC)}">what changed</a>')
+    footer = (
+        f'<p class="report-edition" data-version="{esc(edition.version)}">Edition '
+        f'<strong class="report-edition-version">{esc(edition.version)}</strong>, released '
+        f'<span class="report-edition-date">{esc(edition.date_released)}</span> · data fingerprint '
+        f'<code class="report-edition-fingerprint">{esc(edition.fingerprint)}</code> · {" · ".join(links)}</p>'
+    )
+    context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + footer
+
+    body = context.get("body", "")
+    if "report-cite-page" in body:
+        title = re.sub(r"<[^>]+>", "", context.get("title") or pagename)
+        page = f"{pagename}.html"
+
+        def address(match: re.Match) -> str:
+            anchor = match.group(1)
+            url = f"{edition.url.rstrip('/')}/{edition.tag}/{page}#{anchor}" if edition.url else f"{page}#{anchor}"
+            return f'<span class="report-cite-page">page “{title}”, <a href="#{anchor}">{esc(url)}</a>.</span>'
+
+        context["body"] = _PAGE_PLACEHOLDER.sub(address, body)
+
+
 def setup(app):
+    app.connect("config-inited", _configure_edition)
     app.connect("html-page-context", _add_plotly_where_needed)
+    app.connect("html-page-context", _edition_on_page)
     app.connect("build-finished", _copy_plotly)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

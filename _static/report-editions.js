@@ -1,0 +1,28 @@
+// Version switcher of the published report (added only to editions built by `python -m helpers publish`).
+// switcher.json lists each edition with a URL relative to switcher.json itself, so the site works from any
+// base path and offline. pydata-sphinx-theme writes those URLs into links relative to the current page;
+// this script resolves each such link against switcher.json's own address instead.
+(function () {
+  "use strict";
+  function editionRoot() {
+    return new URL(document.documentElement.dataset.content_root || "./", window.location.href);
+  }
+  function switcherBase() {
+    var options = window.DOCUMENTATION_OPTIONS || {};
+    return options.theme_switcher_json_url ? new URL(options.theme_switcher_json_url, editionRoot()) : editionRoot();
+  }
+  function resolve(anchor) {
+    var href = anchor.getAttribute("href");
+    if (anchor.dataset.reportResolved === href) return;
+    if (href && !/^([a-z][a-z0-9+.-]*:|\/)/i.test(href)) {
+      href = new URL(href, switcherBase()).href;
+      anchor.setAttribute("href", href);
+    }
+    anchor.dataset.reportResolved = href;
+  }
+  function resolveAll() {
+    document.querySelectorAll(".version-switcher__menu a, a.pst-button-link-to-stable-version").forEach(resolve);
+  }
+  new MutationObserver(resolveAll).observe(document.documentElement, { childList: true, subtree: true });
+  document.addEventListener("DOMContentLoaded", resolveAll);
+})();
