@@ -35,6 +35,7 @@ LEVELS = ("patch", "minor", "major")
 # Datasets compared, their id column, and how the page names them.
 COMPARED = {"sources": "source_id", "cmos": "cmo_id", "reported_values": "value_id"}
 NAMES = {"sources": "Evidence sources", "cmos": "CMO configurations", "reported_values": "Reported values"}
+PLURALS = {"sources": "evidence sources", "cmos": "CMO configurations", "reported_values": "reported values"}
 # Curators' notes: correcting one does not change what the evidence says (a patch).
 NOTE_COLUMNS = {"label_note", "inclusion_note", "split_note", "note", "refines_basis"}
 LOADERS = {"sources": data.load_sources, "cmos": data.load_cmos, "reported_values": data.load_reported_values}
@@ -91,8 +92,16 @@ class Snapshot:
     tables: dict[str, pd.DataFrame]
 
 
+def _cell_text(value) -> str:
+    if pd.isna(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 22.0 was printed 22
+    return str(value)
+
+
 def _as_text(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    text = frame.apply(lambda column: column.map(lambda v: "" if pd.isna(v) else str(v)))
+    text = frame.apply(lambda column: column.map(_cell_text))
     return text.set_index(key, drop=False)
 
 
@@ -204,12 +213,12 @@ def required_level(changes: dict) -> tuple[str, list[str]]:
         table = changes[name]
         for what in ("added", "removed", "reworded"):
             if table.get(what):
-                reasons_minor.append(f"{len(table[what])} {NAMES[name].lower()} {what}")
+                reasons_minor.append(f"{len(table[what])} {PLURALS[name]} {what}")
         meaningful = [c for c in table["changed"] if set(c["fields"]) - NOTE_COLUMNS]
         if meaningful:
-            reasons_minor.append(f"{len(meaningful)} {NAMES[name].lower()} changed")
+            reasons_minor.append(f"{len(meaningful)} {PLURALS[name]} changed")
         if table["columns_added"] or table["columns_removed"]:
-            reasons_minor.append(f"columns of {NAMES[name].lower()} added or removed")
+            reasons_minor.append(f"columns of {PLURALS[name]} added or removed")
     if reasons_major:
         return "major", reasons_major
     if reasons_minor:

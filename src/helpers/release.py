@@ -76,17 +76,25 @@ def plan_release(base: Path, version: str) -> dict:
         raise ReleaseError(f"tag {tag} exists already")
     previous = tags[-1] if tags else None
     snapshot = changelog.snapshot_from_dir(base)
-    changes = changelog.compare(changelog.snapshot_from_git(base, previous) if previous else None, snapshot)
+    if previous is None:  # the first edition: its record gives what it holds, not a list of everything as "added"
+        return {
+            "version": version,
+            "tag": tag,
+            "level": "first",
+            "required_level": "first",
+            "reasons": [],
+            "previous": None,
+            "counts": changelog.counts(snapshot),
+            "changes": None,
+        }
+    changes = changelog.compare(changelog.snapshot_from_git(base, previous), snapshot)
     required, reasons = changelog.required_level(changes)
-    if previous:
-        level = bump_level(previous[1:], version)
-        if LEVELS.index(level) < LEVELS.index(required):
-            raise ReleaseError(
-                f"{version} is a {level} release, but the data changes since {previous} need a {required} release "
-                f"({'; '.join(reasons)}). Use a {required} version or higher."
-            )
-    else:
-        level = "first"
+    level = bump_level(previous[1:], version)
+    if LEVELS.index(level) < LEVELS.index(required):
+        raise ReleaseError(
+            f"{version} is a {level} release, but the data changes since {previous} need a {required} release "
+            f"({'; '.join(reasons)}). Use a {required} version or higher."
+        )
     return {
         "version": version,
         "tag": tag,
@@ -111,7 +119,8 @@ def release(version: str, date: str | None = None, dry_run: bool = False) -> int
     if not edition.DATE.match(date):
         print(f"Release refused: date {date!r} is not YYYY-MM-DD", file=sys.stderr)
         return 1
-    print(f"Release {plan['tag']} ({plan['level']}; the data need at least {plan['required_level']}):")
+    needs = f"; the data need at least {plan['required_level']}" if plan["previous"] else ""
+    print(f"Release {plan['tag']} ({plan['level']}{needs}):")
     print(changelog.changes_text(plan["changes"]) if plan["previous"] else f"First edition: {plan['counts']}")
     if dry_run:
         print("Dry run: nothing written, committed or tagged.")
