@@ -11,6 +11,7 @@ import openpyxl
 REWORDED_CMO = "CMO-2024-05"
 OLD_WORD, NEW_WORD = "misunderstood", "overlooked"
 ADDED_SOURCE = "SRC-900"
+ADDED_SOURCE_BIBKEY = "cooper2024effectiveness"
 CHANGED_VALUE = "e25.other.ppi.members.n"
 
 
@@ -28,11 +29,13 @@ def _edit_csv(path: Path, key: str, row_id: str, edit) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
-def reword_cmo(root: Path) -> None:
+def reword_cmo(root: Path, old: str = OLD_WORD, new: str = NEW_WORD) -> None:
+    """Replaces one word of CMO 5's statement (and of the component that quotes it)."""
+
     def edit(row):
-        assert OLD_WORD in row["statement"] and OLD_WORD in row["mechanism_reasoning"]
-        row["statement"] = row["statement"].replace(OLD_WORD, NEW_WORD)
-        row["mechanism_reasoning"] = row["mechanism_reasoning"].replace(OLD_WORD, NEW_WORD)
+        assert old in row["statement"] and old in row["mechanism_reasoning"]
+        row["statement"] = row["statement"].replace(old, new)
+        row["mechanism_reasoning"] = row["mechanism_reasoning"].replace(old, new)
 
     _edit_csv(root / "data" / "cmos.csv", "cmo_id", REWORDED_CMO, edit)
 
@@ -52,13 +55,24 @@ def change_value(root: Path) -> tuple[str, str]:
 
 
 def add_source(root: Path) -> None:
-    """A copy of the first source under a new id, no reference number and no BibTeX key (a made-up test row)."""
+    """A new source row for a bibliography entry no source uses yet (the rest copied from the first row)."""
+    from helpers import bib
+
+    entry = bib.load_bibliography(root / "bib" / "references.bib").set_index("bibkey").loc[ADDED_SOURCE_BIBKEY]
     path = root / "data" / "sources.xlsx"
     book = openpyxl.load_workbook(path)
     sheet = book["sources"]
     header = [cell.value for cell in sheet[1]]
     values = [cell.value for cell in sheet[2]]
     row = dict(zip(header, values, strict=True))
-    row.update(source_id=ADDED_SOURCE, bibkey="not reported", ref_number_2024=None, title="A source added for the editions test")
+    assert ADDED_SOURCE_BIBKEY not in [cell.value for cell in sheet["B"]]
+    row.update(
+        source_id=ADDED_SOURCE,
+        bibkey=ADDED_SOURCE_BIBKEY,
+        ref_number_2024=None,
+        authors=entry["author"],
+        year=str(entry["year"]),
+        title=entry["title"],
+    )
     sheet.append([row[column] for column in header])
     book.save(path)

@@ -6,7 +6,7 @@ edition looks as it did when it was released. An edition already published from 
 is (``--rebuild`` builds it again), so older editions' pages keep working as newer ones appear.
 
 ``switcher.json`` (pydata-sphinx-theme's format) lists the editions with URLs relative to itself; each edition
-fetches it as ``../switcher.json`` and ``_static/report-editions.js`` resolves the links, so the site works
+fetches it as ``../switcher.json`` and ``helpers/static/report-editions.js`` resolves the links, so the site works
 offline and from any base path. ``index.html`` at the top sends readers to ``latest/``.
 """
 

@@ -27,6 +27,8 @@ PLOTLY_STATIC_NAME = f"plotly-{plotly.__version__}.min.js"
 FIGURE_MARKER = 'class="plotly-graph-div"'
 EDITIONS_JSON_ENV = "REPORT_EDITIONS_JSON"
 EDITIONS_JS = "report-editions.js"
+# Not in the book's _static/: Jupyter Book links every script there into every page.
+EDITIONS_JS_SOURCE = Path(__file__).parent / "static" / EDITIONS_JS
 CHANGELOG_DOC = "chapters/changelog"
 _PAGE_PLACEHOLDER = re.compile(r'<span class="report-cite-page" data-anchor="([^"]*)"></span>')
 
@@ -41,6 +43,8 @@ def _copy_plotly(app, exception):
         static = Path(app.outdir) / "_static"
         static.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PLOTLY_JS, static / PLOTLY_STATIC_NAME)
+        if os.environ.get(EDITIONS_JSON_ENV):
+            shutil.copyfile(EDITIONS_JS_SOURCE, static / EDITIONS_JS)
 
 
 def _configure_edition(app, config):
@@ -58,7 +62,6 @@ def _configure_edition(app, config):
         header = [header] if isinstance(header, str) else list(header)
         options["article_header_end"] = ["version-switcher", *header]
         config.html_theme_options = options
-        app.add_js_file(EDITIONS_JS)
 
 
 def _edition_on_page(app, pagename, templatename, context, doctree):
@@ -74,6 +77,9 @@ def _edition_on_page(app, pagename, templatename, context, doctree):
         f'<span class="report-edition-date">{esc(edition.date_released)}</span> · data fingerprint '
         f'<code class="report-edition-fingerprint">{esc(edition.fingerprint)}</code> · {" · ".join(links)}</p>'
     )
+    if os.environ.get(EDITIONS_JSON_ENV):
+        # Linked from the footer, so it comes after the switcher's markup and only in published editions.
+        footer += f'<script src="{pathto("_static/" + EDITIONS_JS, 1)}"></script>'
     context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + footer
 
     body = context.get("body", "")

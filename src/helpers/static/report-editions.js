@@ -1,4 +1,4 @@
-// Version switcher of the published report (added only to editions built by `python -m helpers publish`).
+// Version switcher of the published report (copied to _static/ and linked only in editions built by `python -m helpers publish`).
 // switcher.json lists each edition with a URL relative to switcher.json itself, so the site works from any
 // base path and offline. pydata-sphinx-theme writes those URLs into links relative to the current page;
 // this script resolves each such link against switcher.json's own address instead.
