@@ -8,7 +8,8 @@
     return new URL(document.documentElement.dataset.content_root || "./", window.location.href);
   }
   function switcherBase() {
-    var options = window.DOCUMENTATION_OPTIONS || {};
+    // documentation_options.js declares it with const: a global, but not a property of window.
+    var options = typeof DOCUMENTATION_OPTIONS === "undefined" ? {} : DOCUMENTATION_OPTIONS;
     return options.theme_switcher_json_url ? new URL(options.theme_switcher_json_url, editionRoot()) : editionRoot();
   }
   function resolve(anchor) {
