@@ -55,6 +55,15 @@ def test_zenodo_metadata_agrees_with_citation_cff():
     assert {r["identifier"] for r in zenodo["related_identifiers"]} == {"10.2196/55750", "10.2196/79289"}
 
 
+def test_validate_names_a_bad_version_in_citation_cff(repo_copy):
+    path = repo_copy / "CITATION.cff"
+    path.write_text(re.sub(r"(?m)^version: .*$", 'version: "1.0"', path.read_text(encoding="utf-8")), encoding="utf-8")
+    result = run_helpers(repo_copy, "validate")
+    assert result.returncode == 1
+    line = next(n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("version:"))
+    assert f"CITATION.cff, row {line}, column 'version': '1.0' is not X.Y.Z" in result.stderr
+
+
 def test_every_page_shows_the_version_in_citation_cff(built_site):
     cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
     fingerprint = edition.data_fingerprint(REPO)
@@ -80,6 +89,18 @@ def test_landing_page_has_cite_this_version(built_site):
     assert current.reference() in text
     assert f"@misc{{{current.bibtex_key()}," in text and f"version = {{{current.version}}}" in text
     assert ("doi.org/" + current.doi in text) if current.doi else "No DOI has been registered" in text
+
+
+def test_cite_block_gives_the_doi_once_one_is_set(tmp_path):
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    shutil.copytree(REPO / "bib", tmp_path / "bib")
+    text = (REPO / "CITATION.cff").read_text(encoding="utf-8")
+    (tmp_path / "CITATION.cff").write_text(text + 'doi: "10.5281/zenodo.1234567"\n', encoding="utf-8")
+    markup = edition.cite_this_version(tmp_path).markup
+    assert 'href="https://doi.org/10.5281/zenodo.1234567"' in markup and "doi = {10.5281/zenodo.1234567}" in markup
+    assert "No DOI" not in markup
+    assert edition.zenodo_metadata(tmp_path)["doi"] == "10.5281/zenodo.1234567"
+    assert edition.load_edition(tmp_path).fingerprint == edition.data_fingerprint(REPO)
 
 
 def test_each_figure_can_be_cited_with_its_edition(built_site):

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from . import bib, data
+from . import bib, data, edition
 from .errors import DataError, Problem
 from .paths import dataset_path
 from .schema import CMO_COMPONENTS as COMPONENTS
@@ -131,4 +131,5 @@ def collect_problems() -> list[Problem]:
         problems += reference_map_problems(reference_map, bibliography)
     if values is not None:
         problems += reported_value_problems(values)
+    problems += edition.citation_problems()
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
