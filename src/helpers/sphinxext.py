@@ -68,7 +68,8 @@ def _edition_on_page(app, pagename, templatename, context, doctree):
     edition = app.report_edition
     esc = html.escape
     pathto = context["pathto"]
-    links = [f'<a href="{pathto(app.config.root_doc)}#report-cite-version">cite this edition</a>']
+    landing = "" if pagename == app.config.root_doc else pathto(app.config.root_doc)  # pathto(self) is "#"
+    links = [f'<a href="{landing}#report-cite-version">cite this edition</a>']
     if CHANGELOG_DOC in app.env.found_docs:
         links.append(f'<a href="{pathto(CHANGELOG_DOC)}">what changed</a>')
     footer = (
