@@ -147,9 +147,18 @@ def release(version: str, date: str | None = None, dry_run: bool = False) -> int
     folder.mkdir(exist_ok=True)
     record_path = folder / f"{plan['tag']}.json"
     record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    git(base, "add", edition.CITATION_FILE, edition.ZENODO_FILE, str(record_path.relative_to(base)))
-    git(base, "commit", "-q", "-m", f"Release {plan['tag']} ({plan['level']})")
-    git(base, "tag", "-a", plan["tag"], "-m", f"Edition {version}, released {date} ({plan['level']} release)")
+    try:
+        git(base, "add", edition.CITATION_FILE, edition.ZENODO_FILE, str(record_path.relative_to(base)))
+        git(base, "commit", "-q", "-m", f"Release {plan['tag']} ({plan['level']})")
+        git(base, "tag", "-a", plan["tag"], "-m", f"Edition {version}, released {date} ({plan['level']} release)")
+    except ReleaseError as exc:
+        print(
+            f"Release stopped: {exc}\nCITATION.cff, {edition.ZENODO_FILE} and {record_path.relative_to(base)} are written "
+            "but not committed or tagged; fix the cause (a git user name and email?), then commit and tag by hand "
+            "or discard them with `git checkout -- . && git clean -f releases`.",
+            file=sys.stderr,
+        )
+        return 1
     print(f"Tagged {plan['tag']}. Publish every edition with `python -m helpers publish`; push the tag yourself.")
     return 0
 
