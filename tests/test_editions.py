@@ -306,7 +306,8 @@ def test_version_switcher_works_in_a_browser_from_a_base_path(served_editions, t
     expected = {f"{served_editions}/v1.1.0/chapters/survey.html", f"{served_editions}/v1.0.0/chapters/survey.html"}
     assert expected <= set(links), links
     assert re.search(r'version-switcher__button[^>]*data-active-version="1.0.0"', dom), "the button names the edition read"
-    assert "an old version (1.0.0)" in dom  # the banner points readers of an old edition to the newest
+    assert "You are reading <strong>an old edition (1.0.0)</strong>" in dom  # the banner points to the newest edition
+    assert 'aria-label="Edition 1.0.0: choose another edition"' in dom
     for link in expected:
         with urllib.request.urlopen(link) as response:
             assert response.status == 200

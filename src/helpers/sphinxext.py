@@ -30,6 +30,8 @@ EDITIONS_JS = "report-editions.js"
 # Not in the book's _static/: Jupyter Book links every script there into every page.
 EDITIONS_JS_SOURCE = Path(__file__).parent / "static" / EDITIONS_JS
 CHANGELOG_DOC = "chapters/changelog"
+# sphinx-book-theme 1.3's default primary sidebar (its theme.conf), which the switcher joins.
+SIDEBAR = ["navbar-logo.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html"]
 _PAGE_PLACEHOLDER = re.compile(r'<span class="report-cite-page" data-anchor="([^"]*)"></span>')
 
 
@@ -58,10 +60,9 @@ def _configure_edition(app, config):
         options["switcher"] = {"json_url": json_url, "version_match": edition.version}
         options["check_switcher"] = False  # switcher.json is written next to the editions, after they are built
         options["show_version_warning_banner"] = True
-        header = options.get("article_header_end") or ["article-header-buttons.html"]
-        header = [header] if isinstance(header, str) else list(header)
-        options["article_header_end"] = ["version-switcher", *header]
         config.html_theme_options = options
+        if not config.html_sidebars:  # the switcher under the title, above the search field and the contents
+            config.html_sidebars = {"**": [*SIDEBAR[:1], "version-switcher.html", *SIDEBAR[1:]]}
 
 
 def _edition_on_page(app, pagename, templatename, context, doctree):

@@ -21,8 +21,25 @@
     }
     anchor.dataset.reportResolved = href;
   }
+  // The theme speaks of "documentation" and "versions"; this report has editions.
+  function wordAsEditions() {
+    var message = document.querySelector("#bd-header-version-warning .sidebar-message");
+    if (message && message.firstChild && message.firstChild.nodeType === 3 && /documentation/.test(message.firstChild.nodeValue)) {
+      message.firstChild.nodeValue = "You are reading ";
+      var strong = message.querySelector("strong");
+      if (strong) strong.textContent = strong.textContent.replace("version", "edition");
+    }
+    var button = document.querySelector("a.pst-button-link-to-stable-version");
+    if (button && button.textContent !== "Go to the newest edition") button.textContent = "Go to the newest edition";
+    document.querySelectorAll(".version-switcher__button").forEach(function (switcher) {
+      var name = switcher.dataset.activeVersionName;
+      var label = name ? "Edition " + name + ": choose another edition" : "Choose an edition";
+      if (switcher.getAttribute("aria-label") !== label) switcher.setAttribute("aria-label", label);
+    });
+  }
   function resolveAll() {
     document.querySelectorAll(".version-switcher__menu a, a.pst-button-link-to-stable-version").forEach(resolve);
+    wordAsEditions();
   }
   new MutationObserver(resolveAll).observe(document.documentElement, { childList: true, subtree: true });
   document.addEventListener("DOMContentLoaded", resolveAll);
