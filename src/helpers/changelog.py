@@ -334,10 +334,8 @@ def changes_html(changes: dict) -> str:
 def _record_html(record: dict) -> str:
     esc = html.escape
     anchor = "release-" + record["tag"].replace(".", "-")
-    head = (
-        f"<h3>Edition {esc(record['version'])}</h3><p class='report-release-meta'>Released {esc(record['date'])}; "
-        f"a <strong>{esc(record['level'])}</strong> release"
-    )
+    level = "the first edition" if record["level"] == "first" else f"a <strong>{esc(record['level'])}</strong> release"
+    head = f"<h3>Edition {esc(record['version'])}</h3><p class='report-release-meta'>Released {esc(record['date'])}; {level}"
     if record.get("previous"):
         head += f" compared with {esc(record['previous'])}"
     head += f"; data fingerprint <code>{esc(record['data_fingerprint'])}</code>.</p>"
