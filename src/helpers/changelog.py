@@ -374,7 +374,13 @@ def release_notes(base: Path | None = None) -> _HTML:
     """The changelog page's content: changes not yet released (if any), then every recorded edition."""
     base = base or root()
     parts = []
-    pending = unreleased_changes(base)
+    try:
+        pending = unreleased_changes(base)
+    except ReleaseError as exc:  # e.g. the newest tag's data no longer load under today's schema
+        pending = None
+        parts.append(
+            f"<p class='report-release-meta'>Changes since the newest release cannot be listed: {html.escape(str(exc))}</p>"
+        )
     if pending:
         tag, changes = pending
         level, _ = required_level(changes)
