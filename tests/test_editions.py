@@ -245,6 +245,7 @@ def test_changelog_page_of_each_edition(history):
     )
     assert "Edition 1.1.0" in newer and "Edition 1.0.0" in newer and "First edition: 42 evidence sources" in newer
     assert "Edition 1.0.0" in older and "Edition 1.1.0" not in older and "report-word-diff" not in older
+    assert "Content note" in newer  # the changes quote CMO statements, some about self-harm
 
 
 def test_changelog_lists_changes_not_yet_released(history, tmp_path):
