@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers validate | build | audit``."""
+"""Command line: ``python -m helpers validate | build | audit | release | changelog | publish | citation``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import sys
 
 from .paths import root
 from .validate import collect_problems
+
+# Versions and editions (helpers.release): each parses its own arguments.
+EDITION_COMMANDS = ("release", "changelog", "publish", "citation")
 
 
 def validate() -> int:
@@ -47,8 +50,13 @@ def audit() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in EDITION_COMMANDS:
+        from .release import main as edition_main
+
+        return edition_main(argv)
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
-    parser.add_argument("command", choices=["validate", "build", "audit"])
+    parser.add_argument("command", choices=["validate", "build", "audit", *EDITION_COMMANDS])
     args = parser.parse_args(argv)
     return {"validate": validate, "build": build, "audit": audit}[args.command]()
 

@@ -19,6 +19,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
+from .edition import figure_citation
+
 # typesetMath off: text from data that happens to hold $...$ must never be handed to MathJax (which
 # Jupyter Book loads on pages with maths) and turned into markup or links.
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "typesetMath": False, "toImageButtonOptions": {"format": "svg"}}
@@ -91,8 +93,16 @@ class Figure:
             f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'
             f'<p class="report-figure-source">Source: {esc(self.source)} '
             f'<a class="report-figure-download" download="{esc(_slug(self.figure_id))}.csv" href="{href}">'
-            f"Download the data (CSV)</a></p></figcaption></figure>"
+            f"Download the data (CSV)</a></p>"
+            f"{figure_citation(self.citation_title(), anchor)}</figcaption></figure>"
         )
+
+    def citation_title(self) -> str:
+        """The figure's title for a citation: its plotly title, else the first sentence of its caption."""
+        title = self.fig.layout.title.text
+        if title:
+            return re.sub(r"<[^>]+>", "", str(title)).strip()
+        return re.split(r"(?<=[.!?])\s", self.caption.strip(), maxsplit=1)[0].rstrip(".")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/html": self._repr_html_()}

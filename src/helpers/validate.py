@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from . import bib, data
+from . import bib, data, edition
 from .errors import DataError, Problem
 from .paths import dataset_path
 from .schema import CMO_COMPONENTS as COMPONENTS
@@ -220,4 +220,5 @@ def collect_problems() -> list[Problem]:
     if implications is not None and cmos is not None:
         problems += design_implication_problems(implications, cmos)
     problems += audit_input_problems(values, relations, cross, bibliography)
+    problems += edition.citation_problems()
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))

@@ -1,0 +1,315 @@
+"""The report's edition: version, release date, data fingerprint and how to cite it.
+
+``CITATION.cff`` at the repository root is the single source of truth for the version, the release date,
+the title, the authors, the licence and the DOI (when one is registered). Everything else derives from it:
+the footer of every page and the "cite this version" block (``helpers.sphinxext``), the citation of each
+figure (``helpers.display``), ``.zenodo.json`` (:func:`zenodo_metadata`) and the release command
+(``helpers.release``). The data fingerprint is a short hash over the data files the report reads, so a
+reader can tell two builds of the same version with different data apart.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import DataError, Problem
+from .paths import DATASETS, root
+
+CITATION_FILE = "CITATION.cff"
+ZENODO_FILE = ".zenodo.json"
+CFF_SCHEMA = Path(__file__).parent / "vendor" / "cff-schema-1.2.0.json"
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FINGERPRINT_LENGTH = 12
+# The two papers whose evidence the report publishes (BibTeX keys in bib/references.bib).
+SOURCE_PAPERS = ("marshall2024understanding", "lobban2025impacts")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition of the report, as ``CITATION.cff`` declares it, plus the fingerprint of its data."""
+
+    version: str
+    date_released: str
+    title: str
+    authors: tuple[str, ...]
+    license: str | None
+    doi: str | None
+    repository: str | None
+    url: str | None
+    abstract: str | None
+    keywords: tuple[str, ...]
+    fingerprint: str
+
+    @property
+    def tag(self) -> str:
+        return f"v{self.version}"
+
+    @property
+    def year(self) -> str:
+        return self.date_released[:4]
+
+    @property
+    def link(self) -> str | None:
+        """Where a reader finds this edition: its DOI, else the site, else the repository."""
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.url:
+            return f"{self.url.rstrip('/')}/{self.tag}/"
+        return self.repository
+
+    def reference(self) -> str:
+        """A formatted reference (author-date style), plain text."""
+        parts = [
+            f"{_join_names(self.authors)} ({self.year}). {self.title} (Version {self.version}, released "
+            f"{self.date_released}; data fingerprint {self.fingerprint})."
+        ]
+        if self.link:
+            parts.append(self.link)
+        return " ".join(parts)
+
+    def bibtex_key(self) -> str:
+        return "living_evidence_report_v" + self.version.replace(".", "_")
+
+    def bibtex(self) -> str:
+        """A BibTeX ``@misc`` entry for this edition."""
+        authors = " and ".join(f"{{{name}}}" if " " in name and "," not in name else name for name in self.authors)
+        fields = [
+            ("author", authors),
+            ("title", f"{{{self.title}}}"),
+            ("year", self.year),
+            ("version", self.version),
+            ("date", self.date_released),
+            ("note", f"Edition {self.version}, released {self.date_released}, data fingerprint {self.fingerprint}"),
+        ]
+        if self.doi:
+            fields.append(("doi", self.doi))
+        if self.url:
+            fields.append(("url", f"{self.url.rstrip('/')}/{self.tag}/"))
+        elif self.repository:
+            fields.append(("url", self.repository))
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        return f"@misc{{{self.bibtex_key()},\n{body}\n}}"
+
+
+def _join_names(names: tuple[str, ...]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _author_name(author: dict) -> str:
+    if author.get("name"):
+        return str(author["name"])
+    given = " ".join(str(author[k]) for k in ("given-names", "name-particle") if author.get(k))
+    family = str(author.get("family-names", ""))
+    return f"{family}, {given}".strip(", ") if given else family
+
+
+def citation_path(base: Path | None = None) -> Path:
+    return (base or root()) / CITATION_FILE
+
+
+def read_citation(base: Path | None = None) -> dict:
+    """``CITATION.cff`` as a dict (dates as ISO text); a clear error when absent or not YAML."""
+    path = citation_path(base)
+    if not path.is_file():
+        raise DataError(
+            [Problem(CITATION_FILE, None, None, "file not found; it holds the report's version and citation (see README)")]
+        )
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None
+        raise DataError([Problem(CITATION_FILE, line, None, f"is not valid YAML: {exc}")]) from None
+    if not isinstance(content, dict):
+        raise DataError([Problem(CITATION_FILE, None, None, "must be a YAML mapping of CFF keys")])
+    # YAML reads an unquoted 2026-11-23 as a date; CFF means the text.
+    return {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in content.items()}
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
+def citation_problems(base: Path | None = None) -> list[Problem]:
+    """What is wrong with ``CITATION.cff``: the report's own rules (the CFF schema is checked by the tests)."""
+    base = base or root()
+    try:
+        content = read_citation(base)
+    except DataError as exc:
+        return exc.problems
+    path = citation_path(base)
+    problems = []
+    for key in ("cff-version", "message", "title", "authors", "version", "date-released"):
+        if not content.get(key):
+            problems.append(Problem(CITATION_FILE, None, key, "is required"))
+    version = str(content.get("version", ""))
+    if version and not SEMVER.match(version):
+        problems.append(Problem(CITATION_FILE, _line_of(path, "version"), "version", f"{version!r} is not X.Y.Z"))
+    date = str(content.get("date-released", ""))
+    if date and not DATE.match(date):
+        problems.append(Problem(CITATION_FILE, _line_of(path, "date-released"), "date-released", f"{date!r} is not YYYY-MM-DD"))
+    if content.get("authors") is not None and not isinstance(content["authors"], list):
+        problems.append(Problem(CITATION_FILE, _line_of(path, "authors"), "authors", "must be a list"))
+    return problems
+
+
+def data_fingerprint(base: Path | None = None) -> str:
+    """A short hash over the contents of every data file the report reads (``helpers.paths.DATASETS``)."""
+    base = base or root()
+    digest = hashlib.sha256()
+    for relative in sorted(DATASETS.values()):
+        path = base / relative
+        content = path.read_bytes() if path.is_file() else b"<missing>"
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()[:FINGERPRINT_LENGTH]
+
+
+@functools.cache
+def _load_edition(base: Path) -> Edition:
+    problems = citation_problems(base)
+    if problems:
+        raise DataError(problems)
+    content = read_citation(base)
+    return Edition(
+        version=str(content["version"]),
+        date_released=str(content["date-released"]),
+        title=str(content["title"]),
+        authors=tuple(_author_name(a) for a in content["authors"]),
+        license=content.get("license"),
+        doi=content.get("doi"),
+        repository=content.get("repository-code") or content.get("repository"),
+        url=content.get("url"),
+        abstract=content.get("abstract"),
+        keywords=tuple(content.get("keywords") or ()),
+        fingerprint=data_fingerprint(base),
+    )
+
+
+def load_edition(base: Path | str | None = None) -> Edition:
+    """The edition the report at ``base`` (default: this repository) declares."""
+    return _load_edition(Path(base).resolve() if base else root())
+
+
+def clear_cache() -> None:
+    _load_edition.cache_clear()
+
+
+# --------------------------------------------------------------------------- Zenodo
+
+
+def zenodo_metadata(base: Path | None = None) -> dict:
+    """``.zenodo.json`` derived from ``CITATION.cff`` (and the two papers' DOIs from the bibliography)."""
+    from . import bib
+
+    base = base or root()
+    edition = load_edition(base)
+    content = read_citation(base)
+    creators = []
+    for author in content["authors"]:
+        creator = {"name": _author_name(author)}
+        if author.get("orcid"):
+            creator["orcid"] = str(author["orcid"]).rsplit("/", 1)[-1]
+        if author.get("affiliation"):
+            creator["affiliation"] = author["affiliation"]
+        creators.append(creator)
+    papers = bib.load_bibliography(base / DATASETS["bibliography"]).set_index("bibkey")
+    related = [
+        {
+            "identifier": papers.loc[key, "doi"],
+            "relation": "isDerivedFrom",
+            "scheme": "doi",
+            "resource_type": "publication-article",
+        }
+        for key in SOURCE_PAPERS
+        if key in papers.index and papers.loc[key, "doi"]
+    ]
+    metadata = {
+        "title": edition.title,
+        "version": edition.version,
+        "publication_date": edition.date_released,
+        "upload_type": "publication",
+        "publication_type": "report",
+        "description": " ".join((edition.abstract or edition.title).split()),
+        "creators": creators,
+        "access_right": "open",
+        "license": (edition.license or "").lower() or None,
+        "keywords": list(edition.keywords),
+        "related_identifiers": related,
+        "notes": "Metadata generated from CITATION.cff by `python -m helpers citation`.",
+    }
+    if edition.doi:
+        metadata["doi"] = edition.doi
+    return {key: value for key, value in metadata.items() if value not in (None, [], "")}
+
+
+def zenodo_text(base: Path | None = None) -> str:
+    return json.dumps(zenodo_metadata(base), indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+class _HTML:
+    def __init__(self, markup: str):
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.markup}
+
+
+def cite_this_version(base: Path | None = None) -> _HTML:
+    """The landing page's "cite this version" block: formatted reference, BibTeX and DOI (when set)."""
+    edition = load_edition(base)
+    esc = html.escape
+    if edition.doi:
+        doi = f'<p>DOI: <a href="https://doi.org/{esc(edition.doi)}">https://doi.org/{esc(edition.doi)}</a></p>'
+    else:
+        doi = "<p>No DOI has been registered for this edition yet; cite it by its version number.</p>"
+    markup = (
+        '<div class="report-cite-this" id="report-cite-version">'
+        f'<p>You are reading <strong>edition <span class="report-cite-version">{esc(edition.version)}</span></strong>, '
+        f'released <span class="report-cite-date">{esc(edition.date_released)}</span> (data fingerprint '
+        f'<code class="report-cite-fingerprint">{esc(edition.fingerprint)}</code>).</p>'
+        f'<p class="report-cite-reference">{esc(edition.reference())}</p>'
+        f"{doi}"
+        '<details class="report-cite-bibtex"><summary>BibTeX</summary>'
+        f"<pre>{esc(edition.bibtex())}</pre></details></div>"
+    )
+    return _HTML(markup)
+
+
+# Placeholder a figure's citation leaves for the page (title and address), filled in by helpers.sphinxext.
+PAGE_PLACEHOLDER = '<span class="report-cite-page" data-anchor="{anchor}"></span>'
+
+
+def figure_citation(figure_title: str, anchor: str, base: Path | None = None) -> str:
+    """A "Cite this figure" disclosure naming the edition the figure (and its downloadable data) belong to."""
+    edition = load_edition(base)
+    esc = html.escape
+    reference = (
+        f"{esc(_join_names(edition.authors))} ({esc(edition.year)}). Figure: {esc(figure_title)}. In "
+        f"<em>{esc(edition.title)}</em>, edition {esc(edition.version)} (released {esc(edition.date_released)}; "
+        f"data fingerprint {esc(edition.fingerprint)}), "
+    )
+    return (
+        '<details class="report-figure-cite"><summary>Cite this figure</summary>'
+        f'<p class="report-figure-reference">{reference}{PAGE_PLACEHOLDER.format(anchor=esc(anchor))}</p>'
+        f'<p class="report-figure-edition">Figure and data (CSV) from edition <strong>{esc(edition.version)}</strong>.</p>'
+        "</details>"
+    )

@@ -1,0 +1,314 @@
+"""Versions and editions: CITATION.cff, the release command, the changelog from the data, editions side by side.
+
+The expensive part (two releases in a throwaway git history, each edition built strictly by ``publish``) is
+one module-scoped fixture shared by every test that needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+import edition_fixtures as edits
+from conftest import REPO, run_helpers
+from helpers import changelog, edition
+from test_book import rendered_dom, visible_text
+
+# --------------------------------------------------------------------------- CITATION.cff and .zenodo.json
+
+
+def cff_validator() -> jsonschema.Draft7Validator:
+    schema = json.loads(edition.CFF_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["$id"] == "https://citation-file-format.github.io/1.2.0/schema.json"
+    return jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+
+
+def test_citation_cff_is_valid_cff_1_2_0():
+    content = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    errors = sorted(cff_validator().iter_errors(content), key=str)
+    assert not errors, [e.message for e in errors]
+    assert edition.SEMVER.match(content["version"])
+
+
+def test_the_cff_validator_rejects_a_broken_citation_file():
+    content = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    del content["authors"]
+    content["date-released"] = "23 November 2026"
+    messages = " ".join(e.message for e in cff_validator().iter_errors(content))
+    assert "'authors' is a required property" in messages and "23 November 2026" in messages
+
+
+def test_zenodo_metadata_agrees_with_citation_cff():
+    zenodo = json.loads((REPO / ".zenodo.json").read_text(encoding="utf-8"))
+    assert (REPO / ".zenodo.json").read_text(encoding="utf-8") == edition.zenodo_text(REPO), "run python -m helpers citation"
+    cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    assert zenodo["version"] == cff["version"] and zenodo["publication_date"] == str(cff["date-released"])
+    assert zenodo["title"] == cff["title"]
+    assert [c["name"] for c in zenodo["creators"]] == [a["name"] for a in cff["authors"]]
+    assert {r["identifier"] for r in zenodo["related_identifiers"]} == {"10.2196/55750", "10.2196/79289"}
+
+
+def test_validate_names_a_bad_version_in_citation_cff(repo_copy):
+    path = repo_copy / "CITATION.cff"
+    path.write_text(re.sub(r"(?m)^version: .*$", 'version: "1.0"', path.read_text(encoding="utf-8")), encoding="utf-8")
+    result = run_helpers(repo_copy, "validate")
+    assert result.returncode == 1
+    line = next(n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("version:"))
+    assert f"CITATION.cff, row {line}, column 'version': '1.0' is not X.Y.Z" in result.stderr
+
+
+def test_every_page_shows_the_version_in_citation_cff(built_site):
+    cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    fingerprint = edition.data_fingerprint(REPO)
+    pages = [p for p in built_site.rglob("*.html") if "_static" not in p.relative_to(built_site).parts]
+    shown = 0
+    for path in pages:
+        markup = path.read_text(encoding="utf-8")
+        if "http-equiv" in markup.lower():  # the root redirect page has no content of its own
+            continue
+        versions = set(re.findall(r'class="report-edition-version">([^<]+)<', markup))
+        assert versions == {cff["version"]}, path.name
+        assert f'class="report-edition-date">{cff["date-released"]}<' in markup, path.name
+        assert f'class="report-edition-fingerprint">{fingerprint}<' in markup, path.name
+        shown += 1
+    assert shown >= 17
+
+
+def test_landing_page_has_cite_this_version(built_site):
+    markup = (built_site / "chapters" / "index.html").read_text(encoding="utf-8")
+    text = visible_text(markup)
+    current = edition.load_edition(REPO)
+    assert 'id="report-cite-version"' in markup
+    assert current.reference() in text
+    assert f"@misc{{{current.bibtex_key()}," in text and f"version = {{{current.version}}}" in text
+    assert ("doi.org/" + current.doi in text) if current.doi else "No DOI has been registered" in text
+
+
+def test_cite_block_gives_the_doi_once_one_is_set(tmp_path):
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    shutil.copytree(REPO / "bib", tmp_path / "bib")
+    text = (REPO / "CITATION.cff").read_text(encoding="utf-8")
+    (tmp_path / "CITATION.cff").write_text(text + 'doi: "10.5281/zenodo.1234567"\n', encoding="utf-8")
+    markup = edition.cite_this_version(tmp_path).markup
+    assert 'href="https://doi.org/10.5281/zenodo.1234567"' in markup and "doi = {10.5281/zenodo.1234567}" in markup
+    assert "No DOI" not in markup
+    assert edition.zenodo_metadata(tmp_path)["doi"] == "10.5281/zenodo.1234567"
+    assert edition.load_edition(tmp_path).fingerprint == edition.data_fingerprint(REPO)
+
+
+def test_each_figure_can_be_cited_with_its_edition(built_site):
+    current = edition.load_edition(REPO)
+    for name in ("index", "evidence-base", "survey"):
+        markup = (built_site / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+        figures = re.findall(r'<figure class="report-figure" id="([^"]+)"', markup)
+        cites = re.findall(r'<details class="report-figure-cite">(.*?)</details>', markup, flags=re.S)
+        assert figures and len(cites) == len(figures), name
+        for anchor, cite in zip(figures, cites, strict=True):
+            assert f"edition {current.version} (released {current.date_released}" in cite
+            assert f'<a href="#{anchor}">chapters/{name}.html#{anchor}</a>' in cite
+            assert "report-cite-page" in cite and 'data-anchor="' not in cite  # the placeholder was filled in
+
+
+# --------------------------------------------------------------------------- the changelog's pieces
+
+
+def test_word_diff_marks_changed_words_and_escapes():
+    diff = changelog.word_diff_html("users feel <safe> and heard", "users feel safe & heard today")
+    assert diff == "users feel <del>&lt;safe&gt; and</del> <ins>safe &amp;</ins> heard <ins>today</ins>"
+
+
+def test_required_level_follows_the_stated_policy():
+    def changes(**tables):
+        empty = {"added": [], "removed": [], "changed": [], "columns_added": [], "columns_removed": []}
+        result = {name: {**empty, **tables.get(name, {})} for name in changelog.COMPARED}
+        result["cmos"].setdefault("reworded", [])
+        result["structure"] = {"studies": {"before": ["2024"], "after": ["2024"]}, "theory_areas": {"added": [], "removed": []}}
+        return result
+
+    assert changelog.required_level(changes())[0] == "patch"
+    note_only = changes(sources={"changed": [{"id": "SRC-1", "fields": {"inclusion_note": ["a", "b"]}}]})
+    assert changelog.required_level(note_only)[0] == "patch"
+    assert changelog.required_level(changes(sources={"added": [{"id": "SRC-1", "summary": ""}]}))[0] == "minor"
+    assert changelog.required_level(changes(cmos={"reworded": [{"id": "CMO-1"}]}))[0] == "minor"
+    restructured = changes()
+    restructured["structure"]["theory_areas"]["added"] = ["2024 6. A new area"]
+    assert changelog.required_level(restructured)[0] == "major"
+
+
+# --------------------------------------------------------------------------- two releases in a throwaway history
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+def _copy_tracked_files(target: Path) -> None:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("the repository is not a git checkout; the editions test copies its tracked files")
+    for name in filter(None, listed.stdout.split("\0")):
+        source = REPO / name
+        if name.startswith(changelog.RELEASES_DIR + "/") or not source.is_file():
+            continue  # the throwaway history records its own releases
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target / name)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory, offline_build) -> dict:
+    """Release 1.0.0, reword a CMO, add a source, change a value, release 1.1.0, then publish both editions."""
+    root = tmp_path_factory.mktemp("history") / "report"
+    root.mkdir()
+    _copy_tracked_files(root)
+    _git(root, "init", "-q")
+    for key, value in (("user.name", "Report tests"), ("user.email", "tests@example.invalid"), ("commit.gpgsign", "false")):
+        _git(root, "config", key, value)
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "The report as it stands")
+    first = run_helpers(root, "release", "1.0.0", "--date", "2026-11-23")
+    assert first.returncode == 0, first.stderr
+
+    edits.reword_cmo(root)
+    old_value, new_value = edits.change_value(root)
+    edits.add_source(root)
+    dirty = run_helpers(root, "release", "1.1.0")
+    _git(root, "commit", "-q", "-a", "-m", "Reword CMO 5, add a source, correct a value")
+    too_low = run_helpers(root, "release", "1.0.1")
+    second = run_helpers(root, "release", "1.1.0", "--date", "2026-11-24")
+    assert second.returncode == 0, second.stderr
+
+    site = root / "_build" / "site"
+    published = run_helpers(root, "publish", offline=offline_build, timeout=1800)
+    assert published.returncode == 0, f"{published.stdout[-3000:]}\n{published.stderr[-3000:]}"
+    again = run_helpers(root, "publish")
+    return {
+        "root": root,
+        "site": site,
+        "values": (old_value, new_value),
+        "dirty": dirty,
+        "too_low": too_low,
+        "again": again,
+        "record": json.loads((root / "releases" / "v1.1.0.json").read_text(encoding="utf-8")),
+    }
+
+
+def test_release_refuses_uncommitted_changes_and_a_level_below_the_changes(history):
+    assert history["dirty"].returncode != 0 and "uncommitted changes" in history["dirty"].stderr
+    refused = history["too_low"]
+    assert refused.returncode != 0
+    assert "1.0.1 is a patch release, but the data changes since v1.0.0 need a minor release" in refused.stderr
+
+
+def test_release_bumps_citation_and_tags(history):
+    root = history["root"]
+    assert _git(root, "tag", "--list").split() == ["v1.0.0", "v1.1.0"]
+    for tag, date in (("v1.0.0", "2026-11-23"), ("v1.1.0", "2026-11-24")):
+        cff = yaml.safe_load(_git(root, "show", f"{tag}:CITATION.cff"))
+        assert (cff["version"], str(cff["date-released"])) == (tag[1:], date)
+        assert not list(cff_validator().iter_errors(cff))
+        zenodo = json.loads(_git(root, "show", f"{tag}:.zenodo.json"))
+        assert zenodo["version"] == tag[1:]
+
+
+def test_changelog_lists_exactly_the_changes_between_the_releases(history):
+    changes = history["record"]["changes"]
+    old_value, new_value = history["values"]
+    assert history["record"]["level"] == "minor" and history["record"]["previous"] == "v1.0.0"
+    assert [e["id"] for e in changes["sources"]["added"]] == [edits.ADDED_SOURCE]
+    assert [e["id"] for e in changes["cmos"]["reworded"]] == [edits.REWORDED_CMO]
+    reworded = changes["cmos"]["reworded"][0]
+    assert reworded["new"] == reworded["old"].replace(edits.OLD_WORD, edits.NEW_WORD)
+    assert list(reworded["fields"]) == ["mechanism_reasoning"]
+    assert changes["reported_values"]["changed"] == [
+        {"id": edits.CHANGED_VALUE, "fields": {"value_reported": [old_value, new_value], "value": [old_value, new_value]}}
+    ]
+    listed = sum(len(v) for name in changelog.COMPARED for v in changes[name].values())
+    assert listed == 3, "nothing else may be listed"
+    # The record agrees with comparing the two tags afresh.
+    assert changelog.compare_refs(history["root"], "v1.0.0", "v1.1.0") == changes
+
+
+def test_changelog_page_of_each_edition(history):
+    newer = (history["site"] / "v1.1.0" / "chapters" / "changelog.html").read_text(encoding="utf-8")
+    older = (history["site"] / "v1.0.0" / "chapters" / "changelog.html").read_text(encoding="utf-8")
+    assert f"<del>{edits.OLD_WORD}</del> <ins>{edits.NEW_WORD}</ins>" in newer
+    items = re.findall(r"<li class='report-(added|removed|reworded|changed)'>\s*<strong>\w+</strong> <code>([^<]+)</code>", newer)
+    assert sorted(items) == sorted(
+        [("added", edits.ADDED_SOURCE), ("reworded", edits.REWORDED_CMO), ("changed", edits.CHANGED_VALUE)]
+    )
+    assert "Edition 1.1.0" in newer and "Edition 1.0.0" in newer and "First edition: 42 evidence sources" in newer
+    assert "Edition 1.0.0" in older and "Edition 1.1.0" not in older and "report-word-diff" not in older
+    assert "Content note" in newer  # the changes quote CMO statements, some about self-harm
+
+
+def test_changelog_lists_changes_not_yet_released(history, tmp_path):
+    clone = tmp_path / "clone"
+    _git(history["root"], "clone", "-q", str(history["root"]), str(clone))
+    assert changelog.unreleased_changes(clone) is None
+    edits.reword_cmo(clone, edits.NEW_WORD, "unheard")
+    markup = changelog.release_notes(clone).markup
+    assert "Not yet released" in markup and "Changes to the data since v1.1.0" in markup
+    assert f"<del>{edits.NEW_WORD}</del> <ins>unheard</ins>" in markup
+
+
+def test_both_editions_are_published_side_by_side(history):
+    site = history["site"]
+    switcher = json.loads((site / "switcher.json").read_text(encoding="utf-8"))
+    assert switcher == [
+        {"name": "1.1.0 (latest)", "version": "1.1.0", "url": "v1.1.0/", "preferred": True},
+        {"name": "1.0.0", "version": "1.0.0", "url": "v1.0.0/"},
+    ]
+    for folder, version in (("v1.0.0", "1.0.0"), ("v1.1.0", "1.1.0"), ("latest", "1.1.0")):
+        for page in ("index", "survey", "changelog"):
+            markup = (site / folder / "chapters" / f"{page}.html").read_text(encoding="utf-8")
+            assert f"DOCUMENTATION_OPTIONS.theme_switcher_version_match = '{version}';" in markup
+            assert "DOCUMENTATION_OPTIONS.theme_switcher_json_url = '../switcher.json';" in markup
+            assert "version-switcher__button" in markup and markup.count("_static/report-editions.js") == 1
+            assert set(re.findall(r'class="report-edition-version">([^<]+)<', markup)) == {version}
+    sources_old = visible_text((site / "v1.0.0" / "chapters" / "evidence-base.html").read_text(encoding="utf-8"))
+    sources_new = visible_text((site / "v1.1.0" / "chapters" / "evidence-base.html").read_text(encoding="utf-8"))
+    assert "This edition holds 42 of the 102" in sources_old and "This edition holds 43 of the 102" in sources_new
+    assert "index.html" in (site / "index.html").read_text(encoding="utf-8")
+    # Publishing again keeps the editions already built from the same commits.
+    assert history["again"].returncode == 0 and history["again"].stdout.count("kept") == 2
+
+
+@pytest.fixture(scope="module")
+def served_editions(history):
+    """The published site on a loopback server under a base path (/report/), as a host might put it."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(history["site"].parent))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (history["site"].parent / "report").symlink_to(history["site"], target_is_directory=True)
+    yield f"http://127.0.0.1:{server.server_address[1]}/report"
+    server.shutdown()
+    server.server_close()
+
+
+def test_version_switcher_works_in_a_browser_from_a_base_path(served_editions, tmp_path):
+    import urllib.request
+
+    dom = rendered_dom(f"{served_editions}/v1.0.0/chapters/survey.html", tmp_path)
+    links = re.findall(r'<a[^>]+class="dropdown-item[^"]*"[^>]+href="([^"]+)"', dom) or re.findall(
+        r'<a[^>]+href="([^"]+)"[^>]+class="dropdown-item', dom
+    )
+    expected = {f"{served_editions}/v1.1.0/chapters/survey.html", f"{served_editions}/v1.0.0/chapters/survey.html"}
+    assert expected <= set(links), links
+    assert re.search(r'version-switcher__button[^>]*data-active-version="1.0.0"', dom), "the button names the edition read"
+    assert "You are reading <strong>an old edition (1.0.0)</strong>" in dom  # the banner points to the newest edition
+    assert 'aria-label="Edition 1.0.0: choose another edition"' in dom
+    for link in expected:
+        with urllib.request.urlopen(link) as response:
+            assert response.status == 200
