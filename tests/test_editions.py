@@ -19,7 +19,7 @@ import yaml
 import edition_fixtures as edits
 from conftest import REPO, run_helpers
 from helpers import changelog, edition
-from test_book import rendered_dom, visible_text
+from test_book import visible_text
 
 # --------------------------------------------------------------------------- CITATION.cff and .zenodo.json
 
@@ -297,10 +297,20 @@ def served_editions(history):
     server.server_close()
 
 
-def test_version_switcher_works_in_a_browser_from_a_base_path(served_editions, tmp_path):
+def rendered_dom(browser, url: str) -> str:
+    """The page's DOM after its scripts ran (Playwright on Debian's chromium)."""
+    page = browser.new_page()
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => document.querySelector('.version-switcher__menu a.dropdown-item')", timeout=15_000)
+    dom = page.content()
+    page.close()
+    return dom
+
+
+def test_version_switcher_works_in_a_browser_from_a_base_path(served_editions, browser):
     import urllib.request
 
-    dom = rendered_dom(f"{served_editions}/v1.0.0/chapters/survey.html", tmp_path)
+    dom = rendered_dom(browser, f"{served_editions}/v1.0.0/chapters/survey.html")
     links = re.findall(r'<a[^>]+class="dropdown-item[^"]*"[^>]+href="([^"]+)"', dom) or re.findall(
         r'<a[^>]+href="([^"]+)"[^>]+class="dropdown-item', dom
     )
