@@ -23,7 +23,7 @@ def validate() -> int:
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    print("Validation passed: sources, CMOs, reported values, bibliography and reference map are consistent.")
+    print("Validation passed: every dataset in data/ and bib/, and CITATION.cff, is consistent.")
     return 0
 
 
