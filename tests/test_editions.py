@@ -96,7 +96,7 @@ def test_cite_block_gives_the_doi_once_one_is_set(tmp_path):
     shutil.copytree(REPO / "bib", tmp_path / "bib")
     text = (REPO / "CITATION.cff").read_text(encoding="utf-8")
     (tmp_path / "CITATION.cff").write_text(text + 'doi: "10.5281/zenodo.1234567"\n', encoding="utf-8")
-    markup = edition.cite_this_version(tmp_path).markup
+    markup = edition.cite_this_version(tmp_path).data
     assert 'href="https://doi.org/10.5281/zenodo.1234567"' in markup and "doi = {10.5281/zenodo.1234567}" in markup
     assert "No DOI" not in markup
     assert edition.zenodo_metadata(tmp_path)["doi"] == "10.5281/zenodo.1234567"
@@ -253,7 +253,7 @@ def test_changelog_lists_changes_not_yet_released(history, tmp_path):
     _git(history["root"], "clone", "-q", str(history["root"]), str(clone))
     assert changelog.unreleased_changes(clone) is None
     edits.reword_cmo(clone, edits.NEW_WORD, "unheard")
-    markup = changelog.release_notes(clone).markup
+    markup = changelog.release_notes(clone).data
     assert "Not yet released" in markup and "Changes to the data since v1.1.0" in markup
     assert f"<del>{edits.NEW_WORD}</del> <ins>unheard</ins>" in markup
 

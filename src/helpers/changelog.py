@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from IPython.display import HTML
 
 from . import data
 from .errors import DataError, Problem
@@ -350,17 +351,6 @@ def _record_html(record: dict) -> str:
     return f"<section class='report-release' id='{anchor}'>{head}{body}</section>"
 
 
-class _HTML:
-    def __init__(self, markup: str):
-        self.markup = markup
-
-    def _repr_html_(self) -> str:
-        return self.markup
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.markup}
-
-
 def unreleased_changes(base: Path) -> tuple[str, dict] | None:
     """Data changes since the newest release tag, when git and tags are at hand and something changed."""
     tags = release_tags(base)
@@ -370,7 +360,7 @@ def unreleased_changes(base: Path) -> tuple[str, dict] | None:
     return None if is_empty(changes) else (tags[-1], changes)
 
 
-def release_notes(base: Path | None = None) -> _HTML:
+def release_notes(base: Path | None = None) -> HTML:
     """The changelog page's content: changes not yet released (if any), then every recorded edition."""
     base = base or root()
     parts = []
@@ -393,7 +383,7 @@ def release_notes(base: Path | None = None) -> _HTML:
     parts.extend(_record_html(record) for record in records)
     if not records:
         parts.append("<p>No edition has been released yet: the release command records each one here.</p>")
-    return _HTML("<div class='report-changelog'>" + "".join(parts) + "</div>")
+    return HTML("<div class='report-changelog'>" + "".join(parts) + "</div>")
 
 
 def changes_text(changes: dict) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from IPython.display import HTML
 
 from .errors import DataError, Problem
 from .paths import DATASETS, root
@@ -262,18 +263,7 @@ def zenodo_text(base: Path | None = None) -> str:
 # --------------------------------------------------------------------------- HTML
 
 
-class _HTML:
-    def __init__(self, markup: str):
-        self.markup = markup
-
-    def _repr_html_(self) -> str:
-        return self.markup
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.markup}
-
-
-def cite_this_version(base: Path | None = None) -> _HTML:
+def cite_this_version(base: Path | None = None) -> HTML:
     """The landing page's "cite this version" block: formatted reference, BibTeX and DOI (when set)."""
     edition = load_edition(base)
     esc = html.escape
@@ -291,7 +281,7 @@ def cite_this_version(base: Path | None = None) -> _HTML:
         '<details class="report-cite-bibtex"><summary>BibTeX</summary>'
         f"<pre>{esc(edition.bibtex())}</pre></details></div>"
     )
-    return _HTML(markup)
+    return HTML(markup)
 
 
 # Placeholder a figure's citation leaves for the page (title and address), filled in by helpers.sphinxext.

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from . import data
 from .display import Figure
 from .schema import NOT_REPORTED
+from .tables import cmo_href, source_citations
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
@@ -189,8 +190,6 @@ def _cmo_hover_label(cmo: pd.Series) -> str:
 
 def evidence_map() -> Figure:
     """Evidence gap map: which evidence source the 2024 synthesis cites for which CMO configuration."""
-    from .tables import cmo_href, source_citations
-
     sources = data.load_sources().sort_values(["year", "authors"]).reset_index(drop=True)
     cmos = data.load_cmos()
     cmos = cmos[cmos["study"] == 2024].reset_index(drop=True)
@@ -354,6 +353,11 @@ COLUMN_TITLES = [
 SYMBOL_OF_KIND = {"synthesis": "circle", "initial": "diamond", "refined": "square", "new": "star"}
 
 
+def _parents(cmo) -> list[str]:
+    """What a 2025 theory derives from: a tested theory, the 2024 CMO its text restates; a refined one, what it refines."""
+    return data.split_ids(cmo.content_2024_equivalent if cmo.kind == "initial" else cmo.refines)
+
+
 def _network_positions(cmos: pd.DataFrame) -> dict[str, tuple[float, float]]:
     """2024 CMOs stacked by theory area; each later theory level with the theories it derives from."""
     positions: dict[str, tuple[float, float]] = {}
@@ -368,8 +372,7 @@ def _network_positions(cmos: pd.DataFrame) -> dict[str, tuple[float, float]]:
     for kind in ("initial", "refined", "new"):
         taken: list[float] = []
         for cmo in cmos[cmos["kind"] == kind].itertuples():
-            parents = data.split_ids(cmo.content_2024_equivalent if kind == "initial" else cmo.refines)
-            ys = [positions[p][1] for p in parents if p in positions]
+            ys = [positions[p][1] for p in _parents(cmo) if p in positions]
             target = sum(ys) / len(ys) if ys else (max(taken) + 1.5 if taken else y / 2)
             while any(abs(target - t) < 1.0 for t in taken):
                 target += 1.0
@@ -378,23 +381,22 @@ def _network_positions(cmos: pd.DataFrame) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def _area_colour(cmo: pd.Series, cmos: pd.DataFrame) -> str:
-    """Colour of the 2024 theory area a theory belongs to or derives from (shape and text carry it too)."""
-    index = cmos.set_index("cmo_id")
+def _area_colour(cmo, index: pd.DataFrame) -> str:
+    """Colour of the 2024 theory area a theory belongs to or derives from (shape and text carry it too).
+
+    ``index`` is the CMO table indexed by cmo_id.
+    """
     current = cmo
-    while current["kind"] != "synthesis":
-        parents = data.split_ids(current["content_2024_equivalent"] if current["kind"] == "initial" else current["refines"])
+    while current.kind != "synthesis":
+        parents = _parents(current)
         if not parents:
             return "#555555"
-        current = index.loc[parents[0]].copy()
-        current["cmo_id"] = parents[0]
-    return OKABE_ITO[(int(current["theory_area_number"]) - 1) % len(OKABE_ITO)]
+        current = index.loc[parents[0]]
+    return OKABE_ITO[(int(current.theory_area_number) - 1) % len(OKABE_ITO)]
 
 
 def programme_theory_network() -> Figure:
     """The CMO configurations of both studies as a network: which 2025 theory tested or refined which."""
-    from .tables import cmo_href
-
     cmos = data.load_cmos()
     positions = _network_positions(cmos)
     index = cmos.set_index("cmo_id", drop=False)
@@ -445,7 +447,7 @@ def programme_theory_network() -> Figure:
             marker={
                 "symbol": SYMBOL_OF_KIND[kind],
                 "size": 13,
-                "color": [_area_colour(row, cmos) for _, row in part.iterrows()],
+                "color": [_area_colour(row, index) for row in part.itertuples()],
                 "line": {"color": "#222", "width": 1},
             },
             customdata=[[cmo_href(row)] for _, row in part.iterrows()],

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from . import audit
 from .display import Figure
 from .figures import OKABE_ITO, plotly_text, reported, theme
 
@@ -267,8 +268,6 @@ CASENESS_IDS = [
 
 def caseness() -> Figure:
     """Caseness in the survey sample against NHS Talking Therapies, with the chi-square recomputed from the counts."""
-    from . import audit
-
     v = reported(CASENESS_IDS).set_index("value_id")
     number = v["value"]
     printed = v["value_reported"]
