@@ -23,8 +23,7 @@ from pathlib import Path
 
 from jupyter_cache import get_cache
 
-from .sphinxext import reads_log
-from .tracking import sha256_of
+from .tracking import reads_log, sha256_of
 
 RECORD_NAME = "data-dependencies.json"
 RECORD_FORMAT = 2  # bump when what the recorder records changes: older records are then discarded

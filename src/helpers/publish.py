@@ -150,6 +150,18 @@ def _build_locked(root: Path, build_root: Path, started: str) -> int:
         prep = execution.invalidate_stale(root)
         for docname, reason in sorted(prep.invalidated.items()):
             print(f"Execution cache: {docname} will run again ({reason}).", flush=True)
+        runner_report = staging / "runner.json"
+        runner = [
+            sys.executable,
+            "-m",
+            "helpers.runner",
+            str(root),
+            str(execution_dir),
+            str(execution.cache_dir(root)),
+            "--report",
+            str(runner_report),
+        ]
+        subprocess.run(runner, cwd=root, check=False)
         command = [
             sys.executable,
             "-c",

@@ -202,17 +202,12 @@ def _edition_on_page(app, pagename, templatename, context, doctree):
 EXECUTION_DIR_ENV = "REPORT_EXECUTION_DIR"
 
 
-def reads_log(execution_dir: Path, docname: str) -> Path:
-    """Where the kernel of ``docname`` logs the files it reads (one JSON line per file)."""
-    return Path(execution_dir) / "reads" / (docname.replace("/", "__") + ".jsonl")
-
-
 def _point_kernel_at_log(app, docname, source):
     # Sphinx reads one page at a time (no -j): the kernel myst-nb starts while parsing this page
     # inherits this variable, so the files it opens are logged against this page.
     execution_dir = os.environ.get(EXECUTION_DIR_ENV)
     if execution_dir:
-        from .tracking import READS_LOG_ENV
+        from .tracking import READS_LOG_ENV, reads_log
 
         os.environ[READS_LOG_ENV] = str(reads_log(Path(execution_dir), docname))
 

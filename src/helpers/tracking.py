@@ -57,10 +57,19 @@ def _tracked(path: Path, bases: tuple[Path, ...]) -> bool:
     return False
 
 
-def start_recording() -> bool:
-    """Install the audit hook if this process is a chapter's kernel run by the build; True if installed."""
+def reads_log(execution_dir: Path, docname: str) -> Path:
+    """Where the kernel (or runner worker) executing ``docname`` logs the files it reads (one JSON line per file)."""
+    return Path(execution_dir) / "reads" / (docname.replace("/", "__") + ".jsonl")
+
+
+def start_recording(in_kernel: bool = False) -> bool:
+    """Install the audit hook if this process executes a chapter for the build; True if installed.
+
+    A Jupyter kernel is recognised by ipykernel being loaded; ``helpers.runner``'s workers say so with
+    ``in_kernel``.
+    """
     log = os.environ.get(READS_LOG_ENV)
-    if not log or _state["installed"] or "ipykernel" not in sys.modules:
+    if not log or _state["installed"] or not (in_kernel or "ipykernel" in sys.modules):
         return False
     from .paths import root as find_root
 
