@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers validate | build | audit | release | changelog | publish | citation``."""
+"""Command line: ``python -m helpers validate | build | audit | bench | release | changelog | publish | citation``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from .paths import root
-from .validate import collect_problems
 
 # Versions and editions (helpers.release): each parses its own arguments.
 EDITION_COMMANDS = ("release", "changelog", "publish", "citation")
@@ -14,6 +13,8 @@ EDITION_COMMANDS = ("release", "changelog", "publish", "citation")
 
 def validate() -> int:
     """Check every dataset; print each problem with file, row and column; 1 if any, else 0."""
+    from .validate import collect_problems
+
     problems = collect_problems()
     if problems:
         print(
@@ -51,12 +52,16 @@ def audit() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "bench":
+        from .bench import main as bench_main
+
+        return bench_main(argv[1:])
     if argv and argv[0] in EDITION_COMMANDS:
         from .release import main as edition_main
 
         return edition_main(argv)
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
-    parser.add_argument("command", choices=["validate", "build", "audit", *EDITION_COMMANDS])
+    parser.add_argument("command", choices=["validate", "build", "audit", "bench", *EDITION_COMMANDS])
     args = parser.parse_args(argv)
     return {"validate": validate, "build": build, "audit": audit}[args.command]()
 

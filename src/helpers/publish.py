@@ -1,12 +1,19 @@
-"""The build command: validate, build strictly into a fresh directory, and publish only a good build.
+"""The build command: validate, build strictly, and publish only a good build; do only what changed.
 
+0. If nothing the build reads changed since the published site was built (``helpers.inputs``), there
+   is nothing to do: the command says so and stops.
 1. ``python -m helpers validate``: invalid data stop everything before Sphinx starts.
-2. Cached executions whose data changed are dropped (``helpers.execution``).
-3. Jupyter Book builds the whole book (fresh Sphinx environment, every page re-read, so every warning
-   of every page is seen) into ``_build/.staging-*``, with notebooks served from the execution
-   cache (``_build/.jupyter_cache``) unless their code or data changed.
-4. Only if that build succeeded strictly does its HTML replace ``_build/html``, by renaming it into
-   place; otherwise ``_build/html`` is left exactly as it was and the command says why.
+2. Cached executions whose data or code changed are dropped (``helpers.execution``), and the chapters
+   without a cached execution are executed by ``helpers.runner`` (forked workers, every core).
+3. Meanwhile Jupyter Book starts; Sphinx waits for the runner, then reads the pages. It keeps its
+   environment in ``_build/.sphinx`` and re-reads only the pages that changed, plus the chapters the
+   runner just executed; every page is written again (each carries the edition and data fingerprint).
+   Whenever the configuration, table of contents, code, bibliography, static files or packages
+   changed, or the previous build failed, it starts from nothing instead. Warnings are errors, so an
+   unchanged page has none to repeat: the last build that kept it was strict and succeeded.
+4. Only if that build succeeded strictly does a copy of its HTML replace ``_build/html``, by renaming
+   it into place; otherwise ``_build/html`` is left exactly as it was, the kept Sphinx environment
+   is discarded, and the command says why.
 
 Every build writes ``_build/execution-report.json``: what was published, which chapters executed,
 which came from the cache, which cached executions were dropped and why, and the files each chapter
@@ -23,13 +30,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
-from . import execution
-from .sphinxext import EXECUTION_DIR_ENV
+from .inputs import fingerprints
+
+# The Sphinx and execution-cache modules are imported where a build needs them, so that an up-to-date
+# check costs no more than hashing the inputs.
 
 REPORT_NAME = "execution-report.json"
 
@@ -42,7 +52,29 @@ def report_path(root: Path) -> Path:
     return root / "_build" / REPORT_NAME
 
 
+def sphinx_dir(root: Path) -> Path:
+    """Sphinx's kept environment and output: the incremental state, never served."""
+    return root / "_build" / ".sphinx"
+
+
+def _state_path(directory: Path) -> Path:
+    return directory / ".build-state.json"
+
+
+def _read_state(directory: Path) -> dict:
+    try:
+        return json.loads(_state_path(directory).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(directory: Path, state: dict) -> None:
+    _state_path(directory).write_text(json.dumps(state, indent=1), encoding="utf-8")
+
+
 def write_build_config(root: Path, staging: Path) -> Path:
+    from . import execution
+
     """``_config.yml`` with execution switched to the data-aware cache.
 
     ``_config.yml`` itself keeps ``execute_notebooks: force``: a plain ``jupyter-book build``, which
@@ -102,12 +134,11 @@ def _summary(executed: list[str], from_cache: list[str]) -> str:
     return f"Executed {len(executed)} chapter(s) ({shown}); {len(from_cache)} served from the execution cache."
 
 
-def _run_showing_final_paths(command: list[str], root: Path, env: dict, staging: Path) -> int:
-    """Run Jupyter Book, passing its output through; where it names the staging copy, name _build/html."""
-    staged = staging / "_build" / "html"
+def _run_showing_final_paths(command: list[str], root: Path, env: dict, built: Path) -> int:
+    """Run Jupyter Book, passing its output through; where it names Sphinx's own output, name _build/html."""
     replacements = [
-        (str(staged), str(published_dir(root))),
-        (str(staged.relative_to(root)), str(published_dir(root).relative_to(root))),
+        (str(built), str(published_dir(root))),
+        (str(built.relative_to(root)), str(published_dir(root).relative_to(root))),
     ]
     with subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, text=True, errors="replace") as process:
         assert process.stdout is not None
@@ -119,9 +150,47 @@ def _run_showing_final_paths(command: list[str], root: Path, env: dict, staging:
     return process.returncode
 
 
+def _published_state_path(root: Path) -> Path:
+    return root / "_build" / ".published-state.json"
+
+
+def up_to_date(root: Path, inputs: str) -> dict | None:
+    """The record of the published build if it was built from exactly ``inputs`` and is still complete."""
+    try:
+        state = json.loads(_published_state_path(root).read_text(encoding="utf-8"))
+        record = json.loads(report_path(root).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if state.get("inputs") != inputs or not record.get("published"):
+        return None
+    if not (published_dir(root) / "index.html").is_file():
+        return None
+    return record
+
+
 def build(root: Path, validate) -> int:
     """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid)."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    current = fingerprints(root)
+    previous = up_to_date(root, current.inputs)
+    if previous is not None:
+        every = sorted({*previous.get("executed", []), *previous.get("from_cache", [])})
+        _write_report(
+            root,
+            {
+                **previous,
+                "started": started,
+                "executed": [],
+                "from_cache": every,
+                "invalidated": {},
+                "outcome": "up to date: nothing the build reads changed since the published build",
+            },
+        )
+        print(
+            "Up to date: no data, chapter, configuration, code or package changed since the published build "
+            f"(inputs {current.inputs[:12]}); {published_dir(root).relative_to(root)} is unchanged."
+        )
+        return 0
     if validate() != 0:
         if report_path(root).parent.is_dir():
             _write_report(root, {"started": started, "published": False, "outcome": "invalid data: build not started"})
@@ -139,29 +208,58 @@ def build(root: Path, validate) -> int:
         except BlockingIOError:
             print("Waiting for another build of this report to finish...", file=sys.stderr, flush=True)
             fcntl.flock(lock, fcntl.LOCK_EX)
-        return _build_locked(root, build_root, started)
+        return _build_locked(root, build_root, started, current)
 
 
-def _build_locked(root: Path, build_root: Path, started: str) -> int:
+def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thread:
+    """Start ``helpers.runner``; when it ends, ``done`` holds its report (or says it failed) for Sphinx to read."""
+    from . import execution
+
+    partial = done.with_suffix(".partial")
+    command = [
+        sys.executable,
+        "-m",
+        "helpers.runner",
+        str(root),
+        str(execution_dir),
+        str(execution.cache_dir(root)),
+        "--report",
+        str(partial),
+    ]
+    process = subprocess.Popen(command, cwd=root)
+
+    def finish() -> None:
+        code = process.wait()
+        if code != 0 or not partial.is_file():
+            partial.write_text(json.dumps({"executed": {}, "failed": "all", "exit": code}), encoding="utf-8")
+        partial.replace(done)
+
+    waiter = threading.Thread(target=finish, daemon=True)
+    waiter.start()
+    return waiter
+
+
+def _build_locked(root: Path, build_root: Path, started: str, current) -> int:
+    from . import execution
+    from .sphinxext import EXECUTION_DIR_ENV, RUNNER_REPORT_ENV
+
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_root))
+    kept = sphinx_dir(root)
     try:
         execution_dir = staging / "execution"
         config = write_build_config(root, staging)
         prep = execution.invalidate_stale(root)
         for docname, reason in sorted(prep.invalidated.items()):
             print(f"Execution cache: {docname} will run again ({reason}).", flush=True)
-        runner_report = staging / "runner.json"
-        runner = [
-            sys.executable,
-            "-m",
-            "helpers.runner",
-            str(root),
-            str(execution_dir),
-            str(execution.cache_dir(root)),
-            "--report",
-            str(runner_report),
-        ]
-        subprocess.run(runner, cwd=root, check=False)
+        if _read_state(kept).get("structure") != current.structure:
+            shutil.rmtree(kept, ignore_errors=True)
+            print("Sphinx: building every page from nothing (first build, or more than data and chapters changed).")
+        else:
+            print("Sphinx: re-reading only the pages that changed and the chapters executed now.")
+        kept.mkdir(parents=True, exist_ok=True)
+        _state_path(kept).unlink(missing_ok=True)  # a build that stops half-way leaves no claim to be reusable
+        runner_done = staging / "runner.json"
+        waiter = _start_runner(root, execution_dir, runner_done)
         command = [
             sys.executable,
             "-c",
@@ -169,33 +267,38 @@ def _build_locked(root: Path, build_root: Path, started: str) -> int:
             "build",
             str(root),
             "--path-output",
-            str(staging),
+            str(kept),
             "--config",
             str(config),
-            "--all",
             "--warningiserror",
             "--keep-going",
         ]
         print("Running:", " ".join(command), flush=True)
-        env = {**os.environ, EXECUTION_DIR_ENV: str(execution_dir)}
-        returncode = _run_showing_final_paths(command, root, env, staging)
+        env = {**os.environ, EXECUTION_DIR_ENV: str(execution_dir), RUNNER_REPORT_ENV: str(runner_done)}
+        built = kept / "_build" / "html"
+        returncode = _run_showing_final_paths(command, root, env, built)
+        waiter.join()
         summary = execution.record_executions(root, execution_dir, prep)
-        new_html = staging / "_build" / "html"
         report = {"started": started, **summary}
-        if returncode != 0 or not (new_html / "index.html").is_file():
+        if returncode != 0 or not (built / "index.html").is_file():
             why = (
                 f"the strict build failed (exit status {returncode}; the first error is in the log above)"
                 if returncode != 0
                 else "the build produced no index.html"
             )
+            shutil.rmtree(kept, ignore_errors=True)
             _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}"})
             print(
                 f"Build failed: {why}. Nothing was published: {published_dir(root).relative_to(root)} is unchanged.",
                 file=sys.stderr,
             )
             return returncode or 1
+        _write_state(kept, {"structure": current.structure})
+        new_html = staging / "html"
+        shutil.copytree(built, new_html)
         swap_into_place(new_html, published_dir(root))
         _write_report(root, {**report, "published": True, "outcome": "published"})
+        _published_state_path(root).write_text(json.dumps({"inputs": current.inputs}), encoding="utf-8")
         print(_summary(summary["executed"], summary["from_cache"]))
         print(f"Published: {published_dir(root) / 'index.html'} (record: {report_path(root).relative_to(root)}).")
         return 0

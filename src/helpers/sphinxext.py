@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -200,6 +201,35 @@ def _edition_on_page(app, pagename, templatename, context, doctree):
 
 
 EXECUTION_DIR_ENV = "REPORT_EXECUTION_DIR"
+# Set by ``python -m helpers build``: the file where helpers.runner's report appears once it has finished.
+RUNNER_REPORT_ENV = "REPORT_RUNNER_REPORT"
+RUNNER_WAIT_SECONDS = 3600
+
+
+def _reread_executed_chapters(app, env, added, changed, removed):
+    """Wait for the runner, then re-read every chapter it executed: its source did not change, its output did.
+
+    Sphinx only sees that a page's file changed; a chapter re-executed because its data changed has a
+    new output in the execution cache but the same source. A chapter the runner could not execute is
+    re-read too, so that myst-nb executes it in a kernel and reports its error.
+    """
+    done = os.environ.get(RUNNER_REPORT_ENV)
+    if not done:
+        return []
+    deadline = time.monotonic() + RUNNER_WAIT_SECONDS
+    while not Path(done).is_file():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the chapter runner did not finish within {RUNNER_WAIT_SECONDS} s")
+        time.sleep(0.02)
+    report = json.loads(Path(done).read_text(encoding="utf-8"))
+    if report.get("failed") == "all":
+        return sorted(env.found_docs)
+    return sorted((set(report.get("executed", {})) | set(report.get("failed", []))) & env.found_docs)
+
+
+def _write_every_page(app, env):
+    # Every page carries the edition and the data fingerprint in its footer: written again on every build.
+    return sorted(env.found_docs)
 
 
 def _point_kernel_at_log(app, docname, source):
@@ -234,6 +264,8 @@ def _write_exec_data(app, env):
 def setup(app):
     app.connect("config-inited", _configure_edition)
     app.connect("source-read", _point_kernel_at_log)
+    app.connect("env-get-outdated", _reread_executed_chapters)
+    app.connect("env-updated", _write_every_page)
     app.connect("env-updated", _write_exec_data)
     app.connect("html-page-context", _add_plotly_where_needed)
     app.connect("html-page-context", _bibliography_entries_as_list_items)
