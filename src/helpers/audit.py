@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from . import bib, data
 from .errors import DataError, Problem
@@ -135,13 +135,13 @@ def p_from_t(t: float, df: float, tails: str) -> float:
     """p of a t statistic on df degrees of freedom; ``tails`` is 'one' or 'two'."""
     if tails not in ("one", "two"):
         raise ValueError(f"tails must be 'one' or 'two', not {tails!r}")
-    one = stats.t.sf(abs(t), df)
+    one = special.stdtr(df, -abs(t))  # Student's t upper tail, as scipy.stats.t.sf, without importing scipy.stats
     return float(one if tails == "one" else 2 * one)
 
 
 def p_from_chi2(chi2: float, df: float) -> float:
     """p of a chi-square statistic on df degrees of freedom (its upper tail, as every chi-square test uses)."""
-    return float(stats.chi2.sf(chi2, df))
+    return float(special.chdtrc(df, chi2))  # as scipy.stats.chi2.sf
 
 
 def p_from_r(r: float, n: int, tails: str = "two") -> float:
@@ -166,9 +166,24 @@ def p_interval(statistic: Printed, compute) -> tuple[float, float]:
 
 
 def chi_square(table: list[list[float]], correction: bool = False) -> float:
-    """Pearson's chi-square of a contingency table (``correction``: Yates's continuity correction, 2x2 only)."""
-    result = stats.chi2_contingency(table, correction=correction)
-    return float(result.statistic)
+    """Pearson's chi-square of a contingency table (``correction``: Yates's continuity correction, 2x2 only).
+
+    As ``scipy.stats.chi2_contingency``: expected counts from the margins; with the correction and one degree
+    of freedom, each observed count moves towards its expected count by 0.5 (or less, if closer than that).
+    """
+    rows = [sum(row) for row in table]
+    columns = [sum(column) for column in zip(*table, strict=True)]
+    total = sum(rows)
+    dof = (len(rows) - 1) * (len(columns) - 1)
+    statistic = 0.0
+    for i, row in enumerate(table):
+        for j, observed in enumerate(row):
+            expected = rows[i] * columns[j] / total
+            if correction and dof == 1:
+                gap = expected - observed
+                observed += math.copysign(min(0.5, abs(gap)), gap) if gap else 0.0
+            statistic += (observed - expected) ** 2 / expected
+    return statistic
 
 
 def cramers_v(table: list[list[float]]) -> float:
