@@ -15,7 +15,7 @@ import pandas as pd
 import pybtex.database
 import pybtex.scanner
 
-from . import privacy
+from . import privacy, tracking
 from .data import check_file_size, display_name
 from .errors import DataError, Problem
 from .paths import dataset_path
@@ -153,8 +153,9 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
 
 def load_bibliography(path: Path | None = None) -> pd.DataFrame:
     """One row per BibTeX entry: key, type, author, title, year, venue, DOI, where each paper cites it."""
-    path = Path(path) if path else dataset_path("bibliography")
-    return _load_bibliography(path.resolve()).copy()
+    path = (Path(path) if path else dataset_path("bibliography")).resolve()
+    tracking.note_read(path)  # a chapter depends on this file even when it is served from the cache
+    return _load_bibliography(path).copy()
 
 
 def clear_cache() -> None:

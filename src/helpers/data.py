@@ -22,7 +22,7 @@ import openpyxl
 import pandas as pd
 import pandera.pandas as pa
 
-from . import appendix, privacy, schema
+from . import appendix, privacy, schema, tracking
 from .errors import DataError, Problem
 from .paths import dataset_path, root
 
@@ -419,7 +419,9 @@ def _typed(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
 
 
 def _resolve(dataset: str, path: Path | str | None) -> Path:
-    return (Path(path) if path else dataset_path(dataset)).resolve()
+    resolved = (Path(path) if path else dataset_path(dataset)).resolve()
+    tracking.note_read(resolved)  # a chapter depends on this file even when it is served from the cache
+    return resolved
 
 
 @functools.cache

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -134,6 +135,23 @@ def _summary(executed: list[str], from_cache: list[str]) -> str:
     return f"Executed {len(executed)} chapter(s) ({shown}); {len(from_cache)} served from the execution cache."
 
 
+# Jupyter Book's command line, ending the process as soon as the build has finished: Python's own
+# teardown of a process holding every page's doctree takes about a second and writes nothing (Sphinx
+# has closed every file it wrote; the execution cache commits as it goes).
+JUPYTER_BOOK_THEN_EXIT = """
+import os, sys
+from jupyter_book.cli.main import main
+try:
+    main()
+    code = 0
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code)
+"""
+
+
 def _run_showing_final_paths(command: list[str], root: Path, env: dict, built: Path) -> int:
     """Run Jupyter Book, passing its output through; where it names Sphinx's own output, name _build/html."""
     replacements = [
@@ -212,26 +230,38 @@ def build(root: Path, validate) -> int:
 
 
 def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thread:
-    """Start ``helpers.runner``; when it ends, ``done`` holds its report (or says it failed) for Sphinx to read."""
-    from . import execution
+    """Fork ``helpers.runner`` from this process; when it ends, ``done`` holds its report (or says it failed).
+
+    Forked, not started afresh: validation has just imported pandas and the rest and loaded every
+    dataset, so the runner starts warm. Call this before any thread is started.
+    """
+    from .runner import run
 
     partial = done.with_suffix(".partial")
-    command = [
-        sys.executable,
-        "-m",
-        "helpers.runner",
-        str(root),
-        str(execution_dir),
-        str(execution.cache_dir(root)),
-        "--report",
-        str(partial),
-    ]
-    process = subprocess.Popen(command, cwd=root)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the runner
+        code = 1
+        try:
+            from . import execution
+
+            report = run(root, execution_dir, execution.cache_dir(root))
+            partial.write_text(json.dumps(report, indent=1), encoding="utf-8")
+            for docname in report["failed"]:
+                print(f"Runner: {docname} did not run here; Jupyter will execute it in a kernel and report why.")
+            code = 0
+        except BaseException:  # noqa: BLE001 - the runner is an accelerator: Sphinx executes what it did not
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
 
     def finish() -> None:
-        code = process.wait()
-        if code != 0 or not partial.is_file():
-            partial.write_text(json.dumps({"executed": {}, "failed": "all", "exit": code}), encoding="utf-8")
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0 or not partial.is_file():
+            partial.write_text(json.dumps({"executed": {}, "failed": "all"}), encoding="utf-8")
         partial.replace(done)
 
     waiter = threading.Thread(target=finish, daemon=True)
@@ -263,7 +293,7 @@ def _build_locked(root: Path, build_root: Path, started: str, current) -> int:
         command = [
             sys.executable,
             "-c",
-            "from jupyter_book.cli.main import main; main()",
+            JUPYTER_BOOK_THEN_EXIT,
             "build",
             str(root),
             "--path-output",

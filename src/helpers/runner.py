@@ -2,16 +2,17 @@
 
 Executing a chapter with Jupyter costs a kernel start and, in every kernel, the imports of pandas,
 plotly, scipy and the rest, which is most of a chapter's execution time. Before Sphinx starts,
-``python -m helpers build`` runs this module once:
+``python -m helpers build`` forks this runner once, right after validation:
 
 1. It reads every notebook page of the table of contents as myst-nb reads it and asks the execution
    cache (jupyter-cache) whether an execution of exactly that code is cached. If every one is, it
    stops there, before importing anything heavy.
 2. Otherwise it imports, once, every third-party module the helpers package imports (found from
-   the package's source, so the list never goes stale), then forks one worker per chapter to run,
-   at most one per core at a time. A fork starts with those modules loaded but with nothing of
-   the report's own code, data or namespace: each worker imports ``helpers`` itself, in a fresh
-   IPython shell, so ``helpers.tracking`` records every file the chapter reads exactly as in a kernel.
+   the package's source, so the list never goes stale) and the chapters' API (``helpers.__all__``),
+   reads every dataset once (``preload_datasets``), then forks one worker per chapter, at most one
+   per core at a time. A worker starts from that state in a fresh IPython shell with an empty
+   namespace; ``helpers.tracking`` records what it reads: every file it opens, every dataset it asks
+   a loader for, and, as its code, every helpers module loaded.
 3. Each worker's outputs (display data, results, streams, in order) are stored in the execution
    cache under the same key myst-nb looks up, so Sphinx then serves every page from the cache.
 
@@ -22,7 +23,6 @@ does. So the runner can make a build faster, never different.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import importlib
 import json
@@ -96,12 +96,30 @@ def warm_imports(package: Path) -> None:
     """
     import helpers
 
-    names = [*third_party_modules(package), "IPython.core.interactiveshell"]
+    names = [*third_party_modules(package), "IPython.core.interactiveshell", "IPython.core.completer"]
     names += [f"helpers.{name}" for name in helpers.__all__]
     for name in names:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - warming is an optimisation; the worker reports real failures
+            pass
+
+
+def preload_datasets() -> None:
+    """Read and check every dataset once, here, instead of once per chapter.
+
+    The loaders keep what they read in memory, which every forked worker inherits; each call of a
+    loader in a worker still records the file as read by that chapter (``tracking.note_read``), so a
+    change to it re-executes exactly the chapters that asked for it. A dataset that fails to load is
+    left for the worker to load (and fail on) itself.
+    """
+    from . import bib, data
+
+    loaders = [bib.load_bibliography, *(getattr(data, name) for name in sorted(dir(data)) if name.startswith("load_"))]
+    for loader in loaders:
+        try:
+            loader()
+        except Exception:  # noqa: BLE001 - see above
             pass
 
 
@@ -188,12 +206,11 @@ def _shell(outputs: _Outputs):
     return shell
 
 
-def execute(path: Path, reads_log: Path) -> tuple[object, float, str]:
-    """Run every code cell of the page at ``path``; (executed notebook, seconds, error text or "")."""
+def execute(path: Path, notebook, reads_log: Path) -> tuple[object, float, str]:
+    """Run every code cell of ``notebook`` (the page at ``path``); (executed notebook, seconds, error text or "")."""
     import nbformat
 
     started = time.perf_counter()
-    notebook = read_notebook(path)
     os.chdir(path.parent)
     sys.path.insert(0, "")
     os.environ[READS_LOG_ENV] = str(reads_log)
@@ -223,9 +240,9 @@ def execute(path: Path, reads_log: Path) -> tuple[object, float, str]:
     return notebook, time.perf_counter() - started, error
 
 
-def _work(docname: str, path: Path, execution_dir: Path, result_file: Path) -> int:
+def _work(docname: str, path: Path, notebook, execution_dir: Path, result_file: Path) -> int:
     try:
-        notebook, seconds, error = execute(path, reads_log(execution_dir, docname))
+        notebook, seconds, error = execute(path, notebook, reads_log(execution_dir, docname))
         if error:
             print(f"Fast runner: {docname} raised an error:\n{error}", file=sys.stderr, flush=True)
             return 1
@@ -241,17 +258,18 @@ def _work(docname: str, path: Path, execution_dir: Path, result_file: Path) -> i
 # ----------------------------------------------------------------------------------- the parent
 
 
-def pending(root: Path, cache_path: Path) -> dict[str, Path]:
-    """The toc's notebook pages whose code has no cached execution."""
+def pending(root: Path, cache_path: Path) -> dict[str, tuple[Path, object]]:
+    """The toc's notebook pages whose code has no cached execution: docname -> (path, notebook as read)."""
     from jupyter_cache import get_cache
 
     cache = get_cache(str(cache_path))
     todo = {}
     for docname, path in toc_notebooks(root).items():
+        notebook = read_notebook(path)
         try:
-            cache.match_cache_notebook(read_notebook(path))
+            cache.match_cache_notebook(notebook)
         except KeyError:
-            todo[docname] = path
+            todo[docname] = (path, notebook)
     return todo
 
 
@@ -267,9 +285,10 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
     # Write the reads logs where Sphinx's extension would; the logs of an earlier try of this build go.
     execution_dir.mkdir(parents=True, exist_ok=True)
     warm_imports(Path(__file__).resolve().parent)
+    preload_datasets()
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     report["workers"] = workers
-    queue = sorted(todo.items(), key=lambda item: -item[1].stat().st_size)  # longest pages first
+    queue = sorted(todo.items(), key=lambda item: -item[1][0].stat().st_size)  # longest pages first
     running: dict[int, tuple[str, Path]] = {}
     results: dict[str, Path] = {}
     scratch = Path(tempfile.mkdtemp(prefix="runner-", dir=execution_dir))
@@ -277,13 +296,13 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
     sys.stderr.flush()
     while queue or running:
         while queue and len(running) < workers:
-            docname, path = queue.pop(0)
+            docname, (path, notebook) = queue.pop(0)
             result_file = scratch / f"{docname.replace('/', '__')}.json"
             pid = os.fork()
             if pid == 0:  # the worker
                 code = 1
                 try:
-                    code = _work(docname, path, execution_dir, result_file)
+                    code = _work(docname, path, notebook, execution_dir, result_file)
                 finally:
                     sys.stdout.flush()
                     sys.stderr.flush()
@@ -297,7 +316,7 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
     import nbformat
 
     cache = get_cache(str(cache_path))
-    for docname, path in sorted(todo.items()):
+    for docname, (path, _) in sorted(todo.items()):
         if docname in report["failed"]:
             continue
         produced = json.loads(results[docname].read_text(encoding="utf-8"))
@@ -309,26 +328,3 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
         )
         report["executed"][docname] = round(produced["seconds"], 3)
     return report
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.runner", description=__doc__.splitlines()[0])
-    parser.add_argument("root", type=Path)
-    parser.add_argument("execution_dir", type=Path)
-    parser.add_argument("cache", type=Path)
-    parser.add_argument("--report", type=Path, help="write what ran as JSON here")
-    parser.add_argument("--workers", type=int, default=None)
-    args = parser.parse_args(argv)
-    report = run(args.root.resolve(), args.execution_dir, args.cache, args.workers)
-    if args.report:
-        args.report.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    for docname in report["failed"]:
-        print(
-            f"Fast runner: {docname} did not run here; Jupyter will execute it in a kernel and report why.",
-            file=sys.stderr,
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -24,7 +24,7 @@ READS_LOG_ENV = "REPORT_READS_LOG"
 # Parts of the tree that are outputs, caches or tooling, never inputs of a chapter.
 _IGNORED_PARTS = {"_build", "__pycache__", ".venv", "venv", ".git"}
 
-_state: dict = {"installed": False, "busy": False, "seen": set()}
+_state: dict = {"installed": False, "busy": False, "seen": set(), "record": None}
 
 
 def file_key(path: Path, root: Path) -> str:
@@ -55,6 +55,25 @@ def _tracked(path: Path, bases: tuple[Path, ...]) -> bool:
         parts = relative.parts
         return bool(parts) and not any(p in _IGNORED_PARTS or p.startswith(".") for p in parts)
     return False
+
+
+def note_read(path: Path) -> None:
+    """Record ``path`` as read by this chapter even where its content comes from a loader's in-memory cache.
+
+    ``helpers.runner`` loads the datasets once in its parent process, so a worker's loader returns them
+    without opening the file; the loaders call this on every call, cached or not. Outside a recording
+    process it does nothing.
+    """
+    record = _state["record"]
+    if record is None or _state["busy"]:
+        return
+    _state["busy"] = True
+    try:
+        record(Path(path).resolve())
+    except OSError:
+        pass
+    finally:
+        _state["busy"] = False
 
 
 def reads_log(execution_dir: Path, docname: str) -> Path:
@@ -133,6 +152,7 @@ def start_recording(in_kernel: bool = False) -> bool:
 
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _state["installed"] = True
+    _state["record"] = record
     sys.addaudithook(hook)
     # Modules of this package imported before the hook existed are code the chapter depends on too.
     _state["busy"] = True
