@@ -34,6 +34,12 @@ FINGERPRINT_LENGTH = 12
 SOURCE_PAPERS = ("marshall2024understanding", "lobban2025impacts")
 
 
+# Where a chapter's output names the data fingerprint, it leaves this slot; ``helpers.sphinxext`` fills it
+# in on every page as the page is written. A chapter therefore does not read every data file only to
+# print their hash, and a change to one file re-executes only the chapters that use that file.
+FINGERPRINT_SLOT = "@@report-data-fingerprint@@"
+
+
 @dataclass(frozen=True)
 class Edition:
     """One edition of the report, as ``CITATION.cff`` declares it, plus the fingerprint of its data."""
@@ -48,7 +54,12 @@ class Edition:
     url: str | None
     abstract: str | None
     keywords: tuple[str, ...]
-    fingerprint: str
+    base: Path
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """The data fingerprint, computed when first asked for (it reads every data file)."""
+        return data_fingerprint(self.base)
 
     @property
     def tag(self) -> str:
@@ -67,11 +78,11 @@ class Edition:
             return f"{self.url.rstrip('/')}/{self.tag}/"
         return self.repository
 
-    def reference(self) -> str:
-        """A formatted reference (author-date style), plain text."""
+    def reference(self, fingerprint: str | None = None) -> str:
+        """A formatted reference (author-date style), plain text; ``fingerprint`` stands in for the real one."""
         parts = [
             f"{_join_names(self.authors)} ({self.year}). {self.title} (Version {self.version}, released "
-            f"{self.date_released}; data fingerprint {self.fingerprint})."
+            f"{self.date_released}; data fingerprint {fingerprint or self.fingerprint})."
         ]
         if self.link:
             parts.append(self.link)
@@ -80,8 +91,8 @@ class Edition:
     def bibtex_key(self) -> str:
         return "living_evidence_report_v" + self.version.replace(".", "_")
 
-    def bibtex(self) -> str:
-        """A BibTeX ``@misc`` entry for this edition."""
+    def bibtex(self, fingerprint: str | None = None) -> str:
+        """A BibTeX ``@misc`` entry for this edition; ``fingerprint`` stands in for the real one."""
         authors = " and ".join(f"{{{name}}}" if " " in name and "," not in name else name for name in self.authors)
         fields = [
             ("author", authors),
@@ -89,7 +100,10 @@ class Edition:
             ("year", self.year),
             ("version", self.version),
             ("date", self.date_released),
-            ("note", f"Edition {self.version}, released {self.date_released}, data fingerprint {self.fingerprint}"),
+            (
+                "note",
+                f"Edition {self.version}, released {self.date_released}, data fingerprint {fingerprint or self.fingerprint}",
+            ),
         ]
         if self.doi:
             fields.append(("doi", self.doi))
@@ -195,7 +209,7 @@ def _load_edition(base: Path) -> Edition:
         url=content.get("url"),
         abstract=content.get("abstract"),
         keywords=tuple(content.get("keywords") or ()),
-        fingerprint=data_fingerprint(base),
+        base=base,
     )
 
 
@@ -275,11 +289,11 @@ def cite_this_version(base: Path | None = None) -> HTML:
         '<div class="report-cite-this" id="report-cite-version">'
         f'<p>You are reading <strong>edition <span class="report-cite-version">{esc(edition.version)}</span></strong>, '
         f'released <span class="report-cite-date">{esc(edition.date_released)}</span> (data fingerprint '
-        f'<code class="report-cite-fingerprint">{esc(edition.fingerprint)}</code>).</p>'
-        f'<p class="report-cite-reference">{esc(edition.reference())}</p>'
+        f'<code class="report-cite-fingerprint">{FINGERPRINT_SLOT}</code>).</p>'
+        f'<p class="report-cite-reference">{esc(edition.reference(FINGERPRINT_SLOT))}</p>'
         f"{doi}"
         '<details class="report-cite-bibtex"><summary>BibTeX</summary>'
-        f"<pre>{esc(edition.bibtex())}</pre></details></div>"
+        f"<pre>{esc(edition.bibtex(FINGERPRINT_SLOT))}</pre></details></div>"
     )
     return HTML(markup)
 
@@ -295,7 +309,7 @@ def figure_citation(figure_title: str, anchor: str, base: Path | None = None) ->
     reference = (
         f"{esc(_join_names(edition.authors))} ({esc(edition.year)}). Figure: {esc(figure_title)}. In "
         f"<em>{esc(edition.title)}</em>, edition {esc(edition.version)} (released {esc(edition.date_released)}; "
-        f"data fingerprint {esc(edition.fingerprint)}), "
+        f"data fingerprint {FINGERPRINT_SLOT}), "
     )
     return (
         '<details class="report-figure-cite"><summary>Cite this figure</summary>'

@@ -87,6 +87,16 @@ class Preparation:
     invalidated: dict[str, str] = field(default_factory=dict)  # docname -> reason
     before: set[tuple] = field(default_factory=set)  # identities of the cache records kept
 
+    def to_json(self) -> dict:
+        return {"invalidated": self.invalidated, "before": sorted(list(identity) for identity in self.before)}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Preparation:
+        """The preparation as ``to_json`` wrote it; empty when the step that made it did not finish."""
+        if not data:
+            return cls()
+        return cls(dict(data["invalidated"]), {tuple(identity) for identity in data["before"]})
+
 
 def _identity(record) -> tuple:
     return (record.pk, record.hashkey, record.created.isoformat())

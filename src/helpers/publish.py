@@ -135,11 +135,27 @@ def _summary(executed: list[str], from_cache: list[str]) -> str:
     return f"Executed {len(executed)} chapter(s) ({shown}); {len(from_cache)} served from the execution cache."
 
 
-# Jupyter Book's command line, ending the process as soon as the build has finished: Python's own
-# teardown of a process holding every page's doctree takes about a second and writes nothing (Sphinx
-# has closed every file it wrote; the execution cache commits as it goes).
-JUPYTER_BOOK_THEN_EXIT = """
-import os, sys
+# Jupyter Book's command line, started before validation so that importing Sphinx, Jupyter Book and
+# their extensions (over a second) overlaps validating the data. It touches nothing until it reads its
+# orders (arguments and environment) from standard input; it exits without a trace when standard input
+# closes without them, which is what happens when the data are invalid. It ends its process as soon as
+# the build has finished: Python's own teardown of a process holding every page's doctree takes about a
+# second and writes nothing (Sphinx has closed every file it wrote; the execution cache commits as it goes).
+JUPYTER_BOOK_ARMED = """
+import importlib, json, os, sys
+for name in ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "myst_nb", "sphinx_book_theme",
+             "sphinxcontrib.bibtex", "sphinx_design", "sphinx_external_toc", "sphinx_togglebutton",
+             "sphinx_copybutton", "sphinx_comments", "sphinx_thebe", "sphinx_multitoc_numbering", "helpers.sphinxext"):
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+line = sys.stdin.readline()
+if not line.strip():
+    os._exit(0)
+orders = json.loads(line)
+os.environ.update(orders["env"])
+sys.argv = ["jupyter-book", *orders["argv"]]
 from jupyter_book.cli.main import main
 try:
     main()
@@ -152,20 +168,44 @@ os._exit(code)
 """
 
 
-def _run_showing_final_paths(command: list[str], root: Path, env: dict, built: Path) -> int:
-    """Run Jupyter Book, passing its output through; where it names Sphinx's own output, name _build/html."""
+def _arm_jupyter_book(root: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", JUPYTER_BOOK_ARMED],
+        cwd=root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+
+
+def _disarm(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            stream.close()
+
+
+def _run_showing_final_paths(process: subprocess.Popen, argv: list[str], env: dict, root: Path, built: Path) -> int:
+    """Give the armed Jupyter Book its orders and pass its output through, naming _build/html for Sphinx's output."""
     replacements = [
         (str(built), str(published_dir(root))),
         (str(built.relative_to(root)), str(published_dir(root).relative_to(root))),
     ]
-    with subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, text=True, errors="replace") as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            for old, new in replacements:
-                line = line.replace(old, new)
-            sys.stdout.write(line)
-            sys.stdout.flush()
-    return process.returncode
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write(json.dumps({"argv": argv, "env": env}) + "\n")
+        process.stdin.close()
+    except BrokenPipeError:
+        pass
+    for line in process.stdout:
+        for old, new in replacements:
+            line = line.replace(old, new)
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    return process.wait()
 
 
 def _published_state_path(root: Path) -> Path:
@@ -209,49 +249,59 @@ def build(root: Path, validate) -> int:
             f"(inputs {current.inputs[:12]}); {published_dir(root).relative_to(root)} is unchanged."
         )
         return 0
-    if validate() != 0:
-        if report_path(root).parent.is_dir():
-            _write_report(root, {"started": started, "published": False, "outcome": "invalid data: build not started"})
-        print(
-            "Build not started: the data are invalid (see the problems above), so nothing was built and nothing was "
-            f"published; {published_dir(root).relative_to(root)} is unchanged.",
-            file=sys.stderr,
-        )
-        return 1
-    build_root = root / "_build"
-    build_root.mkdir(parents=True, exist_ok=True)
-    with (build_root / ".build.lock").open("w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print("Waiting for another build of this report to finish...", file=sys.stderr, flush=True)
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        return _build_locked(root, build_root, started, current)
+    jupyter_book = _arm_jupyter_book(root)
+    try:
+        if validate() != 0:
+            _disarm(jupyter_book)
+            if report_path(root).parent.is_dir():
+                _write_report(root, {"started": started, "published": False, "outcome": "invalid data: build not started"})
+            print(
+                "Build not started: the data are invalid (see the problems above), so nothing was built and nothing "
+                f"was published; {published_dir(root).relative_to(root)} is unchanged.",
+                file=sys.stderr,
+            )
+            return 1
+        build_root = root / "_build"
+        build_root.mkdir(parents=True, exist_ok=True)
+        with (build_root / ".build.lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print("Waiting for another build of this report to finish...", file=sys.stderr, flush=True)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            return _build_locked(root, build_root, started, current, jupyter_book)
+    finally:
+        _disarm(jupyter_book)
 
 
 def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thread:
-    """Fork ``helpers.runner`` from this process; when it ends, ``done`` holds its report (or says it failed).
+    """Fork the execution step from this process; when it ends, ``done`` holds its report (or says it failed).
 
-    Forked, not started afresh: validation has just imported pandas and the rest and loaded every
-    dataset, so the runner starts warm. Call this before any thread is started.
+    The step drops the cached executions whose files changed (``helpers.execution``), then executes
+    every chapter without a cached execution (``helpers.runner``). Forked, not started afresh:
+    validation has just imported pandas and the rest and loaded every dataset, so it starts warm.
+    Call this before any thread is started.
     """
-    from .runner import run
-
     partial = done.with_suffix(".partial")
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
-    if pid == 0:  # the runner
+    if pid == 0:  # the execution step
         code = 1
         try:
             from . import execution
+            from .runner import run
 
+            prep = execution.invalidate_stale(root)
+            for docname, reason in sorted(prep.invalidated.items()):
+                print(f"Execution cache: {docname} will run again ({reason}).", flush=True)
             report = run(root, execution_dir, execution.cache_dir(root))
+            report["preparation"] = prep.to_json()
             partial.write_text(json.dumps(report, indent=1), encoding="utf-8")
             for docname in report["failed"]:
                 print(f"Runner: {docname} did not run here; Jupyter will execute it in a kernel and report why.")
             code = 0
-        except BaseException:  # noqa: BLE001 - the runner is an accelerator: Sphinx executes what it did not
+        except BaseException:  # noqa: BLE001 - an accelerator: whatever it did not execute, Sphinx executes
             traceback.print_exc()
         finally:
             sys.stdout.flush()
@@ -261,7 +311,8 @@ def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thre
     def finish() -> None:
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0 or not partial.is_file():
-            partial.write_text(json.dumps({"executed": {}, "failed": "all"}), encoding="utf-8")
+            # Stale executions may still be cached: Sphinx must stop rather than serve them.
+            partial.write_text(json.dumps({"executed": {}, "failed": [], "crashed": True}), encoding="utf-8")
         partial.replace(done)
 
     waiter = threading.Thread(target=finish, daemon=True)
@@ -269,7 +320,7 @@ def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thre
     return waiter
 
 
-def _build_locked(root: Path, build_root: Path, started: str, current) -> int:
+def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_book: subprocess.Popen) -> int:
     from . import execution
     from .sphinxext import EXECUTION_DIR_ENV, RUNNER_REPORT_ENV
 
@@ -278,9 +329,6 @@ def _build_locked(root: Path, build_root: Path, started: str, current) -> int:
     try:
         execution_dir = staging / "execution"
         config = write_build_config(root, staging)
-        prep = execution.invalidate_stale(root)
-        for docname, reason in sorted(prep.invalidated.items()):
-            print(f"Execution cache: {docname} will run again ({reason}).", flush=True)
         if _read_state(kept).get("structure") != current.structure:
             shutil.rmtree(kept, ignore_errors=True)
             print("Sphinx: building every page from nothing (first build, or more than data and chapters changed).")
@@ -290,10 +338,7 @@ def _build_locked(root: Path, build_root: Path, started: str, current) -> int:
         _state_path(kept).unlink(missing_ok=True)  # a build that stops half-way leaves no claim to be reusable
         runner_done = staging / "runner.json"
         waiter = _start_runner(root, execution_dir, runner_done)
-        command = [
-            sys.executable,
-            "-c",
-            JUPYTER_BOOK_THEN_EXIT,
+        argv = [
             "build",
             str(root),
             "--path-output",
@@ -303,11 +348,13 @@ def _build_locked(root: Path, build_root: Path, started: str, current) -> int:
             "--warningiserror",
             "--keep-going",
         ]
-        print("Running:", " ".join(command), flush=True)
-        env = {**os.environ, EXECUTION_DIR_ENV: str(execution_dir), RUNNER_REPORT_ENV: str(runner_done)}
+        print("Running: jupyter-book", " ".join(argv), flush=True)
+        env = {EXECUTION_DIR_ENV: str(execution_dir), RUNNER_REPORT_ENV: str(runner_done)}
         built = kept / "_build" / "html"
-        returncode = _run_showing_final_paths(command, root, env, built)
+        returncode = _run_showing_final_paths(jupyter_book, argv, env, root, built)
         waiter.join()
+        runner_report = json.loads(runner_done.read_text(encoding="utf-8"))
+        prep = execution.Preparation.from_json(runner_report.get("preparation"))
         summary = execution.record_executions(root, execution_dir, prep)
         report = {"started": started, **summary}
         if returncode != 0 or not (built / "index.html").is_file():

@@ -36,8 +36,9 @@ import plotly
 import pybtex.plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
+from sphinx.errors import ExtensionError
 
-from .edition import load_edition
+from .edition import FINGERPRINT_SLOT, load_edition
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_STATIC_NAME = f"plotly-{plotly.__version__}.min.js"
@@ -188,6 +189,8 @@ def _edition_on_page(app, pagename, templatename, context, doctree):
     context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + footer
 
     body = context.get("body", "")
+    if FINGERPRINT_SLOT in body:
+        body = context["body"] = body.replace(FINGERPRINT_SLOT, esc(edition.fingerprint))
     if "report-cite-page" in body:
         title = re.sub(r"<[^>]+>", "", context.get("title") or pagename)
         page = f"{pagename}.html"
@@ -211,7 +214,8 @@ def _reread_executed_chapters(app, env, added, changed, removed):
 
     Sphinx only sees that a page's file changed; a chapter re-executed because its data changed has a
     new output in the execution cache but the same source. A chapter the runner could not execute is
-    re-read too, so that myst-nb executes it in a kernel and reports its error.
+    re-read too, so that myst-nb executes it in a kernel and reports its error. If the step crashed
+    before it had dropped the stale executions from the cache, the build stops.
     """
     done = os.environ.get(RUNNER_REPORT_ENV)
     if not done:
@@ -222,8 +226,8 @@ def _reread_executed_chapters(app, env, added, changed, removed):
             raise RuntimeError(f"the chapter runner did not finish within {RUNNER_WAIT_SECONDS} s")
         time.sleep(0.02)
     report = json.loads(Path(done).read_text(encoding="utf-8"))
-    if report.get("failed") == "all":
-        return sorted(env.found_docs)
+    if report.get("crashed"):
+        raise ExtensionError("the execution step failed (its error is above), so cached outputs may be stale")
     return sorted((set(report.get("executed", {})) | set(report.get("failed", []))) & env.found_docs)
 
 
