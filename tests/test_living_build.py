@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,28 @@ def test_data_edit_reexecutes_exactly_the_chapters_that_read_the_file(built_copy
     assert all("data/reported_values.csv" in reason for reason in edited["invalidated"].values())
     survey_after = (root / "_build" / "html" / "chapters" / "survey.html").read_text(encoding="utf-8")
     assert f">{NEW_NUMBER}<" in survey_after
+
+
+def search_terms(site: Path) -> dict:
+    """The search index's terms that find something (Sphinx keeps emptied terms of re-written pages)."""
+    text = (site / "searchindex.js").read_text(encoding="utf-8")
+    terms = json.loads(text[text.index("(") + 1 : text.rindex(")")])["terms"]
+    return {term: pages for term, pages in terms.items() if pages != []}
+
+
+def test_rebuild_after_a_data_edit_publishes_what_a_clean_build_would(built_copy, tmp_path):
+    """Only the chapters that read the edited file were executed and re-read; the site is the same all the same."""
+    root, _ = built_copy
+    assert report(root)["executed"], "the previous test's edit should have re-executed some chapters"
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("_build"))
+    build(fresh)
+    incremental, clean = root / "_build" / "html", fresh / "_build" / "html"
+    ours, theirs = site_hashes(incremental), site_hashes(clean)
+    assert set(ours) == set(theirs)
+    different = [page for page, digest in ours.items() if page != "searchindex.js" and theirs[page] != digest]
+    assert not different, f"pages differ from a clean build of the same data: {different}"
+    assert search_terms(incremental) == search_terms(clean)
 
 
 def test_failed_build_leaves_the_published_site_byte_for_byte_unchanged(built_copy):

@@ -188,7 +188,7 @@ def _shell(outputs: _Outputs):
                     "output_type": "execute_result",
                     "data": format_dict,
                     "metadata": md_dict or {},
-                    "execution_count": self.shell.execution_count,
+                    "execution_count": None,  # the cell's, set once the cell has run
                 }
             )
 
@@ -206,6 +206,17 @@ def _shell(outputs: _Outputs):
     return shell
 
 
+def _as_in_a_kernel() -> None:
+    """Library settings that depend on where Python runs, as they are inside a Jupyter kernel.
+
+    pandas chooses, when first imported, to fit frames to the terminal's width where it sees a terminal,
+    and to show up to 20 columns elsewhere (in a kernel): the text form of a table must be the kernel's.
+    """
+    import pandas as pd
+
+    pd.set_option("display.max_columns", 20)
+
+
 def execute(path: Path, notebook, reads_log: Path) -> tuple[object, float, str]:
     """Run every code cell of ``notebook`` (the page at ``path``); (executed notebook, seconds, error text or "")."""
     import nbformat
@@ -217,6 +228,7 @@ def execute(path: Path, notebook, reads_log: Path) -> tuple[object, float, str]:
     from . import tracking
 
     tracking.start_recording(in_kernel=True)
+    _as_in_a_kernel()
     outputs = _Outputs()
     shell = _shell(outputs)
     real_out, real_err = sys.stdout, sys.stderr
@@ -231,6 +243,9 @@ def execute(path: Path, notebook, reads_log: Path) -> tuple[object, float, str]:
         finally:
             sys.stdout, sys.stderr = real_out, real_err
         cell.execution_count = shell.execution_count - 1
+        for item in outputs.items:
+            if item["output_type"] == "execute_result":
+                item["execution_count"] = cell.execution_count
         cell.outputs = [nbformat.from_dict(item) for item in outputs.items]
         if not result.success:
             failure = result.error_in_exec or result.error_before_exec

@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import pickle
 import re
 import shutil
 import time
@@ -114,8 +115,52 @@ class AuthorYearLabels(BaseLabelStyle):
                 seen[label] += 1
 
 
+# Formatted BibTeX entries, by label and entry content. sphinxcontrib-bibtex formats every entry of the
+# bibliography on every build, twice (the entry and its tooltip), at several milliseconds each; the same
+# entry with the same label formats the same way, so each is formatted once and the results are kept
+# with Sphinx's environment from build to build (and dropped with it).
+_FORMATTED: dict[tuple, object] = {}
+_FORMATTED_USED: set[tuple] = set()
+FORMATTED_CACHE = "report-bibtex-formatted.pickle"
+
+
+def _entry_identity(label: str, entry) -> tuple:
+    def parts(person) -> tuple:
+        names = (person.first_names, person.middle_names, person.prelast_names, person.last_names, person.lineage_names)
+        return tuple(tuple(n) for n in names)
+
+    persons = tuple((role, tuple(parts(p) for p in people)) for role, people in sorted(entry.persons.items()))
+    fields = tuple(sorted((name.lower(), str(value)) for name, value in entry.fields.items()))
+    return (label, entry.key, entry.type, fields, persons)
+
+
 class AuthorYearStyle(PlainStyle):
     default_label_style = AuthorYearLabels
+
+    def format_entry(self, label, entry, bib_format=None):
+        identity = (type(self).__name__, _entry_identity(label, entry))
+        _FORMATTED_USED.add(identity)
+        formatted = _FORMATTED.get(identity)
+        if formatted is None:
+            formatted = _FORMATTED[identity] = super().format_entry(label, entry, bib_format)
+        return formatted
+
+
+def _load_formatted_entries(app):
+    path = Path(app.doctreedir) / FORMATTED_CACHE
+    try:
+        with path.open("rb") as handle:
+            _FORMATTED.update(pickle.load(handle))
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        pass
+
+
+def _save_formatted_entries(app, exception):
+    if exception is None:
+        path = Path(app.doctreedir) / FORMATTED_CACHE
+        kept = {identity: _FORMATTED[identity] for identity in _FORMATTED_USED if identity in _FORMATTED}
+        with path.open("wb") as handle:
+            pickle.dump(kept, handle)
 
 
 pybtex.plugin.register_plugin("pybtex.style.formatting", "report-author-year", AuthorYearStyle)
@@ -231,9 +276,64 @@ def _reread_executed_chapters(app, env, added, changed, removed):
     return sorted((set(report.get("executed", {})) | set(report.get("failed", []))) & env.found_docs)
 
 
-def _write_every_page(app, env):
-    # Every page carries the edition and the data fingerprint in its footer: written again on every build.
-    return sorted(env.found_docs)
+def _note_changed_sources(app, env, added, changed, removed):
+    # What Sphinx itself found changed (page sources, configuration): then every page is written again.
+    app.report_sources_changed = bool(added or changed or removed)
+    return []
+
+
+def _pages_to_write(app, env):
+    """Every page when a page source changed (titles and navigation appear on every page); else Sphinx's choice.
+
+    When only data changed, Sphinx writes the chapters re-read because they were re-executed; the other
+    pages differ from their last build only by the data fingerprint, which ``_finalise_pages`` sets.
+    """
+    return sorted(env.found_docs) if getattr(app, "report_sources_changed", True) else []
+
+
+FINGERPRINT_RECORD = "report-data-fingerprint.txt"  # beside Sphinx's environment: the one its pages name
+# A script or style sheet of the site, linked without Sphinx's ?v= checksum.
+UNVERSIONED_ASSET = re.compile(r'(<(?:script|link)\b[^>]*?\b(?:src|href)=")((?:\.\./)*_static/[^"?#]+)(")')
+
+
+def _finalise_pages(app, exception):
+    """Make every page of the output agree, whether Sphinx wrote it in this build or an earlier one.
+
+    - The data fingerprint is the current one, on pages not written this time too: where the pages kept
+      from the last build name its fingerprint (a 12-digit hash, so nothing else matches), it is replaced.
+    - Every script and style sheet of the site is linked with Sphinx's checksum (``?v=``). Sphinx adds
+      it only for files already in the output when a page is written: a page of a first build links
+      files that extensions copy at its end (plotly.js, myst-nb's style sheet) without it, a page
+      written later links them with it. One file must have one address, or browsers fetch it twice,
+      and the checksum is what tells a browser its cached copy is out of date.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    from sphinx.builders.html import _file_checksum
+
+    outdir = Path(app.outdir)
+    current = app.report_edition.fingerprint
+    record = Path(app.doctreedir) / FINGERPRINT_RECORD
+    previous = record.read_text(encoding="utf-8").strip() if record.is_file() else current
+    if not re.fullmatch(r"[0-9a-f]{12}", previous):
+        previous = current
+
+    for page in outdir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+
+        def versioned(match: re.Match, page: Path = page) -> str:
+            target = (page.parent / match.group(2)).resolve()
+            try:
+                checksum = _file_checksum(outdir, target.relative_to(outdir.resolve()))
+            except ValueError:
+                checksum = ""
+            return f"{match.group(1)}{match.group(2)}?v={checksum}{match.group(3)}" if checksum else match.group(0)
+
+        updated = text.replace(previous, current) if previous != current else text
+        updated = UNVERSIONED_ASSET.sub(versioned, updated)
+        if updated != text:
+            page.write_text(updated, encoding="utf-8")
+    record.write_text(current + "\n", encoding="utf-8")
 
 
 def _point_kernel_at_log(app, docname, source):
@@ -268,8 +368,13 @@ def _write_exec_data(app, env):
 def setup(app):
     app.connect("config-inited", _configure_edition)
     app.connect("source-read", _point_kernel_at_log)
+    app.connect("env-get-outdated", _note_changed_sources)
     app.connect("env-get-outdated", _reread_executed_chapters)
-    app.connect("env-updated", _write_every_page)
+    app.connect("env-updated", _pages_to_write)
+    app.connect("builder-inited", _load_formatted_entries)
+    app.connect("build-finished", _save_formatted_entries)
+    # Last: after the handlers above and the extensions' own have copied their files into the output.
+    app.connect("build-finished", _finalise_pages, priority=900)
     app.connect("env-updated", _write_exec_data)
     app.connect("html-page-context", _add_plotly_where_needed)
     app.connect("html-page-context", _bibliography_entries_as_list_items)
