@@ -314,6 +314,9 @@ def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thre
             # Stale executions may still be cached: Sphinx must stop rather than serve them.
             partial.write_text(json.dumps({"executed": {}, "failed": [], "crashed": True}), encoding="utf-8")
         partial.replace(done)
+        # Recording the executions after Sphinx needs the execution cache's library: import it now, on the
+        # core the runner has just left, rather than after Sphinx has finished.
+        import jupyter_cache  # noqa: F401
 
     waiter = threading.Thread(target=finish, daemon=True)
     waiter.start()
