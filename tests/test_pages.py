@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import REPO, serve_directory
+from conftest import REPO, chromium_path, serve_directory
 from helpers import bench_pages, synthetic, tables
 from helpers.sphinxext import FINDABLE_JS, FINDABLE_JS_SOURCE, PLOTLY_STATIC_NAME
 
@@ -52,8 +52,9 @@ def test_the_table_script_is_served_once_and_only_where_a_table_needs_it(built_s
     assert not any("dt_bundle.js" in (built_site / page).read_text() for page in bench_pages.site_pages(built_site))
 
 
-def test_a_chapter_after_the_first_stays_within_its_budget_and_plotly_crosses_the_network_once(browser, built_site):
+def test_a_chapter_after_the_first_stays_within_its_budget_and_plotly_crosses_the_network_once(built_site):
     """Byte budgets, measured the way the benchmark measures them (one load each: bytes do not vary)."""
+    chromium_path()  # the benchmark starts its own chromium (no request routing: it would turn the cache off)
     pages = ["chapters/evidence-base.html", "chapters/survey.html", "chapters/methods.html"]
     results = bench_pages.measure_site(built_site, runs=1, pages=pages)
     for page in pages:

@@ -8,7 +8,8 @@ chromium through Playwright and returns plain JSON-able dicts:
 - per page: HTML bytes (raw, gzip), figures on the page, and two views, each with the requests the
   browser made over the network, the bytes of what they loaded (raw, and gzip: the sum of
   ``len(gzip.compress(body, 6))`` over the responses) and the time from navigation start until every
-  ``.plotly-graph-div`` holds its drawn ``svg.main-svg`` (median, min, max over ``runs`` loads):
+  ``.plotly-graph-div`` holds its drawn ``svg.main-svg`` (median, min, max over ``runs`` loads; on a
+  page without figures, until its document is parsed):
 
   - ``cold``: a fresh browser context (empty cache) opening the page;
   - ``warm``: "a chapter page after the first": a fresh context opens the landing page (``index.html``,
@@ -250,13 +251,13 @@ REFRESH = re.compile(r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+
 
 def _open_landing(page, base: str, html_dir: Path) -> None:
     """Open ``index.html`` and, where it redirects (Jupyter Book's root page does), wait for where it leads."""
-    _open(page, f"{base}/{LANDING}")
     redirect = REFRESH.search((html_dir / LANDING).read_text(encoding="utf-8", errors="replace"))
-    if redirect:
-        target = urljoin(f"{base}/{LANDING}", redirect.group(1))
-        page.wait_for_url(target, timeout=DRAWN_TIMEOUT_MS)
-        page.wait_for_load_state("load")
-        page.wait_for_function("() => window.__reportFiguresDrawnAt !== null", timeout=DRAWN_TIMEOUT_MS)
+    if not redirect:
+        _open(page, f"{base}/{LANDING}")
+        return
+    page.goto(f"{base}/{LANDING}", wait_until="commit")
+    page.wait_for_url(urljoin(f"{base}/{LANDING}", redirect.group(1)), wait_until="load", timeout=DRAWN_TIMEOUT_MS)
+    page.wait_for_function("() => window.__reportFiguresDrawnAt !== null", timeout=DRAWN_TIMEOUT_MS)
 
 
 def _spread(values: list[float]) -> dict:
