@@ -49,18 +49,27 @@ from urllib.parse import unquote, urljoin, urlsplit
 CACHE_MAX_AGE = 600  # what GitHub Pages sends
 LANDING = "index.html"
 PLOTLY_NAME = re.compile(r"plotly[^/]*\.js$")
-# Records performance.now() (ms since navigation start) once the document is parsed and every figure
-# container holds plotly's drawn SVG; null until then. Pages without figures record DOMContentLoaded.
+# Records performance.now() (ms since navigation start) when the last figure was drawn, once the document
+# is parsed (so no figure is still to come); null until then. Each figure's moment is taken when its
+# drawn SVG appears (a MutationObserver), not when the check next runs: scripts that run later (the
+# theme's deferred icon script) do not count against the figures. A page without figures records the
+# moment its document was parsed.
 DRAWN_PROBE = """(() => {
   window.__reportFiguresDrawnAt = null;
-  const check = () => {
+  const drawn = new Map();
+  const mark = () => {
+    document.querySelectorAll('.plotly-graph-div').forEach(d => {
+      if (!drawn.has(d) && d.querySelector('svg.main-svg')) drawn.set(d, performance.now());
+    });
     if (window.__reportFiguresDrawnAt !== null || document.readyState === 'loading') return;
     const divs = [...document.querySelectorAll('.plotly-graph-div')];
-    if (divs.every(d => d.querySelector('svg.main-svg'))) window.__reportFiguresDrawnAt = performance.now();
+    if (divs.every(d => drawn.has(d))) {
+      window.__reportFiguresDrawnAt = divs.length ? Math.max(...divs.map(d => drawn.get(d))) : performance.now();
+    }
   };
-  new MutationObserver(check).observe(document, {childList: true, subtree: true});
-  document.addEventListener('DOMContentLoaded', check);
-  window.addEventListener('load', check);
+  new MutationObserver(mark).observe(document, {childList: true, subtree: true});
+  document.addEventListener('readystatechange', mark);
+  window.addEventListener('load', mark);
 })();"""
 DRAWN_TIMEOUT_MS = 60_000
 # Nothing may leave the site: every host but the loopback server fails to resolve. (Not Playwright's
