@@ -323,18 +323,33 @@ def visit_all(browser, base: str, html_dir: Path, pages: list[str]) -> dict:
     return {"pages_visited": len(pages) + 1, "plotly_fetches": fetches}
 
 
-def measure_site(html_dir: Path, runs: int = 3, pages: list[str] | None = None) -> dict:
-    """Per-page and site-wide costs to a reader of the built site in ``html_dir`` (see the module docstring)."""
+@contextmanager
+def _chromium(browser_type):
+    """A function that launches chromium: the given Playwright's, or one of a Playwright started here."""
+    if browser_type is not None:
+        yield browser_type.launch
+        return
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        yield playwright.chromium.launch
+
+
+def measure_site(html_dir: Path, runs: int = 3, pages: list[str] | None = None, browser_type=None) -> dict:
+    """Per-page and site-wide costs to a reader of the built site in ``html_dir`` (see the module docstring).
+
+    ``browser_type``: a Playwright ``BrowserType`` to launch chromium with (for a caller that already
+    runs Playwright, such as the tests' session browser: ``browser.browser_type``); by default this
+    function starts Playwright itself.
+    """
     html_dir = Path(html_dir).resolve()
     if not (html_dir / LANDING).is_file():
         raise FileNotFoundError(f"{html_dir} holds no {LANDING}; build the book first (python -m helpers build)")
     chosen = pages or site_pages(html_dir)
     references = plotly_references(html_dir)
     results: dict = {"html_dir": str(html_dir), "runs": runs, "cache_max_age_s": CACHE_MAX_AGE, "pages": {}}
-    with serve(html_dir) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_executable(), args=BROWSER_ARGS)
+    with serve(html_dir) as base, _chromium(browser_type) as launch:
+        browser = launch(executable_path=chromium_executable(), args=BROWSER_ARGS)
         try:
             for path in chosen:
                 results["pages"][path] = measure_page(browser, base, html_dir, path, runs)

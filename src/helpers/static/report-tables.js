@@ -8,7 +8,10 @@
 (function () {
   "use strict";
   var PAGE_SIZES = [10, 25, 50, 100, 0]; // 0: all rows
-  var DEFAULT_PAGE_SIZE = 25;
+  // A table of up to ALL_ROWS_UP_TO rows shows them all (the browser's own find works on it); longer
+  // tables show pages of PAGE_SIZE rows.
+  var ALL_ROWS_UP_TO = 100;
+  var PAGE_SIZE = 25;
 
   function element(name, attributes, text) {
     var node = document.createElement(name);
@@ -21,6 +24,16 @@
     var x = Number(a), y = Number(b);
     if (a !== "" && b !== "" && !isNaN(x) && !isNaN(y)) return x - y;
     return a.localeCompare(b, undefined, { sensitivity: "base", numeric: true });
+  }
+
+  // The query as words and "quoted phrases"; a row matches when each one begins a word in it
+  // (so "CMO 7" finds CMO 7.1 and 7.2, not CMO 17; "2020" does not find 12020).
+  function matchers(query) {
+    var units = [];
+    query.toLowerCase().replace(/"([^"]+)"|(\S+)/g, function (all, phrase, word) { units.push(phrase || word); return all; });
+    return units.map(function (unit) {
+      return new RegExp("(?:^|[^\\p{L}\\p{N}])" + unit.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "u");
+    });
   }
 
   function rowsOf(table) {
@@ -63,8 +76,8 @@
   function setup(table) {
     var id = table.id;
     var rows = rowsOf(table);
-    rows.forEach(function (row, i) { row.order = i; row.search = row.keys.join(" ").toLowerCase(); });
-    var state = { query: "", column: -1, direction: 1, page: 0, size: DEFAULT_PAGE_SIZE };
+    rows.forEach(function (row, i) { row.order = i; row.search = row.keys.join(" \n ").toLowerCase(); });
+    var state = { query: "", column: -1, direction: 1, page: 0, size: rows.length <= ALL_ROWS_UP_TO ? 0 : PAGE_SIZE };
     var wrap = table.closest(".report-table-wrap") || table;
 
     var controls = element("div", { "class": "report-findable-controls" });
@@ -74,7 +87,7 @@
     var size = element("select", { id: id + "-size", "aria-controls": id });
     PAGE_SIZES.forEach(function (n) {
       var option = element("option", { value: String(n) }, n ? String(n) : "all");
-      if (n === DEFAULT_PAGE_SIZE) option.selected = true;
+      if (n === state.size) option.selected = true;
       size.appendChild(option);
     });
     controls.append(searchLabel, search, sizeLabel, size);
@@ -104,9 +117,9 @@
     });
 
     function render() {
-      var terms = state.query.toLowerCase().split(/\s+/).filter(Boolean);
+      var tests = matchers(state.query);
       var shown = rows.filter(function (row) {
-        return terms.every(function (term) { return row.search.indexOf(term) !== -1; });
+        return tests.every(function (test) { return test.test(row.search); });
       });
       if (state.column >= 0) {
         shown.sort(function (a, b) {
