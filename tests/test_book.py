@@ -185,9 +185,10 @@ def test_every_figure_has_title_caption_source_text_description_and_csv(built_si
 
 def test_source_table_is_searchable_and_complete(built_site):
     markup = page(built_site, "evidence-base")
-    table = re.search(r'<table class="report-table report-searchable" id="all-sources">.*?</table>', markup, re.S).group(0)
+    table = re.search(r'<table class="report-table report-findable" id="all-sources">.*?</table>', markup, re.S).group(0)
     assert table.count("<tr>") == len(data.load_sources()) + 1
-    assert "dt_bundle.js" in markup and "cdn" not in markup.lower()
+    assert re.search(r'<script defer="defer" src="../_static/report-tables-[0-9a-f]{10}\.js', markup)
+    assert "dt_bundle.js" not in markup and "cdn" not in markup.lower()
 
 
 def test_design_implications_are_on_their_page(built_site):

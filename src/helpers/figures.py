@@ -184,8 +184,40 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _theory_area_bands(fig: go.Figure, cmos: pd.DataFrame) -> None:
+    """Theory areas as labelled bands under the CMO axis of an evidence map."""
+    for area, part in cmos.groupby("theory_area_number"):
+        first, last = part.index.min(), part.index.max()
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=first - 0.5,
+            x1=last + 0.5,
+            y0=-0.012,
+            y1=-0.012,
+            line={"color": OKABE_ITO[(int(area) - 1) % len(OKABE_ITO)], "width": 6},
+        )
+        fig.add_annotation(
+            x=(first + last) / 2,
+            y=-0.03,
+            xref="x",
+            yref="paper",
+            showarrow=False,
+            yanchor="top",
+            text=f"Area {int(area)}",
+            font={"size": 11},
+        )
+
+
 def _cmo_hover_label(cmo: pd.Series) -> str:
     return f"{cmo['study']} {cmo['label']} ({cmo['theory_area']})"
+
+
+# Up to this many sources the evidence map has one row per source; beyond it (a 10x evidence base
+# already), one row per year of publication, each cell counting sources: a grid of thousands of rows
+# could not be read, and its per-cell data would make the page megabytes heavy.
+EVIDENCE_MAP_MAX_ROWS = 120
 
 
 def evidence_map() -> Figure:
@@ -193,6 +225,8 @@ def evidence_map() -> Figure:
     sources = data.load_sources().sort_values(["year", "authors"]).reset_index(drop=True)
     cmos = data.load_cmos()
     cmos = cmos[cmos["study"] == 2024].reset_index(drop=True)
+    if len(sources) > EVIDENCE_MAP_MAX_ROWS:
+        return _evidence_map_by_year(sources, cmos)
     citations = source_citations(sources["bibkey"])
     cited = {(s, c) for s, cells in zip(sources["source_id"], sources["cmo_ids"], strict=True) for c in data.split_ids(cells)}
     links = [cmo_href(cmo) for _, cmo in cmos.iterrows()]
@@ -236,29 +270,7 @@ def evidence_map() -> Figure:
     theme(fig, "Evidence map: sources cited for each 2024 CMO configuration", "CMO configuration (2024 synthesis)", "")
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 11})
     fig.update_xaxes(side="top", tickangle=0, automargin=True, title_standoff=8, tickfont={"size": 10})
-    # Theory areas as labelled bands along the CMO axis.
-    for area, part in cmos.groupby("theory_area_number"):
-        first, last = part.index.min(), part.index.max()
-        fig.add_shape(
-            type="line",
-            xref="x",
-            yref="paper",
-            x0=first - 0.5,
-            x1=last + 0.5,
-            y0=-0.012,
-            y1=-0.012,
-            line={"color": OKABE_ITO[(int(area) - 1) % len(OKABE_ITO)], "width": 6},
-        )
-        fig.add_annotation(
-            x=(first + last) / 2,
-            y=-0.03,
-            xref="x",
-            yref="paper",
-            showarrow=False,
-            yanchor="top",
-            text=f"Area {int(area)}",
-            font={"size": 11},
-        )
+    _theory_area_bands(fig, cmos)
     fig.update_layout(height=max(500, 22 * len(sources) + 220), margin={"l": 20, "r": 20, "t": 130, "b": 60})
     long = pd.DataFrame(
         [
@@ -287,6 +299,79 @@ def evidence_map() -> Figure:
             + "."
         ),
         data=long,
+        follow_links=True,
+    )
+
+
+def _evidence_map_by_year(sources: pd.DataFrame, cmos: pd.DataFrame) -> Figure:
+    """The evidence map for a large evidence base: per year of publication, how many sources each CMO has."""
+    long = pd.DataFrame(
+        [
+            {"year": int(year), "cmo_id": c}
+            for year, cells in zip(sources["year"], sources["cmo_ids"], strict=True)
+            for c in data.split_ids(cells)
+        ],
+        columns=["year", "cmo_id"],
+    )
+    years = sorted(int(y) for y in sources["year"].dropna().unique())
+    counts = (
+        long.groupby(["year", "cmo_id"]).size().unstack(fill_value=0).reindex(index=years, columns=cmos["cmo_id"], fill_value=0)
+    )
+    links = [cmo_href(cmo) for _, cmo in cmos.iterrows()]
+    x_labels = [plotly_text(label.replace("CMO ", "")) for label in cmos["label"]]
+    highest = max(int(counts.values.max()), 1)
+    fig = go.Figure(
+        go.Heatmap(
+            z=counts.values.tolist(),
+            x=x_labels,
+            y=[str(y) for y in years],
+            # The count is written in each cell it is not zero in: colour is never the only cue.
+            text=[[str(n) if n else "" for n in row] for row in counts.values.tolist()],
+            texttemplate="%{text}",
+            textfont={"size": 10},
+            customdata=[[[link] for link in links] for _ in years],
+            hovertemplate="%{y}: %{z} source(s) cited for CMO %{x}<extra></extra>",
+            colorscale=[[0, "#f4f4f4"], [0.5 / highest, "#f4f4f4"], [0.5 / highest + 1e-6, "#cfe3f2"], [1, OKABE_ITO[0]]],
+            zmin=0,
+            zmax=highest,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    theme(fig, "Evidence map: sources per year cited for each 2024 CMO configuration", "CMO configuration (2024 synthesis)", "")
+    fig.update_yaxes(
+        autorange="reversed", automargin=True, tickfont={"size": 11}, type="category", title_text="Year of publication"
+    )
+    fig.update_xaxes(side="top", tickangle=0, automargin=True, title_standoff=8, tickfont={"size": 10})
+    _theory_area_bands(fig, cmos)
+    fig.update_layout(height=max(440, 30 * len(years) + 240), margin={"l": 20, "r": 20, "t": 130, "b": 60})
+    table = counts.stack().rename("sources").reset_index()
+    table.columns = ["year", "cmo_id", "sources"]
+    table = table[table["sources"] > 0].reset_index(drop=True)
+    per_cmo = counts.sum(axis=0)
+    return Figure(
+        fig=fig,
+        figure_id="evidence-map",
+        caption=(
+            f"This edition holds {len(sources)} evidence sources, too many for one row each, so each row is a year of "
+            f"publication and each column one of the {len(cmos)} CMO configurations of the 2024 synthesis, grouped by "
+            "theory area. A cell gives the number of that year's sources the synthesis cites as evidence for that "
+            "configuration (darker: more; empty: none). Click a cell to open the configuration; to see the sources "
+            "themselves, search the table of all sources below for the configuration (for example 'CMO 7.1')."
+        ),
+        source="data/sources.xlsx (columns year, cmo_ids) and data/cmos.csv; 2024 synthesis, Results.",
+        alt=(
+            f"Grid of {len(years)} publication years by {len(cmos)} CMO configurations, {len(sources)} sources. "
+            "Number of sources cited per configuration: "
+            + "; ".join(f"{label}: {int(n)}" for label, n in zip(cmos["label"], per_cmo, strict=True))
+            + ". Sources per year: "
+            + "; ".join(f"{year}: {int((sources['year'] == year).sum())}" for year in years)
+            + ". CMOs with no source cited: "
+            + (", ".join(cmos.loc[per_cmo.values == 0, "label"]) or "none")
+            + "."
+        ),
+        data=table,
         follow_links=True,
     )
 

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -84,6 +85,26 @@ def _copy_datatables(app, exception):
         target.mkdir(parents=True, exist_ok=True)
         for name in ("dt_bundle.js", "dt_bundle.css"):
             shutil.copyfile(DATATABLES_DIR / name, target / name)
+
+
+# The report's own search, sort and pages for tables marked "report-findable" (helpers.tables): a few
+# KB where DataTables with its extensions is about 190 KB gzip, the whole budget of a page after the
+# first. Named by its content, so a browser may keep it as long as it likes; added only where needed.
+FINDABLE_MARKER = "report-findable"
+FINDABLE_JS_SOURCE = Path(__file__).parent / "static" / "report-tables.js"
+FINDABLE_JS = f"report-tables-{hashlib.sha256(FINDABLE_JS_SOURCE.read_bytes()).hexdigest()[:10]}.js"
+
+
+def _add_findable_tables_where_needed(app, pagename, templatename, context, doctree):
+    if FINDABLE_MARKER in context.get("body", ""):
+        app.add_js_file(FINDABLE_JS, loading_method="defer")
+
+
+def _copy_findable_tables_js(app, exception):
+    if exception is None and app.builder.format == "html":
+        static = Path(app.outdir) / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(FINDABLE_JS_SOURCE, static / FINDABLE_JS)
 
 
 def _author_year_label(entry) -> str:
@@ -381,8 +402,10 @@ def setup(app):
     # After every other handler has added its files (Sphinx calls handlers by priority, then order).
     app.connect("html-page-context", _drop_thebe_and_duplicates, priority=900)
     app.connect("html-page-context", _add_datatables_where_needed)
+    app.connect("html-page-context", _add_findable_tables_where_needed)
     app.connect("html-page-context", _edition_on_page)
     app.connect("build-finished", _copy_plotly)
     app.connect("build-finished", _copy_datatables)
+    app.connect("build-finished", _copy_findable_tables_js)
     # Not parallel-read safe: the kernel log is chosen per page through one process-wide variable.
     return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

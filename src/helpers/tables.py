@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pandas as pd
@@ -104,14 +105,16 @@ def source_citations(bibkeys: pd.Series) -> pd.Series:
     return bibkeys.map(lambda key: citation_text(bibliography.loc[key]))
 
 
-def cite_link(bibkey: str, bibliography: pd.DataFrame) -> str:
+def cite_link(bibkey: str, bibliography: pd.DataFrame, with_title: bool = True) -> str:
     """A link to the source's entry on the bibliography page (ids set by ``bibtex_cite_id``).
 
-    ``bibliography`` is indexed by BibTeX key.
+    ``bibliography`` is indexed by BibTeX key. ``with_title`` adds the work's title as a tooltip (a
+    table that shows the title in its own column does without).
     """
     entry = bibliography.loc[bibkey]
     title = esc(entry["title"].replace("{", "").replace("}", ""), quote=True)
-    return f'<a class="report-cite" href="{BIBLIOGRAPHY_PAGE}#cite-{esc(bibkey)}" title="{title}">{esc(citation_text(entry))}</a>'
+    tooltip = f' title="{title}"' if with_title else ""
+    return f'<a class="report-cite" href="{BIBLIOGRAPHY_PAGE}#cite-{esc(bibkey)}"{tooltip}>{esc(citation_text(entry))}</a>'
 
 
 def _component_html(cmo: pd.Series, column: str) -> str:
@@ -296,6 +299,51 @@ def cmo_links(cells: pd.Series, cmos: pd.DataFrame) -> pd.Series:
     )
 
 
+# Up to this many rows a findable table ships its rows as HTML, so it reads in full without JavaScript.
+# Beyond it (a tenfold evidence base), the rows travel as a compact JSON island that the browser turns
+# into pages of rows: thousands of HTML rows would make the page megabytes heavy.
+FINDABLE_HTML_MAX_ROWS = 500
+
+
+def _json_island(value) -> str:
+    """JSON for a ``<script type="application/json">``: nothing in it can close the script or open markup."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def findable_table(
+    frame: pd.DataFrame, caption: str, table_id: str, html_columns: tuple[str, ...] = (), without_script: str = ""
+) -> str:
+    """A table the reader can search, sort and page through (``report-tables.js``, served by ``helpers.sphinxext``).
+
+    Up to ``FINDABLE_HTML_MAX_ROWS`` rows it is a full HTML table (every cell escaped, as ``html_table``).
+    Longer, its rows are a JSON island (each distinct cell stored once) and ``without_script`` (HTML
+    built by this module) tells a reader without JavaScript where else to find them.
+    """
+    if len(frame) <= FINDABLE_HTML_MAX_ROWS:
+        return html_table(frame, caption, table_id, html_columns).replace(
+            'class="report-table"', 'class="report-table report-findable"', 1
+        )
+    strings: dict[str, int] = {}
+    trusted = [c in html_columns for c in frame.columns]
+
+    def index(value) -> int:
+        text = "" if pd.isna(value) else str(value)
+        return strings.setdefault(text, len(strings))
+
+    rows = [[index(v) for v in row] for row in frame.itertuples(index=False)]
+    island = _json_island({"strings": list(strings), "html": trusted, "rows": rows})
+    table = html_table(frame.iloc[:0], caption, table_id, html_columns).replace(
+        'class="report-table"', f'class="report-table report-findable" data-rows="{esc(table_id)}-rows"', 1
+    )
+    return (
+        f"{table}"
+        f'<script type="application/json" id="{esc(table_id)}-rows">{island}</script>'
+        f'<noscript><p class="report-missing">This table of {len(frame)} rows is filled in by JavaScript, which is '
+        f"off in this browser. {without_script}</p></noscript>"
+    )
+
+
 def all_sources() -> HTML:
     """Every source the report holds, with what is known about it: a table to sort, filter and search."""
     sources = data.load_sources().sort_values(["year", "authors"])
@@ -303,7 +351,7 @@ def all_sources() -> HTML:
     bibliography = bib.load_bibliography().set_index("bibkey")
     shown = pd.DataFrame(
         {
-            "Source": sources["bibkey"].map(lambda key: cite_link(key, bibliography)),
+            "Source": sources["bibkey"].map(lambda key: cite_link(key, bibliography, with_title=False)),
             "Year": sources["year"],
             "Title": sources["title"],
             "Venue": sources["venue"],
@@ -318,7 +366,19 @@ def all_sources() -> HTML:
         f"Evidence sources held ({len(sources)}; data/sources.xlsx). Country and moderation type are not reported "
         "for any source, so they are not shown as columns."
     )
-    return HTML(html_table(shown, caption, "all-sources", html_columns=("Source", "CMOs (2024)"), searchable=True))
+    return HTML(
+        findable_table(
+            shown,
+            caption,
+            "all-sources",
+            html_columns=("Source", "CMOs (2024)"),
+            without_script=(
+                f'Every source is also listed, with its full reference, on the <a href="{BIBLIOGRAPHY_PAGE}">'
+                "Bibliography</a> page, and all that is known about each one is in data/sources.xlsx in the "
+                "report's repository."
+            ),
+        )
+    )
 
 
 def reported_values_table(paper: int, domains: tuple[str, ...] | None = None, section_contains: str | None = None) -> HTML:
