@@ -167,6 +167,24 @@ class AuthorYearStyle(PlainStyle):
         return formatted
 
 
+def _preformat_bibliography(app, env) -> None:
+    """Format every BibTeX entry now, as the bibliography will, so that step finds them formatted.
+
+    Sphinx formats the bibliography only after it has read every page, and it can read them only once the
+    runner has executed the chapters; until then this process waits. Entries are formatted here in the
+    order and with the labels the bibliography uses; an entry that ends up with another label is simply
+    formatted again when the bibliography asks for it.
+    """
+    try:
+        entries = env.get_domain("cite").bibdata.data.entries
+        style = pybtex.plugin.find_plugin("pybtex.style.formatting", app.config.bibtex_default_style)()
+        ordered = list(style.sort(entries.values()))
+        for label, entry in zip(style.format_labels(ordered), ordered, strict=True):
+            style.format_entry(label, entry)
+    except Exception:  # noqa: BLE001 - an optimisation: whatever fails here is done (and reported) later
+        pass
+
+
 def _load_formatted_entries(app):
     path = Path(app.doctreedir) / FORMATTED_CACHE
     try:
@@ -286,6 +304,8 @@ def _reread_executed_chapters(app, env, added, changed, removed):
     done = os.environ.get(RUNNER_REPORT_ENV)
     if not done:
         return []
+    if not Path(done).is_file():
+        _preformat_bibliography(app, env)  # while the runner works: this process would only wait
     deadline = time.monotonic() + RUNNER_WAIT_SECONDS
     while not Path(done).is_file():
         if time.monotonic() > deadline:
