@@ -33,7 +33,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import itables
 import plotly
 import pybtex.plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
@@ -45,18 +44,6 @@ from .edition import FINGERPRINT_SLOT, load_edition
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_STATIC_NAME = f"plotly-{plotly.__version__}.min.js"
 FIGURE_MARKER = 'class="plotly-graph-div"'
-# DataTables (with jQuery), as bundled in the pinned itables wheel: sort, filter and search for tables
-# marked "report-searchable", served from the site and added only to pages that have such a table.
-DATATABLES_DIR = Path(itables.__file__).parent / "html"
-DATATABLES_STATIC = f"datatables-itables-{itables.__version__}"
-SEARCHABLE_MARKER = "report-searchable"
-DATATABLES_INIT = """import DataTable from "{bundle}";
-document.querySelectorAll("table.report-searchable").forEach(function (table) {{
-  new DataTable(table, {{
-    paging: true, pageLength: 25, lengthMenu: [10, 25, 50, 100, -1], autoWidth: false,
-    language: {{ search: "Search the table:" }}
-  }});
-}});"""
 EDITIONS_JSON_ENV = "REPORT_EDITIONS_JSON"
 EDITIONS_JS = "report-editions.js"
 # Not in the book's _static/: Jupyter Book links every script there into every page.
@@ -72,24 +59,9 @@ def _add_plotly_where_needed(app, pagename, templatename, context, doctree):
         app.add_js_file(PLOTLY_STATIC_NAME)
 
 
-def _add_datatables_where_needed(app, pagename, templatename, context, doctree):
-    if SEARCHABLE_MARKER in context.get("body", ""):
-        bundle = context["pathto"](f"_static/{DATATABLES_STATIC}/dt_bundle.js", 1)
-        app.add_css_file(f"{DATATABLES_STATIC}/dt_bundle.css")
-        app.add_js_file(None, type="module", body=DATATABLES_INIT.format(bundle=bundle))
-
-
-def _copy_datatables(app, exception):
-    if exception is None and app.builder.format == "html":
-        target = Path(app.outdir) / "_static" / DATATABLES_STATIC
-        target.mkdir(parents=True, exist_ok=True)
-        for name in ("dt_bundle.js", "dt_bundle.css"):
-            shutil.copyfile(DATATABLES_DIR / name, target / name)
-
-
 # The report's own search, sort and pages for tables marked "report-findable" (helpers.tables): a few
-# KB where DataTables with its extensions is about 190 KB gzip, the whole budget of a page after the
-# first. Named by its content, so a browser may keep it as long as it likes; added only where needed.
+# KB (DataTables with its extensions, used before, is about 190 KB gzip, the whole budget of a page
+# after the first). Named by its content, so a browser may keep it as long as it likes; added only where needed.
 FINDABLE_MARKER = "report-findable"
 FINDABLE_JS_SOURCE = Path(__file__).parent / "static" / "report-tables.js"
 FINDABLE_JS = f"report-tables-{hashlib.sha256(FINDABLE_JS_SOURCE.read_bytes()).hexdigest()[:10]}.js"
@@ -421,11 +393,9 @@ def setup(app):
     app.connect("html-page-context", _bibliography_entries_as_list_items)
     # After every other handler has added its files (Sphinx calls handlers by priority, then order).
     app.connect("html-page-context", _drop_thebe_and_duplicates, priority=900)
-    app.connect("html-page-context", _add_datatables_where_needed)
     app.connect("html-page-context", _add_findable_tables_where_needed)
     app.connect("html-page-context", _edition_on_page)
     app.connect("build-finished", _copy_plotly)
-    app.connect("build-finished", _copy_datatables)
     app.connect("build-finished", _copy_findable_tables_js)
     # Not parallel-read safe: the kernel log is chosen per page through one process-wide variable.
     return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

@@ -192,14 +192,11 @@ def html_table(
     caption: str,
     table_id: str,
     html_columns: tuple[str, ...] = (),
-    searchable: bool = False,
 ) -> str:
     """A plain, accessible HTML table with every cell escaped.
 
     ``html_columns`` name columns whose cells this module already built as escaped HTML (links);
-    every other cell is escaped here. A ``searchable`` table gets sort, filter and search in the
-    browser (DataTables, served from the site by ``helpers.sphinxext``); without JavaScript it is
-    still the full table.
+    every other cell is escaped here.
     """
     head = "".join(f'<th scope="col">{esc(str(c))}</th>' for c in frame.columns)
     trusted = [c in html_columns for c in frame.columns]
@@ -211,7 +208,7 @@ def html_table(
     body = "".join(
         "<tr>" + "".join(cell(v, t) for v, t in zip(row, trusted, strict=True)) + "</tr>" for row in frame.itertuples(index=False)
     )
-    classes = "report-table report-searchable" if searchable else "report-table"
+    classes = "report-table"
     return (
         # A wide table scrolls inside its own box, which keyboard users reach with Tab (tabindex) and
         # screen-reader users find as a region named by the table's caption.
