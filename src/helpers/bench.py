@@ -97,7 +97,7 @@ class PeakMemory(threading.Thread):
     memory are not counted twice (RSS would be). Where PSS is not available, RSS is used.
     """
 
-    def __init__(self, pid: int, interval: float = 0.02) -> None:
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak, self._stop_event = pid, interval, 0, threading.Event()
 
@@ -133,22 +133,27 @@ class PeakMemory(threading.Thread):
         return self.peak
 
 
-def _run(command: list[str], root: Path, log: Path) -> tuple[float, int, int]:
-    """Run ``command`` in ``root``; (seconds, peak memory bytes, exit status). Output goes to ``log``."""
+def _run(command: list[str], root: Path, log: Path, memory: bool = False) -> tuple[float, int, int]:
+    """Run ``command`` in ``root``; (seconds, peak memory bytes or 0, exit status). Output goes to ``log``.
+
+    Memory is sampled only when asked: reading every process's memory map many times a second costs CPU,
+    so timed runs are not sampled and memory has runs of its own.
+    """
     env = {**os.environ, "REPORT_ROOT": str(root)}
     with log.open("w", encoding="utf-8") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
-        sampler = PeakMemory(process.pid)
-        sampler.start()
+        sampler = PeakMemory(process.pid) if memory else None
+        if sampler:
+            sampler.start()
         code = process.wait()
         seconds = time.perf_counter() - started
-    return seconds, sampler.stop(), code
+    return seconds, sampler.stop() if sampler else 0, code
 
 
-def build(root: Path, log: Path) -> dict:
-    """``python -m helpers build`` in ``root``: seconds, peak memory and the build's execution record."""
-    seconds, peak, code = _run([sys.executable, "-m", "helpers", "build"], root, log)
+def build(root: Path, log: Path, memory: bool = False) -> dict:
+    """``python -m helpers build`` in ``root``: seconds, peak memory (if sampled) and the build's execution record."""
+    seconds, peak, code = _run([sys.executable, "-m", "helpers", "build"], root, log, memory)
     if code != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"benchmark build failed in {root} (exit {code}); end of {log}:\n{tail}")
@@ -232,16 +237,22 @@ def measure_scale(root: Path, factor: int, repeat: int, scratch: Path, pages_run
     say = lambda text: print(f"[{factor}x] {text}", flush=True)  # noqa: E731
     result: dict = {"factor": factor}
 
-    clean, peaks = [], []
+    peaks = []
+    for run in range(repeat):
+        shutil.rmtree(root / "_build", ignore_errors=True)
+        measured = build(root, logs / f"memory-{run}.log", memory=True)
+        peaks.append(measured["peak_bytes"])
+        say(f"clean build, memory sampled {run + 1}/{repeat}: peak {measured['peak_bytes'] / MB:.0f} MB")
+    result["peak_memory_bytes"] = summary(peaks)
+
+    clean = []
     for run in range(repeat):
         shutil.rmtree(root / "_build", ignore_errors=True)
         measured = build(root, logs / f"clean-{run}.log")
         clean.append(measured["seconds"])
-        peaks.append(measured["peak_bytes"])
-        say(f"clean build {run + 1}/{repeat}: {measured['seconds']:.2f} s, peak {measured['peak_bytes'] / MB:.0f} MB")
+        say(f"clean build {run + 1}/{repeat}: {measured['seconds']:.2f} s")
     result["clean"] = summary(clean)
     result["executed_clean"] = len(measured["executed"])
-    result["peak_memory_bytes"] = summary(peaks)
 
     noop = []
     for run in range(repeat):
