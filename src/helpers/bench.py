@@ -382,8 +382,16 @@ def main(argv: list[str] | None = None) -> int:
         "--scales", default="1,10,100", help="evidence-base sizes as multiples of the real one (default 1,10,100)"
     )
     parser.add_argument("--output", type=Path, default=None, help="folder for BENCHMARKS.md/.json (default: root)")
+    parser.add_argument("--render", type=Path, default=None, help="write BENCHMARKS.md from this JSON; measure nothing")
     args = parser.parse_args(argv)
     root = find_root()
+    if args.render:
+        from .bench_report import markdown
+
+        target = (args.output or args.render.parent) / "BENCHMARKS.md"
+        target.write_text(markdown(json.loads(args.render.read_text(encoding="utf-8"))), encoding="utf-8")
+        print(f"Wrote {target} from {args.render}.")
+        return 0
     factors = tuple(int(f) for f in args.scales.split(","))
     if 1 not in factors:
         parser.error("--scales must include 1: the budgets compare against the real evidence base")
