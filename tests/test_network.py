@@ -48,9 +48,10 @@ socket.create_connection(server.getsockname(), timeout=2).close()
 def test_the_build_made_no_network_attempt(built_site, network_guard_log):
     lines = _log(network_guard_log)
     armed = [line for line in lines if line.startswith("armed ")]
-    # The helpers command line, Jupyter Book, and one kernel per executed chapter, all guarded.
-    assert len(armed) >= 3, lines
-    assert any("ipykernel" in line for line in armed), armed
+    # The helpers command line and Jupyter Book, both guarded. Chapters execute in forks of the guarded
+    # build process (helpers.runner), which inherit its guard; a kernel, if one is started, is armed too.
+    assert len(armed) >= 2, lines
+    assert any("helpers build" in line for line in armed) and any("jupyter_book" in line for line in armed), armed
     assert [line for line in lines if line.startswith("attempt ")] == []
 
 

@@ -5,9 +5,11 @@
 1. ``python -m helpers validate``: invalid data stop everything before Sphinx starts.
 2. Cached executions whose data or code changed are dropped (``helpers.execution``), and the chapters
    without a cached execution are executed by ``helpers.runner`` (forked workers, every core).
-3. Meanwhile Jupyter Book starts; Sphinx waits for the runner, then reads the pages. It keeps its
-   environment in ``_build/.sphinx`` and re-reads only the pages that changed, plus the chapters the
-   runner just executed; every page is written again (each carries the edition and data fingerprint).
+3. Jupyter Book is started before validation (its imports overlap it) and waits for its orders;
+   Sphinx waits for the runner, then reads the pages. It keeps its environment in ``_build/.sphinx``
+   and re-reads only the pages that changed, plus the chapters the runner just executed. When only
+   data changed it writes only those pages, and ``helpers.sphinxext`` gives every page the current
+   data fingerprint; when a page's text changed, it writes every page.
    Whenever the configuration, table of contents, code, bibliography, static files or packages
    changed, or the previous build failed, it starts from nothing instead. Warnings are errors, so an
    unchanged page has none to repeat: the last build that kept it was strict and succeeded.

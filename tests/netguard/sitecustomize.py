@@ -79,7 +79,7 @@ def _program() -> str:
     """The command line (sys.argv is not set yet when sitecustomize runs)."""
     try:
         with open("/proc/self/cmdline", "rb") as handle:
-            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()[:200]
+            return " ".join(handle.read().replace(b"\0", b" ").decode("utf-8", "replace").split())[:200]
     except OSError:
         return sys.executable
 
