@@ -106,23 +106,10 @@ def built_site(tmp_path_factory, offline_build, network_guard_log) -> Path:
 @contextlib.contextmanager
 def serve_directory(directory: Path):
     """A built site on a loopback HTTP server, on a free port (what a reader's browser would fetch)."""
-    import functools
-    import http.server
-    import threading
+    from helpers.bench_pages import serve
 
-    class QuietHandler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(directory, caching=False) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -80,11 +80,15 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~N
 # --------------------------------------------------------------------------- the server
 
 
-class CachingHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with the caching headers GitHub Pages sends; 304 when the browser's copy is current."""
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, without a log line per request."""
 
-    def log_message(self, *args):  # quiet
+    def log_message(self, *args):
         pass
+
+
+class CachingHandler(QuietHandler):
+    """Static files with the caching headers GitHub Pages sends; 304 when the browser's copy is current."""
 
     def _etag(self, path: str) -> str | None:
         try:
@@ -111,9 +115,13 @@ class CachingHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """``directory`` on a loopback server (free port) that caches like GitHub Pages; yields the base URL."""
-    handler = functools.partial(CachingHandler, directory=str(directory))
+def serve(directory: Path, caching: bool = True) -> Iterator[str]:
+    """``directory`` on a loopback server (free port); yields the base URL.
+
+    ``caching``: with the caching headers GitHub Pages sends (what a reader's browser meets); without, every
+    request is answered afresh (what tests that rebuild and reload want).
+    """
+    handler = functools.partial(CachingHandler if caching else QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -60,19 +60,27 @@ def sphinx_dir(root: Path) -> Path:
     return root / "_build" / ".sphinx"
 
 
-def _state_path(directory: Path) -> Path:
-    return directory / ".build-state.json"
+def sphinx_state_path(root: Path) -> Path:
+    """What the kept Sphinx environment was built from (its structure fingerprint)."""
+    return sphinx_dir(root) / ".build-state.json"
 
 
-def _read_state(directory: Path) -> dict:
+def published_state_path(root: Path) -> Path:
+    """What the published site was built from (its inputs fingerprint)."""
+    return root / "_build" / ".published-state.json"
+
+
+def _read_json(path: Path) -> dict:
+    """A JSON record the build wrote; {} when it is missing or unreadable."""
     try:
-        return json.loads(_state_path(directory).read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
 
-def _write_state(directory: Path, state: dict) -> None:
-    _state_path(directory).write_text(json.dumps(state, indent=1), encoding="utf-8")
+def _write_json(path: Path, record: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
 def write_build_config(root: Path, staging: Path) -> Path:
@@ -127,9 +135,7 @@ def swap_into_place(new_html: Path, published: Path) -> None:
 
 
 def _write_report(root: Path, report: dict) -> None:
-    target = report_path(root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    _write_json(report_path(root), report)
 
 
 def _summary(executed: list[str], from_cache: list[str]) -> str:
@@ -210,18 +216,10 @@ def _run_showing_final_paths(process: subprocess.Popen, argv: list[str], env: di
     return process.wait()
 
 
-def _published_state_path(root: Path) -> Path:
-    return root / "_build" / ".published-state.json"
-
-
 def up_to_date(root: Path, inputs: str) -> dict | None:
     """The record of the published build if it was built from exactly ``inputs`` and is still complete."""
-    try:
-        state = json.loads(_published_state_path(root).read_text(encoding="utf-8"))
-        record = json.loads(report_path(root).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if state.get("inputs") != inputs or not record.get("published"):
+    record = _read_json(report_path(root))
+    if _read_json(published_state_path(root)).get("inputs") != inputs or not record.get("published"):
         return None
     if not (published_dir(root) / "index.html").is_file():
         return None
@@ -334,13 +332,13 @@ def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_b
     try:
         execution_dir = staging / "execution"
         config = write_build_config(root, staging)
-        if _read_state(kept).get("structure") != current.structure:
+        if _read_json(sphinx_state_path(root)).get("structure") != current.structure:
             shutil.rmtree(kept, ignore_errors=True)
             print("Sphinx: building every page from nothing (first build, or more than data and chapters changed).")
         else:
             print("Sphinx: re-reading only the pages that changed and the chapters executed now.")
         kept.mkdir(parents=True, exist_ok=True)
-        _state_path(kept).unlink(missing_ok=True)  # a build that stops half-way leaves no claim to be reusable
+        sphinx_state_path(root).unlink(missing_ok=True)  # a build that stops half-way leaves no claim to be reusable
         runner_done = staging / "runner.json"
         waiter = _start_runner(root, execution_dir, runner_done)
         argv = [
@@ -375,12 +373,12 @@ def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_b
                 file=sys.stderr,
             )
             return returncode or 1
-        _write_state(kept, {"structure": current.structure})
+        _write_json(sphinx_state_path(root), {"structure": current.structure})
         new_html = staging / "html"
         shutil.copytree(built, new_html)
         swap_into_place(new_html, published_dir(root))
         _write_report(root, {**report, "published": True, "outcome": "published"})
-        _published_state_path(root).write_text(json.dumps({"inputs": current.inputs}), encoding="utf-8")
+        _write_json(published_state_path(root), {"inputs": current.inputs})
         print(_summary(summary["executed"], summary["from_cache"]))
         print(f"Published: {published_dir(root) / 'index.html'} (record: {report_path(root).relative_to(root)}).")
         return 0

@@ -34,7 +34,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .tracking import READS_LOG_ENV, reads_log
+from .tracking import READS_LOG_ENV, reads_log, start_recording
 
 # What a Jupyter kernel (ipykernel) writes into a notebook's metadata; myst-nb merges it from the cache.
 LANGUAGE_INFO = {
@@ -217,17 +217,15 @@ def _as_in_a_kernel() -> None:
     pd.set_option("display.max_columns", 20)
 
 
-def execute(path: Path, notebook, reads_log: Path) -> tuple[object, float, str]:
+def execute(path: Path, notebook, log: Path) -> tuple[object, float, str]:
     """Run every code cell of ``notebook`` (the page at ``path``); (executed notebook, seconds, error text or "")."""
     import nbformat
 
     started = time.perf_counter()
     os.chdir(path.parent)
     sys.path.insert(0, "")
-    os.environ[READS_LOG_ENV] = str(reads_log)
-    from . import tracking
-
-    tracking.start_recording(in_kernel=True)
+    os.environ[READS_LOG_ENV] = str(log)
+    start_recording(in_kernel=True)
     _as_in_a_kernel()
     outputs = _Outputs()
     shell = _shell(outputs)
