@@ -339,7 +339,7 @@ def _evidence_map_by_year(sources: pd.DataFrame, cmos: pd.DataFrame) -> Figure:
             ygap=2,
         )
     )
-    theme(fig, "Evidence map: sources per year cited for each 2024 CMO configuration", "CMO configuration (2024 synthesis)", "")
+    theme(fig, "Evidence map by year: sources cited per 2024 CMO", "CMO configuration (2024 synthesis)", "")
     fig.update_yaxes(
         autorange="reversed", automargin=True, tickfont={"size": 11}, type="category", title_text="Year of publication"
     )
