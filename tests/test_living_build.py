@@ -153,3 +153,19 @@ def test_swap_replaces_the_site_in_one_step_and_leaves_nothing_behind(tmp_path):
     assert site_hashes(published) == {"index.html": hashlib.sha256(b"new").hexdigest()}
     assert not staged.exists()
     assert sorted(p.name for p in (tmp_path / "_build").iterdir()) == [".staging-x", "html"]
+
+
+def test_the_build_code_counts_as_an_input_when_installed_from_outside_the_report(tmp_path, monkeypatch):
+    """A copy of the report is built by helpers installed elsewhere: a change to them must not read as "up to date"."""
+    from helpers import inputs
+
+    root = copy_repo(tmp_path / "report")
+    package = tmp_path / "installed" / "helpers"
+    package.mkdir(parents=True)
+    (package / "inputs.py").write_text("# version 1\n", encoding="utf-8")
+    monkeypatch.setattr(inputs, "__file__", str(package / "inputs.py"))
+    before = inputs.fingerprints(root)
+    assert inputs.fingerprints(root) == before
+    (package / "figures.py").write_text("# a renderer changed\n", encoding="utf-8")
+    after = inputs.fingerprints(root)
+    assert after.inputs != before.inputs and after.structure != before.structure

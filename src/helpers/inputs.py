@@ -1,7 +1,8 @@
 """What a build is made from, as two fingerprints, so a rebuild does only what a change requires.
 
 - ``inputs``: every file of the report (data, bibliography, chapters, configuration, code, static
-  files), the installed packages, the Python version, the release tags and the ``REPORT_*``
+  files), the helpers package's own files where it is installed from outside the report, the
+  installed packages, the Python version, the release tags and the ``REPORT_*``
   environment variables. Equal to the fingerprint of the published site: the site is up to date and
   ``python -m helpers build`` has nothing to do.
 - ``structure``: the same minus the *contents* of ``data/`` and ``chapters/``. Equal to the one the
@@ -79,10 +80,15 @@ def fingerprints(root: Path) -> Fingerprints:
     for digest in (inputs, structure):
         digest.update(_environment())
         digest.update(_release_tags(root))
-    for path in _files(root):
-        relative = path.relative_to(root).as_posix()
+    root = root.resolve()
+    package = Path(__file__).resolve().parent
+    # The code that builds the report is an input wherever it lives (a copy of the report is built by
+    # the helpers installed from elsewhere).
+    outside = [] if package.is_relative_to(root) else _files(package)
+    for path in [*_files(root), *outside]:
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
         content = hashlib.sha256(path.read_bytes()).hexdigest()
-        inputs.update(f"{relative}\0{content}\n".encode())
-        in_content_dir = relative.split("/", 1)[0] in CONTENT_DIRS
-        structure.update(f"{relative}\0{'' if in_content_dir else content}\n".encode())
+        inputs.update(f"{name}\0{content}\n".encode())
+        in_content_dir = name.split("/", 1)[0] in CONTENT_DIRS
+        structure.update(f"{name}\0{'' if in_content_dir else content}\n".encode())
     return Fingerprints(inputs.hexdigest(), structure.hexdigest())
