@@ -56,7 +56,7 @@ def change_value(root: Path) -> tuple[str, str]:
 
 def add_source(root: Path) -> None:
     """A new source row for a bibliography entry no source uses yet (the rest copied from the first row)."""
-    from helpers import bib
+    from helpers.data import bib
 
     entry = bib.load_bibliography(root / "bib" / "references.bib").set_index("bibkey").loc[ADDED_SOURCE_BIBKEY]
     path = root / "data" / "sources.xlsx"

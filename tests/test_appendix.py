@@ -13,8 +13,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from helpers import appendix, data, schema
-from helpers.errors import DataError
+from helpers.data import appendix, schema
+from helpers.data import loaders as data
+from helpers.data.errors import DataError
 
 HEADER = ["No.", "Author(s)", "Year", "Title", "Journal or source", "Document type", "Study design", "Country", "Population"]
 

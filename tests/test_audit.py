@@ -10,8 +10,10 @@ import re
 import pytest
 
 from conftest import run_helpers
-from helpers import audit, data
-from helpers.audit import Printed, fits, parse_printed
+from helpers.audit import checks as audit
+from helpers.audit import recompute
+from helpers.audit.recompute import Printed, fits, parse_printed
+from helpers.data import loaders as data
 
 # --------------------------------------------------------------------------- printed numbers and rounding
 
@@ -32,8 +34,8 @@ def test_a_printed_number_stands_for_rounded_or_truncated_values():
     assert not fits(74.49, seventy_five) and not fits(76.0, seventy_five)
     negative = parse_printed("-0.377")
     assert fits(-0.3774, negative) and fits(-0.3779, negative) and not fits(-0.376, negative)
-    assert audit.how_it_fits(75.2, seventy_five) == "rounds" and audit.how_it_fits(75.8, seventy_five) == "truncates"
-    assert audit.how_it_fits(76.2, seventy_five) == ""
+    assert recompute.how_it_fits(75.2, seventy_five) == "rounds" and recompute.how_it_fits(75.8, seventy_five) == "truncates"
+    assert recompute.how_it_fits(76.2, seventy_five) == ""
 
 
 def test_printed_inequalities():
@@ -45,52 +47,52 @@ def test_printed_inequalities():
 
 
 def test_percentages_from_counts():
-    assert audit.percent_consistent(593, 791, "75%")
-    assert audit.percent_consistent(510, 791, "64.5%")
-    assert audit.percent_consistent(76265, 80915, "94%")
-    assert not audit.percent_consistent(40, 52, "71%")
-    assert not audit.percent_consistent(1, 3, "33.4%")
+    assert recompute.percent_consistent(593, 791, "75%")
+    assert recompute.percent_consistent(510, 791, "64.5%")
+    assert recompute.percent_consistent(76265, 80915, "94%")
+    assert not recompute.percent_consistent(40, 52, "71%")
+    assert not recompute.percent_consistent(1, 3, "33.4%")
     with pytest.raises(ValueError):
-        audit.percent(1, 0)
+        recompute.percent(1, 0)
 
 
 def test_denominators_the_percentages_imply():
     interview = [(40, parse_printed("71%")), (43, parse_printed("77%")), (22, parse_printed("39%")), (14, parse_printed("25%"))]
-    assert audit.denominators_fitting(interview) == [56]
-    assert 52 not in audit.denominators_fitting(interview)
-    assert audit.denominators_fitting([(1, parse_printed("50%"))]) == [2]
+    assert recompute.denominators_fitting(interview) == [56]
+    assert 52 not in recompute.denominators_fitting(interview)
+    assert recompute.denominators_fitting([(1, parse_printed("50%"))]) == [2]
 
 
 # --------------------------------------------------------------------------- p values
 
 
 def test_p_from_chi_square():
-    assert audit.p_from_chi2(3.841, 1) == pytest.approx(0.05, abs=1e-4)
-    assert audit.p_from_chi2(3.0, 1) == pytest.approx(0.0833, abs=1e-4)
-    assert audit.p_from_chi2(5.991, 2) == pytest.approx(0.05, abs=1e-4)
-    gad7 = audit.p_interval(parse_printed("3.0"), lambda x: audit.p_from_chi2(x, 1))
+    assert recompute.p_from_chi2(3.841, 1) == pytest.approx(0.05, abs=1e-4)
+    assert recompute.p_from_chi2(3.0, 1) == pytest.approx(0.0833, abs=1e-4)
+    assert recompute.p_from_chi2(5.991, 2) == pytest.approx(0.05, abs=1e-4)
+    gad7 = recompute.p_interval(parse_printed("3.0"), lambda x: recompute.p_from_chi2(x, 1))
     assert not fits(gad7, parse_printed(".15")) and fits(gad7, parse_printed(".08"))
-    phq8 = audit.p_interval(parse_printed("1.8"), lambda x: audit.p_from_chi2(x, 1))
+    phq8 = recompute.p_interval(parse_printed("1.8"), lambda x: recompute.p_from_chi2(x, 1))
     assert fits(phq8, parse_printed(".18"))
 
 
 def test_p_from_t_one_and_two_tailed():
-    assert audit.p_from_t(1.96, 1e7, "two") == pytest.approx(0.05, abs=1e-4)
-    assert audit.p_from_t(1.645, 1e7, "one") == pytest.approx(0.05, abs=1e-4)
-    assert audit.p_from_t(-2.0, 30, "two") == pytest.approx(2 * audit.p_from_t(2.0, 30, "one"))
+    assert recompute.p_from_t(1.96, 1e7, "two") == pytest.approx(0.05, abs=1e-4)
+    assert recompute.p_from_t(1.645, 1e7, "one") == pytest.approx(0.05, abs=1e-4)
+    assert recompute.p_from_t(-2.0, 30, "two") == pytest.approx(2 * recompute.p_from_t(2.0, 30, "one"))
     t = parse_printed("2.638")
-    two = audit.p_interval(t, lambda x: audit.p_from_t(x, 789, "two"))
-    one = audit.p_interval(t, lambda x: audit.p_from_t(x, 789, "one"))
+    two = recompute.p_interval(t, lambda x: recompute.p_from_t(x, 789, "two"))
+    one = recompute.p_interval(t, lambda x: recompute.p_from_t(x, 789, "one"))
     assert fits(two, parse_printed(".009")) and not fits(one, parse_printed(".009"))
     assert fits(one, parse_printed(".004"))
     with pytest.raises(ValueError):
-        audit.p_from_t(2.0, 10, "both")
+        recompute.p_from_t(2.0, 10, "both")
 
 
 def test_p_of_a_correlation_and_the_sample_it_needs():
-    assert audit.p_from_r(0.0, 100) == pytest.approx(1.0)
-    n = audit.smallest_n_for_p_below(0.328, 0.001)
-    assert audit.p_from_r(0.328, n) < 0.001 <= audit.p_from_r(0.328, n - 1)
+    assert recompute.p_from_r(0.0, 100) == pytest.approx(1.0)
+    n = recompute.smallest_n_for_p_below(0.328, 0.001)
+    assert recompute.p_from_r(0.328, n) < 0.001 <= recompute.p_from_r(0.328, n - 1)
 
 
 # --------------------------------------------------------------------------- contingency tables
@@ -98,44 +100,44 @@ def test_p_of_a_correlation_and_the_sample_it_needs():
 
 def test_chi_square_and_cramers_v_of_known_tables():
     # Row totals 30, 70; column totals 40, 60; expected 12, 18, 28, 42: 4/12 + 4/18 + 4/28 + 4/42.
-    assert audit.chi_square([[10, 20], [30, 40]]) == pytest.approx(4 / 12 + 4 / 18 + 4 / 28 + 4 / 42)
-    assert audit.cramers_v([[10, 0], [0, 10]]) == pytest.approx(1.0)
-    assert audit.cramers_v([[5, 5], [5, 5]]) == pytest.approx(0.0)
-    assert audit.chi_square([[10, 20], [30, 40]], correction=True) < audit.chi_square([[10, 20], [30, 40]])
+    assert recompute.chi_square([[10, 20], [30, 40]]) == pytest.approx(4 / 12 + 4 / 18 + 4 / 28 + 4 / 42)
+    assert recompute.cramers_v([[10, 0], [0, 10]]) == pytest.approx(1.0)
+    assert recompute.cramers_v([[5, 5], [5, 5]]) == pytest.approx(0.0)
+    assert recompute.chi_square([[10, 20], [30, 40]], correction=True) < recompute.chi_square([[10, 20], [30, 40]])
 
 
 def test_caseness_chi_square_recomputed_from_the_printed_counts():
     table = [[593, 791 - 593], [76265, 80915 - 76265]]
-    chi2 = audit.chi_square(table)
+    chi2 = recompute.chi_square(table)
     assert chi2 == pytest.approx(521.96, abs=0.01)
-    assert audit.how_it_fits(chi2, parse_printed("521.9")) == "truncates"
-    assert not fits(audit.chi_square(table, correction=True), parse_printed("521.9"))
-    assert fits(audit.cramers_v(table), parse_printed("0.08")) and not fits(audit.cramers_v(table), parse_printed("0.09"))
+    assert recompute.how_it_fits(chi2, parse_printed("521.9")) == "truncates"
+    assert not fits(recompute.chi_square(table, correction=True), parse_printed("521.9"))
+    assert fits(recompute.cramers_v(table), parse_printed("0.08")) and not fits(recompute.cramers_v(table), parse_printed("0.09"))
 
 
 # --------------------------------------------------------------------------- intervals, sums, brackets
 
 
 def test_confidence_interval_against_its_estimate():
-    assert audit.ci_consistent("-0.377", "-0.589", "-0.166")[0]
-    assert not audit.ci_consistent("-0.162", "-0.287", "0.062")[0]
-    assert audit.ci_consistent("1.50", "1.00", "2.01")[0]  # within the printed digits
-    assert not audit.ci_consistent("1.50", "1.00", "2.10")[0]
-    ok, why = audit.ci_consistent("3.0", "1.0", "2.0")
+    assert recompute.ci_consistent("-0.377", "-0.589", "-0.166")[0]
+    assert not recompute.ci_consistent("-0.162", "-0.287", "0.062")[0]
+    assert recompute.ci_consistent("1.50", "1.00", "2.01")[0]  # within the printed digits
+    assert not recompute.ci_consistent("1.50", "1.00", "2.10")[0]
+    ok, why = recompute.ci_consistent("3.0", "1.0", "2.0")
     assert not ok and "outside" in why
 
 
 def test_sums_of_subgroups():
-    assert audit.sum_consistent([593, 198], 791)
-    assert audit.sum_consistent([47, 5], 52)
-    assert not audit.sum_consistent([40, 12], 56)
+    assert recompute.sum_consistent([593, 198], 791)
+    assert recompute.sum_consistent([47, 5], 52)
+    assert not recompute.sum_consistent([40, 12], 56)
 
 
 def test_repeated_numbers_in_citation_brackets():
-    assert audit.repeated_numbers("[42,46,46]") == [46]
-    assert audit.repeated_numbers("[3-5,5]") == [5]
-    assert audit.repeated_numbers("[3\u20135, 7]") == []
-    assert audit.repeated_numbers("[1,2]") == []
+    assert recompute.repeated_numbers("[42,46,46]") == [46]
+    assert recompute.repeated_numbers("[3-5,5]") == [5]
+    assert recompute.repeated_numbers("[3\u20135, 7]") == []
+    assert recompute.repeated_numbers("[1,2]") == []
 
 
 # --------------------------------------------------------------------------- the audit of the shipped data
@@ -238,7 +240,7 @@ def test_cross_checks_are_transcribed_from_the_papers(papers):
     recorded = set(data.load_cross_checks().query("kind == 'no_repeats'")["printed"])
     for year, text in papers.items():
         for bracket in re.findall(r"\[[\d,\s\u2013-]+\]", text):
-            if audit.repeated_numbers(bracket):
+            if recompute.repeated_numbers(bracket):
                 assert bracket in recorded, (year, bracket)
 
 

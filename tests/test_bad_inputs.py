@@ -21,9 +21,10 @@ import openpyxl
 import pytest
 
 from conftest import copy_repo, run_helpers
-from helpers import __main__ as cli
-from helpers import data
-from helpers.errors import Problem
+from helpers import cli
+from helpers.data import loaders as data
+from helpers.data import readers
+from helpers.data.errors import Problem
 
 CMOS, VALUES, REFMAP = "data/cmos.csv", "data/reported_values.csv", "bib/reference_map.csv"
 SOURCES, BIB = "data/sources.xlsx", "bib/references.bib"
@@ -153,7 +154,7 @@ def zip_bomb_xlsx(root: Path) -> None:
     """A small .xlsx whose members unpack to more than the workbook limit."""
     path = root / SOURCES
     with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/padding.bin", b"\0" * (data.MAX_UNPACKED_XLSX_BYTES + 1))
+        archive.writestr("xl/padding.bin", b"\0" * (readers.MAX_UNPACKED_XLSX_BYTES + 1))
 
 
 @dataclass(frozen=True)
@@ -638,7 +639,7 @@ def test_the_real_command_line_refuses_to_build(name, tmp_path):
 def test_huge_file_is_refused_quickly(tmp_path):
     root = copy_repo(tmp_path / "report")
     huge_csv(root)
-    assert (root / VALUES).stat().st_size > data.MAX_FILE_BYTES
+    assert (root / VALUES).stat().st_size > readers.MAX_FILE_BYTES
     started = time.perf_counter()
     with pytest.raises(data.DataError):
         data.load_reported_values(root / VALUES)

@@ -14,7 +14,9 @@ import sys
 import pytest
 
 from conftest import REPO
-from helpers import bench, bench_report, synthetic
+from helpers.bench import builds as bench
+from helpers.bench import report as bench_report
+from helpers.bench import synthetic
 
 MB = 1024 * 1024
 
@@ -40,7 +42,7 @@ def scale(factor: int, clean: float, html_bytes: int = 100_000) -> dict:
         "validate_command": spread(1.0),
         "sources_rows": 42 * factor,
         "one_file": {
-            bench.BUDGET_EDIT: {
+            bench_report.BUDGET_EDIT: {
                 **spread(clean * 0.4),
                 "executed": ["chapters/survey"],
                 "readers": ["chapters/survey"],
@@ -113,7 +115,7 @@ def test_every_budget_is_met_by_numbers_within_it():
         ),
         (lambda r: r["scales"]["1"]["pages"]["site"].update(plotly_fetches=2), "plotly.js: one shared local URL"),
         (
-            lambda r: r["scales"]["1"]["one_file"][bench.BUDGET_EDIT].update(only_readers=False),
+            lambda r: r["scales"]["1"]["one_file"][bench_report.BUDGET_EDIT].update(only_readers=False),
             "only the chapters that read it re-executed",
         ),
     ],

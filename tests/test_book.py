@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import data
+from helpers.data import loaders as data
 
 CHAPTERS = [
     "synthesis-1-self-efficacy",
@@ -159,7 +159,7 @@ def test_build_is_strict(repo_copy):
 
 
 def test_survey_page_shows_the_chi_square_recomputed_from_the_counts(built_site):
-    from helpers import audit
+    from helpers.audit import checks as audit
 
     values = data.load_reported_values().set_index("value_id")["value"]
     survey_cases, survey_total = values["e25.caseness.survey.caseness.n"], values["e25.caseness.survey.denominator"]

@@ -7,8 +7,9 @@ import re
 import pandas as pd
 import pytest
 
-from helpers import bib, data
-from helpers.schema import CMO_COMPONENTS, SEGMENT_SEPARATOR
+from helpers.data import bib
+from helpers.data import loaders as data
+from helpers.data.schema import CMO_COMPONENTS, SEGMENT_SEPARATOR
 
 
 def normalise(text: str) -> str:
@@ -110,7 +111,7 @@ def _decimals(printed: str) -> int:
 def _percent_checks(values: pd.DataFrame):
     """(value_id, recomputed n/N*100, printed percent, tolerance) for every percent with its count and denominator.
 
-    The denominator is the nearest enclosing ``.denominator`` row (helpers.data.denominator_id).
+    The denominator is the nearest enclosing ``.denominator`` row (helpers.data.loaders.denominator_id).
     """
     for value_id, row in values[values["statistic"] == "percent"].iterrows():
         count_id = value_id.removesuffix(".percent") + ".n"
@@ -199,7 +200,7 @@ def test_bibliography_titles_and_dois_are_printed_in_the_papers(papers):
 
 def test_data_readme_names_every_declared_column(repo):
     """The contributors' description of the data keeps up with the schemas."""
-    from helpers import schema
+    from helpers.data import schema
 
     readme = (repo / "data" / "README.md").read_text(encoding="utf-8")
     for dataset, declared in schema.SCHEMAS.items():

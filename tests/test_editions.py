@@ -18,7 +18,11 @@ import yaml
 
 import edition_fixtures as edits
 from conftest import REPO, run_helpers
-from helpers import changelog, edition
+from helpers.data import citation as edition
+from helpers.release import changes as changelog
+from helpers.release import citation as zenodo
+from helpers.views import changelog_page
+from helpers.views import cite as cite_blocks
 from test_book import visible_text
 
 # --------------------------------------------------------------------------- CITATION.cff and .zenodo.json
@@ -47,7 +51,7 @@ def test_the_cff_validator_rejects_a_broken_citation_file():
 
 def test_zenodo_metadata_agrees_with_citation_cff():
     zenodo = json.loads((REPO / ".zenodo.json").read_text(encoding="utf-8"))
-    assert (REPO / ".zenodo.json").read_text(encoding="utf-8") == edition.zenodo_text(REPO), "run python -m helpers citation"
+    assert (REPO / ".zenodo.json").read_text(encoding="utf-8") == zenodo.zenodo_text(REPO), "run python -m helpers citation"
     cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
     assert zenodo["version"] == cff["version"] and zenodo["publication_date"] == str(cff["date-released"])
     assert zenodo["title"] == cff["title"]
@@ -96,10 +100,10 @@ def test_cite_block_gives_the_doi_once_one_is_set(tmp_path):
     shutil.copytree(REPO / "bib", tmp_path / "bib")
     text = (REPO / "CITATION.cff").read_text(encoding="utf-8")
     (tmp_path / "CITATION.cff").write_text(text + 'doi: "10.5281/zenodo.1234567"\n', encoding="utf-8")
-    markup = edition.cite_this_version(tmp_path).data
+    markup = cite_blocks.cite_this_version(tmp_path).data
     assert 'href="https://doi.org/10.5281/zenodo.1234567"' in markup and "doi = {10.5281/zenodo.1234567}" in markup
     assert "No DOI" not in markup
-    assert edition.zenodo_metadata(tmp_path)["doi"] == "10.5281/zenodo.1234567"
+    assert zenodo.zenodo_metadata(tmp_path)["doi"] == "10.5281/zenodo.1234567"
     assert edition.load_edition(tmp_path).fingerprint == edition.data_fingerprint(REPO)
 
 
@@ -120,7 +124,7 @@ def test_each_figure_can_be_cited_with_its_edition(built_site):
 
 
 def test_word_diff_marks_changed_words_and_escapes():
-    diff = changelog.word_diff_html("users feel <safe> and heard", "users feel safe & heard today")
+    diff = changelog_page.word_diff_html("users feel <safe> and heard", "users feel safe & heard today")
     assert diff == "users feel <del>&lt;safe&gt; and</del> <ins>safe &amp;</ins> heard <ins>today</ins>"
 
 
@@ -253,7 +257,7 @@ def test_changelog_lists_changes_not_yet_released(history, tmp_path):
     _git(history["root"], "clone", "-q", str(history["root"]), str(clone))
     assert changelog.unreleased_changes(clone) is None
     edits.reword_cmo(clone, edits.NEW_WORD, "unheard")
-    markup = changelog.release_notes(clone).data
+    markup = changelog_page.release_notes(clone).data
     assert "Not yet released" in markup and "Changes to the data since v1.1.0" in markup
     assert f"<del>{edits.NEW_WORD}</del> <ins>unheard</ins>" in markup
 

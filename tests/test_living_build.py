@@ -140,7 +140,7 @@ def test_failed_build_leaves_the_published_site_byte_for_byte_unchanged(built_co
 
 
 def test_swap_replaces_the_site_in_one_step_and_leaves_nothing_behind(tmp_path):
-    from helpers.publish import swap_into_place
+    from helpers.build.pipeline import swap_into_place
 
     published = tmp_path / "_build" / "html"
     published.mkdir(parents=True)
@@ -157,7 +157,7 @@ def test_swap_replaces_the_site_in_one_step_and_leaves_nothing_behind(tmp_path):
 
 def test_the_build_code_counts_as_an_input_when_installed_from_outside_the_report(tmp_path, monkeypatch):
     """A copy of the report is built by helpers installed elsewhere: a change to them must not read as "up to date"."""
-    from helpers import inputs
+    from helpers.build import fingerprint as inputs
 
     root = copy_repo(tmp_path / "report")
     package = tmp_path / "installed" / "helpers"

@@ -49,7 +49,7 @@ def test_the_build_made_no_network_attempt(built_site, network_guard_log):
     lines = _log(network_guard_log)
     armed = [line for line in lines if line.startswith("armed ")]
     # The helpers command line and Jupyter Book, both guarded. Chapters execute in forks of the guarded
-    # build process (helpers.runner), which inherit its guard; a kernel, if one is started, is armed too.
+    # build process (helpers.build.runner), which inherit its guard; a kernel, if one is started, is armed too.
     assert len(armed) >= 2, lines
     assert any("helpers build" in line for line in armed) and any("jupyter_book" in line for line in armed), armed
     assert [line for line in lines if line.startswith("attempt ")] == []

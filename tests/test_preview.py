@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import urllib.request
 
-from helpers import preview
-from helpers.publish import swap_into_place
+from helpers.build import preview
+from helpers.build.pipeline import swap_into_place
 
 
 def fetch(url: str) -> str:

@@ -6,8 +6,9 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from helpers import data, privacy, schema
-from helpers.errors import DataError
+from helpers.data import loaders as data
+from helpers.data import privacy, schema
+from helpers.data.errors import DataError
 
 
 @pytest.mark.parametrize(

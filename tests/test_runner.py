@@ -1,6 +1,6 @@
 """The chapter runner: what it caches is what a Jupyter kernel produces, and a failing chapter still fails the build.
 
-``helpers.runner`` executes chapters in forked workers instead of one Jupyter kernel each. It may only make a
+``helpers.build.runner`` executes chapters in forked workers instead of one Jupyter kernel each. It may only make a
 build faster: the outputs must be the kernel's, and every failure a kernel would report must still stop the build.
 """
 
@@ -16,14 +16,14 @@ from jupyter_cache import get_cache
 from jupyter_cache.executors.utils import single_nb_execution
 
 from conftest import copy_repo, run_helpers
-from helpers.runner import read_notebook
+from helpers.build.runner import read_notebook
 
 COMPARED = ["chapters/methods", "chapters/survey", "chapters/synthesis-1-self-efficacy"]
 
 RUN = """
 import json, sys
 from pathlib import Path
-from helpers.runner import run
+from helpers.build.runner import run
 root = Path(sys.argv[1])
 print(json.dumps(run(root, root / "_build" / "exec", root / "_build" / "cache")))
 """

@@ -8,12 +8,12 @@ import os
 import subprocess
 import sys
 
-from helpers.tracking import READS_LOG_ENV
+from helpers.build.reads import READS_LOG_ENV
 
 KERNEL_LIKE = """
 import ipykernel  # the recorder only ever runs inside a kernel
 from pathlib import Path
-from helpers import data
+from helpers.data import loaders as data
 data.load_cmos()
 sorted(Path('../data').glob('*.csv'))          # a loader that globs a folder
 Path('scratch.txt').write_text('an output, not an input')

@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 
 from conftest import run_helpers
-from helpers import data
-from helpers.errors import DataError, Problem
+from helpers.data import loaders as data
+from helpers.data.errors import DataError, Problem
 
 
 def test_shipped_data_validate(repo):

@@ -1,0 +1,370 @@
+"""The build command: validate, build strictly, and publish only a good build; do only what changed.
+
+0. If nothing the build reads changed since the published site was built (``helpers.build.fingerprint``), there
+   is nothing to do: the command says so and stops.
+1. ``python -m helpers validate``: invalid data stop everything before Sphinx starts.
+2. Cached executions whose data or code changed are dropped (``helpers.build.cache``), and the chapters
+   without a cached execution are executed by ``helpers.build.runner`` (forked workers, every core).
+3. Jupyter Book is started before validation (its imports overlap it) and waits for its orders;
+   Sphinx waits for the runner, then reads the pages. It keeps its environment in ``_build/.sphinx``
+   and re-reads only the pages that changed, plus the chapters the runner just executed. When only
+   data changed it writes only those pages, and ``helpers.sphinxext`` gives every page the current
+   data fingerprint; when a page's text changed, it writes every page.
+   Whenever the configuration, table of contents, code, bibliography, static files or packages
+   changed, or the previous build failed, it starts from nothing instead. Warnings are errors, so an
+   unchanged page has none to repeat: the last build that kept it was strict and succeeded.
+4. Only if that build succeeded strictly does a copy of its HTML replace ``_build/html``, by renaming
+   it into place; otherwise ``_build/html`` is left exactly as it was, the kept Sphinx environment
+   is discarded, and the command says why.
+
+Every build writes ``_build/execution-report.json``: what was published, which chapters executed,
+which came from the cache, which cached executions were dropped and why, and the files each chapter
+read.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from helpers.build.fingerprint import fingerprints
+from helpers.build.protocol import (
+    EXECUTION_DIR_ENV,
+    LOCK_NAME,
+    RUNNER_REPORT_ENV,
+    STAGING_PREFIX,
+    cache_dir,
+    published_dir,
+    published_state_path,
+    report_path,
+    sphinx_dir,
+    sphinx_state_path,
+)
+
+# The Sphinx and execution-cache modules are imported where a build needs them, so that an up-to-date
+# check costs no more than hashing the inputs.
+
+
+def _read_json(path: Path) -> dict:
+    """A JSON record the build wrote; {} when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_json(path: Path, record: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def write_build_config(root: Path, staging: Path) -> Path:
+    """``_config.yml`` with execution switched to the data-aware cache.
+
+    ``_config.yml`` itself keeps ``execute_notebooks: force``: a plain ``jupyter-book build``, which
+    skips the invalidation step, re-executes everything rather than serve stale outputs.
+    """
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("execute", {})
+    config["execute"]["execute_notebooks"] = "cache"
+    config["execute"]["cache"] = str(cache_dir(root))
+    target = staging / "_config.yml"
+    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0
+
+
+def swap_into_place(new_html: Path, published: Path) -> None:
+    """Replace ``published`` by ``new_html`` by renaming on one file system: readers never see a half-copied site.
+
+    Where the kernel can exchange two directories atomically, ``_build/html`` never goes missing either;
+    elsewhere the old site is renamed aside and the new one renamed in, microseconds apart.
+    """
+    published.parent.mkdir(parents=True, exist_ok=True)
+    if published.is_dir() and _exchange(new_html, published):
+        shutil.rmtree(new_html, ignore_errors=True)  # now holds the previous site
+        return
+    retired = None
+    if published.exists():
+        retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=published.parent)) / "html"
+        published.rename(retired)
+    try:
+        new_html.rename(published)
+    except OSError:
+        if retired is not None:
+            retired.rename(published)
+        raise
+    if retired is not None:
+        shutil.rmtree(retired.parent, ignore_errors=True)
+
+
+def _write_report(root: Path, report: dict) -> None:
+    _write_json(report_path(root), report)
+
+
+def _summary(executed: list[str], from_cache: list[str]) -> str:
+    shown = ", ".join(executed) if executed else "none"
+    return f"Executed {len(executed)} chapter(s) ({shown}); {len(from_cache)} served from the execution cache."
+
+
+# Jupyter Book's command line, started before validation so that importing Sphinx, Jupyter Book and
+# their extensions (over a second) overlaps validating the data. It touches nothing until it reads its
+# orders (arguments and environment) from standard input; it exits without a trace when standard input
+# closes without them, which is what happens when the data are invalid. It ends its process as soon as
+# the build has finished: Python's own teardown of a process holding every page's doctree takes about a
+# second and writes nothing (Sphinx has closed every file it wrote; the execution cache commits as it goes).
+JUPYTER_BOOK_ARMED = """
+import importlib, json, os, sys
+for name in ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "myst_nb", "sphinx_book_theme",
+             "sphinxcontrib.bibtex", "sphinx_design", "sphinx_external_toc", "sphinx_togglebutton",
+             "sphinx_copybutton", "sphinx_comments", "sphinx_thebe", "sphinx_multitoc_numbering", "helpers.sphinxext"):
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+line = sys.stdin.readline()
+if not line.strip():
+    os._exit(0)
+orders = json.loads(line)
+os.environ.update(orders["env"])
+sys.argv = ["jupyter-book", *orders["argv"]]
+from jupyter_book.cli.main import main
+try:
+    main()
+    code = 0
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code)
+"""
+
+
+def _arm_jupyter_book(root: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", JUPYTER_BOOK_ARMED],
+        cwd=root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+
+
+def _disarm(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            stream.close()
+
+
+def _run_showing_final_paths(process: subprocess.Popen, argv: list[str], env: dict, root: Path, built: Path) -> int:
+    """Give the armed Jupyter Book its orders and pass its output through, naming _build/html for Sphinx's output."""
+    replacements = [
+        (str(built), str(published_dir(root))),
+        (str(built.relative_to(root)), str(published_dir(root).relative_to(root))),
+    ]
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write(json.dumps({"argv": argv, "env": env}) + "\n")
+        process.stdin.close()
+    except BrokenPipeError:
+        pass
+    for line in process.stdout:
+        for old, new in replacements:
+            line = line.replace(old, new)
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    return process.wait()
+
+
+def up_to_date(root: Path, inputs: str) -> dict | None:
+    """The record of the published build if it was built from exactly ``inputs`` and is still complete."""
+    record = _read_json(report_path(root))
+    if _read_json(published_state_path(root)).get("inputs") != inputs or not record.get("published"):
+        return None
+    if not (published_dir(root) / "index.html").is_file():
+        return None
+    return record
+
+
+def build(root: Path, validate) -> int:
+    """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid)."""
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    current = fingerprints(root)
+    previous = up_to_date(root, current.inputs)
+    if previous is not None:
+        every = sorted({*previous.get("executed", []), *previous.get("from_cache", [])})
+        _write_report(
+            root,
+            {
+                **previous,
+                "started": started,
+                "executed": [],
+                "from_cache": every,
+                "invalidated": {},
+                "outcome": "up to date: nothing the build reads changed since the published build",
+            },
+        )
+        print(
+            "Up to date: no data, chapter, configuration, code or package changed since the published build "
+            f"(inputs {current.inputs[:12]}); {published_dir(root).relative_to(root)} is unchanged."
+        )
+        return 0
+    jupyter_book = _arm_jupyter_book(root)
+    try:
+        if validate() != 0:
+            _disarm(jupyter_book)
+            if report_path(root).parent.is_dir():
+                _write_report(root, {"started": started, "published": False, "outcome": "invalid data: build not started"})
+            print(
+                "Build not started: the data are invalid (see the problems above), so nothing was built and nothing "
+                f"was published; {published_dir(root).relative_to(root)} is unchanged.",
+                file=sys.stderr,
+            )
+            return 1
+        build_root = root / "_build"
+        build_root.mkdir(parents=True, exist_ok=True)
+        with (build_root / LOCK_NAME).open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print("Waiting for another build of this report to finish...", file=sys.stderr, flush=True)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            return _build_locked(root, build_root, started, current, jupyter_book)
+    finally:
+        _disarm(jupyter_book)
+
+
+def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thread:
+    """Fork the execution step from this process; when it ends, ``done`` holds its report (or says it failed).
+
+    The step drops the cached executions whose files changed (``helpers.build.cache``), then executes
+    every chapter without a cached execution (``helpers.build.runner``). Forked, not started afresh:
+    validation has just imported pandas and the rest and loaded every dataset, so it starts warm.
+    Call this before any thread is started.
+    """
+    partial = done.with_suffix(".partial")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the execution step
+        code = 1
+        try:
+            from helpers.build import cache as execution
+            from helpers.build.runner import run
+
+            prep = execution.invalidate_stale(root)
+            for docname, reason in sorted(prep.invalidated.items()):
+                print(f"Execution cache: {docname} will run again ({reason}).", flush=True)
+            report = run(root, execution_dir, cache_dir(root))
+            report["preparation"] = prep.to_json()
+            partial.write_text(json.dumps(report, indent=1), encoding="utf-8")
+            for docname in report["failed"]:
+                print(f"Runner: {docname} did not run here; Jupyter will execute it in a kernel and report why.")
+            code = 0
+        except BaseException:  # noqa: BLE001 - an accelerator: whatever it did not execute, Sphinx executes
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def finish() -> None:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0 or not partial.is_file():
+            # Stale executions may still be cached: Sphinx must stop rather than serve them.
+            partial.write_text(json.dumps({"executed": {}, "failed": [], "crashed": True}), encoding="utf-8")
+        partial.replace(done)
+        # Recording the executions after Sphinx needs the execution cache's library: import it now, on the
+        # core the runner has just left, rather than after Sphinx has finished.
+        import jupyter_cache  # noqa: F401
+
+    waiter = threading.Thread(target=finish, daemon=True)
+    waiter.start()
+    return waiter
+
+
+def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_book: subprocess.Popen) -> int:
+    from helpers.build import cache as execution
+
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=build_root))
+    kept = sphinx_dir(root)
+    try:
+        execution_dir = staging / "execution"
+        config = write_build_config(root, staging)
+        if _read_json(sphinx_state_path(root)).get("structure") != current.structure:
+            shutil.rmtree(kept, ignore_errors=True)
+            print("Sphinx: building every page from nothing (first build, or more than data and chapters changed).")
+        else:
+            print("Sphinx: re-reading only the pages that changed and the chapters executed now.")
+        kept.mkdir(parents=True, exist_ok=True)
+        sphinx_state_path(root).unlink(missing_ok=True)  # a build that stops half-way leaves no claim to be reusable
+        runner_done = staging / "runner.json"
+        waiter = _start_runner(root, execution_dir, runner_done)
+        argv = [
+            "build",
+            str(root),
+            "--path-output",
+            str(kept),
+            "--config",
+            str(config),
+            "--warningiserror",
+            "--keep-going",
+        ]
+        print("Running: jupyter-book", " ".join(argv), flush=True)
+        env = {EXECUTION_DIR_ENV: str(execution_dir), RUNNER_REPORT_ENV: str(runner_done)}
+        built = kept / "_build" / "html"
+        returncode = _run_showing_final_paths(jupyter_book, argv, env, root, built)
+        waiter.join()
+        runner_report = json.loads(runner_done.read_text(encoding="utf-8"))
+        prep = execution.Preparation.from_json(runner_report.get("preparation"))
+        summary = execution.record_executions(root, execution_dir, prep)
+        report = {"started": started, **summary}
+        if returncode != 0 or not (built / "index.html").is_file():
+            why = (
+                f"the strict build failed (exit status {returncode}; the first error is in the log above)"
+                if returncode != 0
+                else "the build produced no index.html"
+            )
+            shutil.rmtree(kept, ignore_errors=True)
+            _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}"})
+            print(
+                f"Build failed: {why}. Nothing was published: {published_dir(root).relative_to(root)} is unchanged.",
+                file=sys.stderr,
+            )
+            return returncode or 1
+        _write_json(sphinx_state_path(root), {"structure": current.structure})
+        new_html = staging / "html"
+        shutil.copytree(built, new_html)
+        swap_into_place(new_html, published_dir(root))
+        _write_report(root, {**report, "published": True, "outcome": "published"})
+        _write_json(published_state_path(root), {"inputs": current.inputs})
+        print(_summary(summary["executed"], summary["from_cache"]))
+        print(f"Published: {published_dir(root) / 'index.html'} (record: {report_path(root).relative_to(root)}).")
+        return 0
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,190 @@
+"""The command line, one parser for every command: ``python -m helpers COMMAND``.
+
+validate   check every dataset; print each problem with file, row and column
+build      validate, build strictly, publish _build/html only if all went well
+audit      print every audit check
+preview    build, serve locally and rebuild on every change
+bench      measure builds and pages; write BENCHMARKS.md/.json
+release    check the data, bump the version, record the changes, commit and tag
+changelog  what changed between two git refs
+publish    build every release tag into _build/site/ with a version switcher
+citation   write .zenodo.json from CITATION.cff
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from helpers.data.paths import root
+
+
+def validate() -> int:
+    """Check every dataset; print each problem with file, row and column; 1 if any, else 0."""
+    from helpers.data.validate import collect_problems
+
+    problems = collect_problems()
+    if problems:
+        print(
+            f"Validation failed: {len(problems)} problem(s). Fix them and run `python -m helpers validate` again.",
+            file=sys.stderr,
+        )
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print("Validation passed: every dataset in data/ and bib/, and CITATION.cff, is consistent.")
+    return 0
+
+
+def build() -> int:
+    """Validate, build strictly into a fresh directory, and publish to _build/html only if all went well."""
+    from helpers.build.pipeline import build as build_and_publish
+
+    return build_and_publish(root(), validate)
+
+
+def audit() -> int:
+    """Print every audit check as a table. Findings are information (exit 0); broken audit input exits 1."""
+    from helpers.audit.checks import run_audit
+    from helpers.data.errors import DataError
+    from helpers.views.audit_page import text_table
+
+    try:
+        checks = run_audit()
+    except DataError as exc:
+        print(f"Audit not run: {exc}", file=sys.stderr)
+        return 1
+    print(text_table(checks))
+    return 0
+
+
+def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from helpers.bench.builds import run, write_results
+    from helpers.bench.report import markdown
+
+    base = root()
+    if args.render:
+        target = (args.output or args.render.parent) / "BENCHMARKS.md"
+        target.write_text(markdown(json.loads(args.render.read_text(encoding="utf-8"))), encoding="utf-8")
+        print(f"Wrote {target} from {args.render}.")
+        return 0
+    factors = tuple(int(f) for f in args.scales.split(","))
+    if 1 not in factors:
+        parser.error("--scales must include 1: the budgets compare against the real evidence base")
+    results = run(base, factors, args.repeat, args.pages_runs)
+    output = args.output or base
+    missed = write_results(results, output)
+    print(f"Wrote {output / 'BENCHMARKS.md'} and BENCHMARKS.json; budgets not met: {', '.join(missed) or 'none'}.")
+    return 0
+
+
+def release(args: argparse.Namespace) -> int:
+    from helpers.release.cut import release as cut
+
+    return cut(args.version, args.date, args.dry_run)
+
+
+def publish(args: argparse.Namespace) -> int:
+    from helpers.release.site import publish as publish_editions
+
+    return publish_editions(args.out, args.rebuild)
+
+
+def changelog(old: str | None, new: str | None) -> int:
+    """Print what changed between two refs (default: the newest release tag and the working tree)."""
+    from helpers.release import changes
+    from helpers.release.git import ReleaseError
+
+    base = root()
+    try:
+        if old is None:
+            tags = changes.release_tags(base)
+            old = tags[-1] if tags else None
+        if old is None:
+            snapshot = changes.snapshot_from_git(base, new) if new else changes.snapshot_from_dir(base)
+            print(f"No release tag yet: the first edition would hold {changes.counts(snapshot)}.")
+            return 0
+        changes = changes.compare_refs(base, old, new)
+    except ReleaseError as exc:
+        print(f"Changelog failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Changes from {old or '(nothing)'} to {new or 'the working tree'}:")
+    print(changes.changes_text(changes))
+    return 0
+
+
+def citation(check: bool) -> int:
+    """Write ``.zenodo.json`` from CITATION.cff, or (``check``) say whether it is up to date."""
+    from helpers.data import citation
+    from helpers.release import citation as zenodo
+
+    base = root()
+    problems = citation.citation_problems(base)
+    if problems:
+        print("CITATION.cff is invalid:", *problems, sep="\n  - ", file=sys.stderr)
+        return 1
+    path = base / zenodo.ZENODO_FILE
+    expected = zenodo.zenodo_text(base)
+    if check:
+        if not path.is_file() or path.read_text(encoding="utf-8") != expected:
+            print(f"{zenodo.ZENODO_FILE} is out of date; run `python -m helpers citation`", file=sys.stderr)
+            return 1
+        print(f"{zenodo.ZENODO_FILE} agrees with {citation.CITATION_FILE}.")
+        return 0
+    path.write_text(expected, encoding="utf-8")
+    print(f"Wrote {zenodo.ZENODO_FILE} from {citation.CITATION_FILE}.")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.splitlines()[0])
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("validate", help="check every dataset; print each problem with file, row and column")
+    commands.add_parser("build", help="validate, build strictly, publish _build/html only if all went well")
+    commands.add_parser("audit", help="print every audit check")
+    look = commands.add_parser("preview", help="build, serve on 127.0.0.1 and rebuild on every change (live reload)")
+    look.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
+    look.add_argument("--interval", type=float, default=1.0, help="seconds between checks for changes")
+    measure = commands.add_parser("bench", help="measure builds and pages; write BENCHMARKS.md/.json")
+    measure.add_argument("--repeat", type=int, default=3, help="runs of each build measurement (default 3)")
+    measure.add_argument("--pages-runs", type=int, default=3, help="fresh loads of each page (default 3)")
+    measure.add_argument(
+        "--scales", default="1,10,100", help="evidence-base sizes as multiples of the real one (default 1,10,100)"
+    )
+    measure.add_argument("--output", type=Path, default=None, help="folder for BENCHMARKS.md/.json (default: root)")
+    measure.add_argument("--render", type=Path, default=None, help="write BENCHMARKS.md from this JSON; measure nothing")
+    cut = commands.add_parser("release", help="check the data, bump the version, record the changes, commit and tag")
+    cut.add_argument("version", help="the new version X.Y.Z")
+    cut.add_argument("--date", help="release date YYYY-MM-DD (default: today)")
+    cut.add_argument("--dry-run", action="store_true", help="show what would be recorded; write nothing")
+    diff = commands.add_parser("changelog", help="what changed between two git refs")
+    diff.add_argument("old", nargs="?", help="older ref (default: the newest release tag)")
+    diff.add_argument("new", nargs="?", help="newer ref (default: the working tree)")
+    site = commands.add_parser("publish", help="build every release tag into _build/site/vX.Y.Z/ with latest/ and a switcher")
+    site.add_argument("--out", help="output folder (default: _build/site)")
+    site.add_argument("--rebuild", action="store_true", help="build editions again even if already published")
+    cff = commands.add_parser("citation", help="write .zenodo.json from CITATION.cff")
+    cff.add_argument("--check", action="store_true", help="only check that .zenodo.json agrees with CITATION.cff")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    top = parser()
+    args = top.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "bench":
+        return bench(args, top)
+    if args.command == "release":
+        return release(args)
+    if args.command == "changelog":
+        return changelog(args.old, args.new)
+    if args.command == "publish":
+        return publish(args)
+    if args.command == "preview":
+        from helpers.build.preview import run as preview
+
+        return preview(args.port, args.interval)
+    if args.command == "citation":
+        return citation(args.check)
+    return {"validate": validate, "build": build, "audit": audit}[args.command]()

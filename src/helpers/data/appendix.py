@@ -1,0 +1,171 @@
+"""Read a "characteristics of included studies" spreadsheet laid out the way journal appendices are.
+
+Such a sheet is made for reading, not loading: a title row (often merged across the table) above the
+header, cells merged over several studies (one country or design for a group of rows), years printed
+as "2021a" to tell apart two works of one author in one year, and notes rows under the table
+("Note: ...", "Abbreviations: ..."). This module turns it into the report's sources table:
+
+- the header is the first row holding at least two of the mapped header names (case and spacing ignored);
+- a merged cell's value is copied into every cell it covers;
+- empty rows, and rows holding one merged text across the whole table (section or notes rows), are skipped;
+  the first row starting "Note", "Notes", "Abbreviations", "Source" or "Key" ends the table;
+- a year like "2021a" becomes 2021, and the letter is kept in ``inclusion_note``;
+- columns the sheet lacks read "not reported"; unless a column is mapped to ``source_id``, sources get the
+  ids ``SRC-A001``, ``SRC-A002``... in the sheet's order (an appendix's own numbering is not an id here).
+
+The mapping of the 2024 synthesis's Multimedia Appendix 5 is ``APPENDIX_COLUMN_MAP`` below, and is
+documented in ``data/README.md``. The appendix was not available when this was written: the header names
+are those such appendices usually print; edit this one mapping if the real file names a column otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from helpers.data import schema
+from helpers.data.errors import DataError, Problem
+
+# Header text in the appendix -> column of data/sources.xlsx. One place: data/README.md shows this table.
+APPENDIX_COLUMN_MAP: dict[str, str] = {
+    "Author(s)": "authors",
+    "Year": "year",
+    "Title": "title",
+    "Journal or source": "venue",
+    "Document type": "document_type",
+    "Study design": "study_design",
+    "Platform": "platform",
+    "Population": "population_or_condition",
+    "Country": "country",
+    "Moderation": "moderation_type",
+}
+
+# What a column the sheet lacks holds: the characteristics read "not reported"; lists and notes stay empty.
+NOT_REPORTED_IF_ABSENT = [
+    "bibkey",
+    "venue",
+    "document_type",
+    "study_design",
+    "platform",
+    "population_or_condition",
+    "country",
+    "moderation_type",
+    "quoted",
+]
+PREFERRED_SHEET = "sources"
+NOTES_ROW = re.compile(r"^\s*(?:notes?|abbreviations?|sources?|key)\b\s*[:.]?", re.IGNORECASE)
+YEAR_WITH_SUFFIX = re.compile(r"^\s*(\d{4})\s*([a-z])\s*$")
+
+
+def _normalise_header(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+@dataclass
+class AppendixTable:
+    """The sheet as the report's sources table, each row with its own spreadsheet row number."""
+
+    frame: pd.DataFrame
+    row_numbers: list[int]
+    headers: dict[str, str]  # report column -> the sheet's header text
+
+    def explain(self, problem: Problem) -> Problem:
+        """Name a problem's column as the contributor sees it in the sheet."""
+        if problem.column in self.headers:
+            column = problem.column
+            return Problem(
+                problem.file, problem.row, self.headers[column], f"{problem.message} (mapped to sources column '{column}')"
+            )
+        return problem
+
+
+def _grid(path: Path, name: str) -> list[list[str]]:
+    if not path.is_file():
+        raise DataError([Problem(name, None, None, "file not found")])
+    if not zipfile.is_zipfile(path):
+        raise DataError([Problem(name, None, None, "is not an .xlsx workbook (not a zip archive); save it from Excel as .xlsx")])
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook: {exc}")]) from None
+    sheet = book[PREFERRED_SHEET] if PREFERRED_SHEET in book.sheetnames else book.worksheets[0]
+    rows = [[_as_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    for merged in sheet.merged_cells.ranges:
+        value = rows[merged.min_row - 1][merged.min_col - 1]
+        for r in range(merged.min_row - 1, merged.max_row):
+            for c in range(merged.min_col - 1, merged.max_col):
+                rows[r][c] = value
+    return rows
+
+
+def read_appendix(path: Path, column_map: Mapping[str, str]) -> AppendixTable:
+    """The sources table held in an appendix-style sheet, mapped through ``column_map`` (header text -> column)."""
+    from helpers.data.readers import display_name
+
+    name = display_name(path)
+    unknown = sorted(set(column_map.values()) - set(schema.SOURCES.columns))
+    if unknown:
+        raise DataError(
+            [Problem(name, None, None, f"the column map names columns the sources table lacks: {', '.join(unknown)}")]
+        )
+    wanted = {_normalise_header(k): v for k, v in column_map.items()}
+    rows = _grid(path, name)
+    header_index = next((i for i, row in enumerate(rows) if sum(_normalise_header(c) in wanted for c in row) >= 2), None)
+    if header_index is None:
+        expected = ", ".join(repr(k) for k in column_map)
+        raise DataError(
+            [Problem(name, None, None, f"no header row found: no row holds two or more of the mapped headers {expected}")]
+        )
+    header = rows[header_index]
+    columns = {i: wanted[_normalise_header(text)] for i, text in enumerate(header) if _normalise_header(text) in wanted}
+    headers = {column: header[i] for i, column in columns.items()}
+    records, row_numbers = [], []
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        filled = [c for c in row if c]
+        if not filled:
+            continue
+        if NOTES_ROW.match(filled[0]):
+            break
+        if len(set(filled)) == 1 and len(filled) == len(row) > 1:
+            continue  # one merged text across the table: a section heading or a note, not a source
+        records.append({column: row[i] for i, column in columns.items()})
+        row_numbers.append(offset)
+    if not records:
+        raise DataError([Problem(name, header_index + 1, None, "the header row has no data rows under it")])
+    frame = pd.DataFrame(records, columns=list(dict.fromkeys(columns.values())))
+    for column in schema.SOURCES.columns:
+        if column not in frame.columns:
+            frame[column] = schema.NOT_REPORTED if column in NOT_REPORTED_IF_ABSENT else ""
+    if "source_id" not in headers:
+        frame["source_id"] = [f"SRC-A{n:03d}" for n in range(1, len(frame) + 1)]
+    if "document_type" in headers:
+        frame["document_type"] = frame["document_type"].str.lower()
+    notes = [f"imported from {path.name} row {n}" for n in row_numbers]
+    for i, year in enumerate(frame["year"]):
+        match = YEAR_WITH_SUFFIX.match(year)
+        if match:
+            frame.loc[i, "year"] = match.group(1)
+            notes[i] += f"; year printed as {year.strip()!r} (suffix {match.group(2)!r} tells apart works of one author and year)"
+    frame["inclusion_note"] = [
+        f"{existing}; {note}" if existing else note for existing, note in zip(frame["inclusion_note"], notes, strict=True)
+    ]
+    return AppendixTable(frame[list(schema.SOURCES.columns)], row_numbers, headers)

@@ -1,0 +1,163 @@
+"""The report's BibTeX: parsed with bibtexparser 2, cross-checked with pybtex (which renders it).
+
+The two parsers disagree on some malformed input, so a file is accepted only when both read it
+and agree on the set of keys.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import bibtexparser
+import pandas as pd
+import pybtex.database
+import pybtex.scanner
+
+from helpers.data import privacy
+from helpers.data.errors import DataError, Problem
+from helpers.data.paths import dataset_path, note_read
+from helpers.data.readers import check_file_size, display_name
+from helpers.data.schema import BIBKEY, THIS_YEAR
+
+REQUIRED_FIELDS = ("author", "title", "year")
+# A web page may lack an author and a date; the bibliography then shows neither, and nothing is guessed.
+WEB_TYPES = ("misc", "online")
+DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+VENUE_FIELDS = ("journal", "booktitle", "publisher", "school", "institution", "howpublished")
+_KEY = re.compile(rf"^{BIBKEY}$")
+# Fields the privacy guard scans (names, DOIs and ISBNs are public bibliographic data).
+FREE_TEXT_FIELDS = ("title", "note", "x-note", "url", "howpublished", "annote", "abstract")
+
+
+def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
+    name = display_name(path)
+    library = bibtexparser.parse_string(text)
+    problems: list[Problem] = []
+    for block in library.failed_blocks:
+        line = block.start_line + 1
+        if isinstance(block, bibtexparser.model.DuplicateBlockKeyBlock):
+            problems.append(Problem(name, line, "key", f"duplicate BibTeX key {block.key!r}; keys must be unique"))
+        else:
+            key = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]*)", block.raw)
+            reason = (str(block.error).strip().splitlines() or [type(block.error).__name__])[0]
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    None,
+                    f"malformed BibTeX entry {key.group(1) if key else ''!r} ({reason}): "
+                    "a brace or quote is not closed, or a comma is missing between fields",
+                )
+            )
+    for entry in library.entries:
+        line = entry.start_line + 1
+        if not _KEY.match(entry.key):
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "key",
+                    f"key {entry.key!r} must be lowercase letters and digits: "
+                    "name + year + word, e.g. griffiths2012effectiveness",
+                )
+            )
+        fields = entry.fields_dict
+        required = ("title",) if entry.entry_type.lower() in WEB_TYPES and "url" in fields else REQUIRED_FIELDS
+        for field in required:
+            if field not in fields or not str(fields[field].value).strip():
+                problems.append(Problem(name, line, field, f"entry {entry.key!r} has no {field}"))
+        year = str(fields["year"].value).strip() if "year" in fields else ""
+        if year and not (year.isdigit() and len(year) == 4 and 1900 <= int(year) <= THIS_YEAR):
+            problems.append(
+                Problem(
+                    name, line, "year", f"entry {entry.key!r} has year {year!r}; it must be a four-digit year up to {THIS_YEAR}"
+                )
+            )
+        for field in FREE_TEXT_FIELDS:
+            for kind, masked in privacy.findings(str(fields[field].value)) if field in fields else ():
+                problems.append(Problem(name, line, field, f"entry {entry.key!r} {privacy.describe(kind, masked)}"))
+        if "doi" in fields and not DOI.match(str(fields["doi"].value).strip()):
+            problems.append(
+                Problem(
+                    name, line, "doi", f"entry {entry.key!r} has DOI {fields['doi'].value!r}; write it bare, e.g. 10.2196/79289"
+                )
+            )
+    try:
+        pybtex_keys = set(pybtex.database.parse_string(text, "bibtex").entries.keys())
+    except (pybtex.scanner.PybtexError, pybtex.database.BibliographyDataError) as exc:
+        line_match = re.search(r"line (\d+)", str(exc))
+        line = int(line_match.group(1)) if line_match else None
+        lines = text.splitlines()
+        field = re.match(r"\s*([A-Za-z][\w-]*)\s*=", lines[line - 1]) if line and line <= len(lines) else None
+        problems.append(
+            Problem(
+                name,
+                line,
+                field.group(1).lower() if field else None,
+                f"pybtex (which renders the bibliography) cannot read it: {exc}"
+                + ("; is the comma after the previous field missing?" if field else ""),
+            )
+        )
+    else:
+        bibtexparser_keys = {e.key for e in library.entries}
+        for key in sorted(bibtexparser_keys ^ pybtex_keys):
+            problems.append(Problem(name, None, "key", f"parsers disagree about entry {key!r}; check its braces and quotes"))
+    return problems, library.entries
+
+
+@functools.cache
+def _load_bibliography(path: Path) -> pd.DataFrame:
+    name = display_name(path)
+    check_file_size(path, name)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        field = re.search(rb"(?m)^\s*([A-Za-z-]+)\s*=[^\n]*\Z", raw[: exc.start])
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    line,
+                    field.group(1).decode("ascii").lower() if field else None,
+                    f"is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, perhaps Latin-1); save the file as UTF-8",
+                )
+            ]
+        ) from None
+    if not text.strip():
+        raise DataError([Problem(name, None, None, "file is empty")])
+    problems, entries = _problems(path, text)
+    if problems:
+        raise DataError(problems)
+    rows = []
+    for entry in entries:
+        fields = {k: str(v.value) for k, v in entry.fields_dict.items()}
+        rows.append(
+            {
+                "bibkey": entry.key,
+                "entry_type": entry.entry_type.lower(),
+                "author": fields.get("author", ""),
+                "title": fields.get("title", ""),
+                "year": int(fields["year"]) if "year" in fields else pd.NA,
+                "venue": next((fields[f] for f in VENUE_FIELDS if fields.get(f)), ""),
+                "doi": fields.get("doi", ""),
+                "cited_in": fields.get("x-cited-in", ""),
+                "line": entry.start_line + 1,
+            }
+        )
+    return pd.DataFrame(rows).astype({"year": "Int64"})
+
+
+def load_bibliography(path: Path | None = None) -> pd.DataFrame:
+    """One row per BibTeX entry: key, type, author, title, year, venue, DOI, where each paper cites it."""
+    path = (Path(path) if path else dataset_path("bibliography")).resolve()
+    note_read(path)  # a chapter depends on this file even when it is served from the cache
+    return _load_bibliography(path).copy()
+
+
+def clear_cache() -> None:
+    """Forget the parsed bibliography (validation re-reads every file)."""
+    _load_bibliography.cache_clear()

@@ -1,0 +1,248 @@
+"""Read a data file as text cells: CSV and xlsx, every cell as the text a person sees, rows numbered as a
+spreadsheet shows them. No types, no schema here: :mod:`helpers.data.loaders` checks and converts.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as _dt
+import io
+import warnings
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from helpers.data.errors import DataError, Problem
+from helpers.data.paths import root
+
+HEADER_ROW = 1  # row number of the header in every table; data start on the next row
+
+
+def display_name(path: Path) -> str:
+    """The path as a contributor would type it: relative to the repository root where possible."""
+    try:
+        return str(path.resolve().relative_to(root()))
+    except (ValueError, FileNotFoundError):
+        return str(path)
+
+
+# --------------------------------------------------------------------------- reading raw text
+
+# A data file larger than this is refused before it is parsed: the largest file today is about 60 KB
+# and an evidence base 100 times larger stays under 10 MB, so a bigger file is a runaway export or a
+# paste error, and refusing it keeps validation within seconds. Workbooks are zip archives: their
+# unpacked size is limited too, so a small file that unpacks to gigabytes is refused as well.
+MAX_FILE_BYTES = 20_000_000
+MAX_UNPACKED_XLSX_BYTES = 200_000_000
+
+
+def column_letter(position: int) -> str:
+    """1 -> 'A', 27 -> 'AA': the spreadsheet name of a column that has no header."""
+    letters = ""
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def check_file_size(path: Path, name: str) -> None:
+    if not path.is_file():
+        raise DataError([Problem(name, None, None, "file not found")])
+    size = path.stat().st_size
+    if size == 0:
+        raise DataError([Problem(name, None, None, "file is empty; it needs a header row and data rows")])
+    if size > MAX_FILE_BYTES:
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"is {size / 1e6:.1f} MB, over the limit of {MAX_FILE_BYTES / 1e6:.0f} MB for a data file; "
+                    "is it a runaway export or a paste error? (raise helpers.data.readers.MAX_FILE_BYTES if it is real)",
+                )
+            ]
+        )
+
+
+def _frame(records: list[tuple[int, list[str]]], header: list[str], name: str) -> pd.DataFrame:
+    """Rows numbered as a spreadsheet shows them; ragged rows are problems naming the first odd cell."""
+    problems = []
+    for position, column in enumerate(header, start=1):
+        if not column.strip():
+            problems.append(Problem(name, HEADER_ROW, column_letter(position), "header cell is empty; every column needs a name"))
+    duplicated = sorted({c for c in header if c.strip() and header.count(c) > 1})
+    for column in duplicated:
+        problems.append(Problem(name, HEADER_ROW, column, "the header names this column twice"))
+    rows, numbers = [], []
+    for number, cells in records:
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            extra = next(i for i, c in enumerate(cells) if i >= len(header) and c.strip())
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    column_letter(extra + 1),
+                    f"has a cell beyond the last named column ('{header[-1]}'); a stray comma or a cell pasted one "
+                    "column too far?",
+                )
+            )
+        elif len(cells) < len(header):
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    header[len(cells)] if len(cells) < len(header) else None,
+                    f"has {len(cells)} cells but the header has {len(header)}: this and the following columns are missing "
+                    "(a line break or an unclosed quote in the cell before?)",
+                )
+            )
+        rows.append((cells + [""] * len(header))[: len(header)])
+        numbers.append(number)
+    if problems:
+        raise DataError(problems)
+    frame = pd.DataFrame(rows, columns=header, index=pd.Index(numbers, dtype="int64"), dtype=object)
+    return frame
+
+
+def read_csv_cells(path: Path) -> pd.DataFrame:
+    """Every cell as text, indexed by spreadsheet row number (header = row 1; blank lines count as rows)."""
+    name = display_name(path)
+    check_file_size(path, name)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError([Problem(name, None, None, "file is empty; it needs a header row and data rows")])
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(
+            [Problem(name, HEADER_ROW, None, "is UTF-16 text (byte-order mark at the start); save the file as UTF-8 CSV")]
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError([_decoding_problem(raw, exc, name)]) from None
+    records = _csv_records(text, name)
+    if not records:
+        raise DataError([Problem(name, None, None, "file is empty; it needs a header row and data rows")])
+    (_, header), body = records[0], records[1:]
+    return _frame([(n, cells) for n, cells in body if any(c.strip() for c in cells)], header, name)
+
+
+def _csv_records(text: str, name: str) -> list[tuple[int, list[str]]]:
+    """(spreadsheet row number, cells) for every record; a blank line is a row of its own."""
+    records: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    end_line = 0
+    try:
+        for cells in reader:
+            records.append((len(records) + 1, cells))
+            end_line = reader.line_num
+    except csv.Error as exc:
+        # The record that failed starts on the line after the last good one; the quote that goes
+        # wrong is in the last cell that line holds when read leniently.
+        lines = text.splitlines()
+        first = lines[end_line] if end_line < len(lines) else ""
+        position = len(next(csv.reader([first]), [""]))
+        header = records[0][1] if records else []
+        column = header[position - 1] if records and position <= len(header) else column_letter(position)
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    len(records) + 1,
+                    column,
+                    f"is not a well-formed CSV ({exc}): a quote opened in this cell is never closed, "
+                    "or a quote sits inside an unquoted cell",
+                )
+            ]
+        ) from None
+    return records
+
+
+def _decoding_problem(raw: bytes, exc: UnicodeDecodeError, name: str) -> Problem:
+    """Where a file stops being UTF-8: its spreadsheet row and column, found by reading it leniently."""
+    text = raw.decode("utf-8-sig", errors="replace")
+    row, column = None, None
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        records = []
+    header = records[0] if records else []
+    for number, cells in enumerate(records, start=1):
+        position = next((i for i, cell in enumerate(cells) if "\ufffd" in cell), None)
+        if position is not None:
+            row = number
+            column = header[position] if position < len(header) and number > HEADER_ROW else column_letter(position + 1)
+            break
+    return Problem(
+        name,
+        row,
+        column,
+        f"is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, perhaps Latin-1 or Windows-1252); "
+        "save the file as UTF-8 CSV",
+    )
+
+
+def _xlsx_text(value) -> str:
+    """A workbook cell as the text a person sees (formulas as their '=' text, never a computed value)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, _dt.datetime) and value.time() == _dt.time(0):
+        return value.date().isoformat()
+    return str(value)
+
+
+def read_xlsx_cells(path: Path, sheet: str) -> pd.DataFrame:
+    """Every cell of ``sheet`` as text, indexed by its row number in the workbook (header = row 1).
+
+    Read with openpyxl directly, formulas as formulas: a formula typed into a cell has no computed
+    value until a spreadsheet program saves it, and reading values only would make it an empty cell.
+    """
+    name = display_name(path)
+    check_file_size(path, name)
+    if not zipfile.is_zipfile(path):
+        raise DataError([Problem(name, None, None, "is not an .xlsx workbook (not a zip archive); save it from Excel as .xlsx")])
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED_XLSX_BYTES:
+            raise DataError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        f"unpacks to {unpacked / 1e6:.0f} MB, over the limit of {MAX_UNPACKED_XLSX_BYTES / 1e6:.0f} MB "
+                        "for a workbook; is it a runaway export?",
+                    )
+                ]
+            )
+        with warnings.catch_warnings():
+            # openpyxl warns about workbook features it ignores (data validation, conditional formats).
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook: {exc}")]) from None
+    try:
+        if sheet not in book.sheetnames:
+            raise DataError(
+                [Problem(name, None, None, f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)}); rename the sheet")]
+            )
+        rows = [
+            (number, [_xlsx_text(v) for v in values])
+            for number, values in enumerate(book[sheet].iter_rows(values_only=True), start=1)
+        ]
+    finally:
+        book.close()
+    if not rows or not any(c.strip() for c in rows[0][1]):
+        raise DataError([Problem(name, HEADER_ROW, None, f"sheet {sheet!r} has no header row in row 1")])
+    header = rows[0][1]
+    while header and not header[-1].strip():
+        header = header[:-1]
+    return _frame([(n, cells) for n, cells in rows[1:] if any(c.strip() for c in cells)], header, name)

@@ -1,0 +1,268 @@
+"""Declared schemas of the report's tables (pandera), checked on the raw text of each cell.
+
+Every cell is read as text and checked here before anything is converted, so a bad cell is
+reported with its own row and column instead of failing a whole-column type conversion.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import pandera.pandas as pa
+
+from helpers.data.privacy import FREE_TEXT, PRIVACY_KEY
+
+NOT_REPORTED = "not reported"
+# The four parts of a CMO configuration; a part the text labels more than once holds its
+# verbatim clauses joined by SEGMENT_SEPARATOR.
+CMO_COMPONENTS = ["context", "mechanism_resource", "mechanism_reasoning", "outcome"]
+SEGMENT_SEPARATOR = " | "
+THIS_YEAR = _dt.date.today().year
+
+CMO_ID = r"CMO-(?:2024-\d{2}(?:\.\d)?|2025-(?:I\d|SE\d|UA\d|HO\d|CS\d))"
+CMO_ID_LIST = rf"^(?:{CMO_ID}(?:; {CMO_ID})*)?$"
+BIBKEY = r"[a-z][a-z0-9]*"
+
+SOURCE_DOCUMENT_TYPES = [
+    "journal article",
+    "conference paper",
+    "thesis",
+    "report",
+    "book",
+    "book chapter",
+    "web page",
+    "preprint",
+    NOT_REPORTED,
+]
+CMO_KINDS = ["synthesis", "initial", "refined", "new"]
+REPORTED_DOMAINS = [
+    "sample",
+    "demographics",
+    "caseness",
+    "growth_curve",
+    "correlation",
+    "t_test",
+    "item_response",
+    "isolation_stigma",
+    "reliability",
+    "interviews",
+    "forum_posts",
+    "search",
+    "synthesis",
+    "other",
+]
+
+
+def _text(*checks: pa.Check, required: bool = True, unique: bool = False, privacy: str | None = FREE_TEXT) -> pa.Column:
+    """A text column. Empty cells arrive as missing values, so ``checks`` see only filled cells and a
+    required column reports an empty cell once, as empty.
+
+    ``privacy`` is what the privacy guard (``helpers.data.privacy``) checks in it: ``FREE_TEXT`` (the
+    default: no contact details, profile links, handles or non-pseudonymous participant ids) or
+    ``PARTICIPANT_ID`` (every cell a study pseudonym such as Magpie_100; for quote attributions).
+    """
+    return pa.Column(str, checks=list(checks), nullable=not required, unique=unique, metadata={PRIVACY_KEY: privacy})
+
+
+def _id(*checks: pa.Check, required: bool = True, unique: bool = False) -> pa.Column:
+    """A column of ids (join keys): also no stray whitespace around them."""
+    return _text(*checks, _no_surrounding_space(), required=required, unique=unique)
+
+
+def _matches(pattern: str, error: str) -> pa.Check:
+    return pa.Check.str_matches(pattern, error=error)
+
+
+def _one_of(values: list[str], what: str) -> pa.Check:
+    return pa.Check.isin(values, error=f"must be one of the {what}: {', '.join(repr(v) for v in values)}")
+
+
+def _no_surrounding_space() -> pa.Check:
+    return pa.Check(
+        lambda s: s == s.str.strip(),
+        element_wise=False,
+        error="has leading or trailing whitespace",
+    )
+
+
+SOURCES = pa.DataFrameSchema(
+    {
+        "source_id": _id(_matches(r"^SRC-[A-Z0-9]{3,6}$", "must look like SRC-040"), unique=True),
+        "bibkey": _id(
+            _matches(
+                rf"^(?:{BIBKEY}|{NOT_REPORTED})$", "must be a BibTeX key such as griffiths2012effectiveness, or 'not reported'"
+            )
+        ),
+        "ref_number_2024": _text(_matches(r"^(?:[1-9]\d{0,2})?$", "must be a reference number (1-999) or empty"), required=False),
+        "authors": _text(),
+        "year": _text(
+            _matches(r"^\d{4}$", "must be a four-digit year"),
+            pa.Check(
+                lambda v: not v.isdigit() or 1950 <= int(v) <= THIS_YEAR,
+                element_wise=True,
+                error=f"must be between 1950 and {THIS_YEAR}",
+            ),
+        ),
+        "title": _text(),
+        "venue": _text(),
+        "document_type": _text(_one_of(SOURCE_DOCUMENT_TYPES, "document types")),
+        "document_type_basis": _text(required=False),
+        "study_design": _text(),
+        "study_design_basis": _text(required=False),
+        "platform": _text(),
+        "platform_basis": _text(required=False),
+        "population_or_condition": _text(),
+        "population_basis": _text(required=False),
+        "country": _text(),
+        "moderation_type": _text(),
+        "cmo_ids": _id(
+            _matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2024-01; CMO-2024-07.1'"), required=False
+        ),
+        "cmo_ids_as_labelled": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
+        "theory_areas": _text(
+            _matches(r"^(?:[1-5](?:; [1-5])*)?$", "must be theory area numbers 1-5 separated by '; '"), required=False
+        ),
+        "cited_where": _text(required=False),
+        "quoted": _text(_one_of(["yes", "no", NOT_REPORTED], "values")),
+        "label_note": _text(required=False),
+        "inclusion_note": _text(required=False),
+    },
+    strict=True,
+    ordered=False,
+    name="sources",
+)
+
+CMOS = pa.DataFrameSchema(
+    {
+        "cmo_id": _id(_matches(rf"^{CMO_ID}$", "must look like CMO-2024-07.1 or CMO-2025-SE1"), unique=True),
+        "study": _text(_one_of(["2024", "2025"], "study years")),
+        "kind": _text(_one_of(CMO_KINDS, "kinds")),
+        "label": _text(),
+        "theory_area_number": _text(_matches(r"^[1-5]$", "must be a theory area number 1-5")),
+        "theory_area": _text(),
+        "statement": _text(),
+        "context": _text(required=False),
+        "mechanism_resource": _text(required=False),
+        "mechanism_reasoning": _text(required=False),
+        "outcome": _text(required=False),
+        "stated_2024_equivalent": _id(_matches(CMO_ID_LIST, "must be a CMO id"), required=False),
+        "content_2024_equivalent": _id(_matches(CMO_ID_LIST, "must be a CMO id"), required=False),
+        "refines": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
+        "refines_basis": _text(required=False),
+        "location": _text(),
+        "split_note": _text(required=False),
+    },
+    strict=True,
+    ordered=False,
+    name="cmos",
+)
+
+NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
+
+REPORTED_VALUES = pa.DataFrameSchema(
+    {
+        "value_id": _id(
+            _matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be lowercase dot-separated, e.g. e25.sample.survey.wave1.n"),
+            unique=True,
+        ),
+        "paper": _text(_one_of(["2024", "2025"], "paper years")),
+        "section": _text(),
+        "location": _text(),
+        "also_reported_at": _text(required=False),
+        "domain": _text(_one_of(REPORTED_DOMAINS, "domains")),
+        "measure": _text(),
+        "group": _text(required=False),
+        "category": _text(required=False),
+        "wave": _text(_matches(r"^[123]?$", "must be 1, 2, 3 or empty"), required=False),
+        "statistic": _text(_matches(r"^[a-zA-Z][a-zA-Z0-9_]*$", "must be a short statistic name such as n, percent, p")),
+        "value_reported": _text(),
+        "value": _text(_matches(rf"^(?:{NUMBER})?$", "must be a plain number (use . for decimals) or empty"), required=False),
+        "tails": _text(_one_of(["one", "two"], "values"), required=False),
+        "note": _text(required=False),
+    },
+    strict=True,
+    ordered=False,
+    name="reported_values",
+)
+
+REFERENCE_MAP = pa.DataFrameSchema(
+    {
+        "paper": _text(_one_of(["2024", "2025"], "paper years")),
+        "ref_number": _text(_matches(r"^[1-9]\d{0,2}$", "must be a reference number")),
+        "bibkey": _id(_matches(rf"^{BIBKEY}$", "must be a BibTeX key")),
+    },
+    strict=True,
+    unique=["paper", "ref_number"],
+    name="reference_map",
+)
+
+DESIGN_IMPLICATIONS = pa.DataFrameSchema(
+    {
+        "implication_id": _text(_matches(r"^DI-2025-\d{2}$", "must look like DI-2025-01"), unique=True),
+        "paper": _text(_one_of(["2025"], "paper years")),
+        "theory_area_number": _text(_matches(r"^[1-4]$", "must be a 2025 theory area number 1-4")),
+        "theory_area": _text(),
+        "implication": _text(),
+        "location": _text(),
+    },
+    strict=True,
+    ordered=False,
+    name="design_implications",
+)
+
+RELATION_KINDS = ["sum", "product", "chi_square", "cramers_v", "at_most", "equals_one_of", "repeated"]
+VALUE_ID_OR_NUMBER = rf"(?:[a-z0-9]+(?:\.[a-z0-9_\-]+)+|{NUMBER})"
+
+# Relations between reported values that the audit recomputes (helpers.audit.checks); ids must exist in reported_values.
+VALUE_RELATIONS = pa.DataFrameSchema(
+    {
+        "relation_id": _text(_matches(r"^[a-z0-9_]+$", "must be lowercase letters, digits and _"), unique=True),
+        "kind": _text(_one_of(RELATION_KINDS, "relation kinds")),
+        "target": _text(_matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be a value_id of data/reported_values.csv")),
+        "inputs": _text(
+            _matches(
+                rf"^{VALUE_ID_OR_NUMBER}(?:; {VALUE_ID_OR_NUMBER})*$", "must be value ids or plain numbers separated by '; '"
+            )
+        ),
+        "topic": _text(),
+        "what": _text(),
+        "reported": _text(required=False),
+        "basis": _text(),
+    },
+    strict=True,
+    ordered=False,
+    name="value_relations",
+)
+
+CROSS_CHECK_KINDS = ["same", "distinct", "no_repeats"]
+
+# Printed labels, citations and reference details compared with what they should agree with (helpers.audit.checks).
+CROSS_CHECKS = pa.DataFrameSchema(
+    {
+        "check_id": _text(_matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be lowercase dot-separated"), unique=True),
+        "paper": _text(_one_of(["2024", "2025"], "paper years")),
+        "section": _text(),
+        "topic": _text(),
+        "what": _text(),
+        "kind": _text(_one_of(CROSS_CHECK_KINDS, "kinds")),
+        "printed": _text(),
+        "location": _text(),
+        "compared_with": _text(required=False),
+        "compared_location": _text(required=False),
+        "place": _text(_matches(rf"^{BIBKEY}(?:-[0-9a-z]+)*$", "must be a place of helpers.data.places.PLACES or a BibTeX key")),
+        "basis": _text(),
+    },
+    strict=True,
+    ordered=False,
+    name="cross_checks",
+)
+
+SCHEMAS = {
+    "sources": SOURCES,
+    "cmos": CMOS,
+    "reported_values": REPORTED_VALUES,
+    "reference_map": REFERENCE_MAP,
+    "design_implications": DESIGN_IMPLICATIONS,
+    "value_relations": VALUE_RELATIONS,
+    "cross_checks": CROSS_CHECKS,
+}

@@ -1,0 +1,244 @@
+"""What changed between two editions of the report, computed from the data (the page is helpers.views.changelog_page).
+
+Two snapshots of the data (a git tag's files, or a folder) are compared by their stable ids: sources by
+``source_id``, CMO configurations by ``cmo_id``, reported values by ``value_id``. The result says what was
+added, removed and changed (which fields, old and new text), which CMO statements were reworded (shown as a
+word-level diff) and whether the set of studies or the theory structure changed; :func:`required_level` turns
+that into the semantic-version level an edition needs (see the README, "Versions and releases").
+
+The release command (``helpers.release.cut``) records each edition's comparison in ``releases/vX.Y.Z.json``; the
+changelog page renders those records, so a checkout without git history (a fresh clone without tags, a
+``git archive`` export) still shows every edition's changes. Where git and release tags are at hand, the page
+also lists data changes made since the newest release.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.data import loaders as data
+from helpers.data.errors import DataError, Problem
+from helpers.data.paths import DATASETS, root
+from helpers.release.git import SEMVER_TAG, ReleaseError, git, has_git, release_tags, version_key  # noqa: F401
+
+RELEASES_DIR = "releases"
+LEVELS = ("patch", "minor", "major")
+# Datasets compared, their id column, and how the page names them.
+COMPARED = {"sources": "source_id", "cmos": "cmo_id", "reported_values": "value_id"}
+NAMES = {"sources": "Evidence sources", "cmos": "CMO configurations", "reported_values": "Reported values"}
+PLURALS = {"sources": "evidence sources", "cmos": "CMO configurations", "reported_values": "reported values"}
+# Curators' notes: correcting one does not change what the evidence says (a patch).
+NOTE_COLUMNS = {"label_note", "inclusion_note", "split_note", "note", "refines_basis"}
+LOADERS = {"sources": data.load_sources, "cmos": data.load_cmos, "reported_values": data.load_reported_values}
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+@dataclass
+class Snapshot:
+    """The compared datasets of one edition, every cell as text, indexed by id."""
+
+    label: str
+    tables: dict[str, pd.DataFrame]
+
+
+def _cell_text(value) -> str:
+    if pd.isna(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 22.0 was printed 22
+    return str(value)
+
+
+def _as_text(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    text = frame.apply(lambda column: column.map(_cell_text))
+    return text.set_index(key, drop=False)
+
+
+def snapshot_from_dir(base: Path, label: str | None = None) -> Snapshot:
+    """The data of the report checked out at ``base``, loaded (and so validated) by the usual loaders."""
+    tables = {name: _as_text(LOADERS[name](base / DATASETS[name]), key) for name, key in COMPARED.items()}
+    return Snapshot(label or "working tree", tables)
+
+
+def snapshot_from_git(base: Path, ref: str) -> Snapshot:
+    """The data as committed at ``ref`` (a tag such as ``v1.0.0``), read with ``git show`` into a temp folder."""
+    with tempfile.TemporaryDirectory(prefix="report-snapshot-") as tmp:
+        for name in COMPARED:
+            relative = DATASETS[name]
+            target = Path(tmp) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(git(base, "show", f"{ref}:{relative}", binary=True))
+        try:
+            snapshot = snapshot_from_dir(Path(tmp), label=ref)
+        except DataError as exc:
+            raise ReleaseError(f"the data of {ref} do not load with this version of the helpers:\n{exc}") from None
+        finally:
+            data.clear_cache()
+    return snapshot
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def _summary(dataset: str, row: pd.Series) -> str:
+    if dataset == "sources":
+        return f"{row['authors']} ({row['year'] or 'n.d.'}). {row['title']}"
+    if dataset == "cmos":
+        return f"{row['label']} ({row['study']}, {row['kind']}): {row['statement']}"
+    detail = ", ".join(v for v in (row["measure"], row["group"], row["category"]) if v)
+    wave = f", wave {row['wave']}" if row["wave"] else ""
+    return f"{detail}{wave}: {row['value_reported']}"
+
+
+def _compare_table(dataset: str, old: pd.DataFrame | None, new: pd.DataFrame) -> dict:
+    old = old if old is not None else new.iloc[0:0]
+    result = {
+        "added": [{"id": i, "summary": _summary(dataset, new.loc[i])} for i in new.index if i not in old.index],
+        "removed": [{"id": i, "summary": _summary(dataset, old.loc[i])} for i in old.index if i not in new.index],
+        "changed": [],
+        "columns_added": [c for c in new.columns if c not in old.columns],
+        "columns_removed": [c for c in old.columns if c not in new.columns],
+    }
+    if dataset == "cmos":
+        result["reworded"] = []
+    shared_columns = [c for c in new.columns if c in old.columns]
+    for cell_id in (i for i in new.index if i in old.index):
+        before, after = old.loc[cell_id], new.loc[cell_id]
+        fields = {c: [before[c], after[c]] for c in shared_columns if before[c] != after[c]}
+        if not fields:
+            continue
+        if dataset == "cmos" and "statement" in fields:
+            old_text, new_text = fields.pop("statement")
+            result["reworded"].append(
+                {"id": cell_id, "label": after["label"], "old": old_text, "new": new_text, "fields": fields}
+            )
+        else:
+            result["changed"].append({"id": cell_id, "fields": fields})
+    return result
+
+
+def _structure(snapshot: Snapshot | None) -> dict:
+    if snapshot is None:
+        return {"studies": [], "theory_areas": []}
+    cmos = snapshot.tables["cmos"]
+    areas = sorted(
+        {f"{s} {n}. {a}" for s, n, a in zip(cmos["study"], cmos["theory_area_number"], cmos["theory_area"], strict=True)}
+    )
+    return {"studies": sorted(set(cmos["study"])), "theory_areas": areas}
+
+
+def compare(old: Snapshot | None, new: Snapshot) -> dict:
+    """Everything that differs between two snapshots (``old`` None: the first edition)."""
+    changes = {name: _compare_table(name, old.tables[name] if old else None, new.tables[name]) for name in COMPARED}
+    before, after = _structure(old), _structure(new)
+    changes["structure"] = {
+        "studies": {"before": before["studies"], "after": after["studies"]},
+        "theory_areas": {
+            "removed": [a for a in before["theory_areas"] if a not in after["theory_areas"]],
+            "added": [a for a in after["theory_areas"] if a not in before["theory_areas"]],
+        },
+    }
+    return changes
+
+
+def counts(snapshot: Snapshot) -> dict[str, int]:
+    return {name: len(table) for name, table in snapshot.tables.items()}
+
+
+def required_level(changes: dict) -> tuple[str, list[str]]:
+    """The semantic-version level the changes need, with the reasons.
+
+    major: the set of studies or the theory structure (theory areas) changes; minor: a source, CMO or reported
+    value is added, removed or changed (a reworded CMO included); patch: nothing but curators' notes changed.
+    """
+    reasons_major, reasons_minor = [], []
+    studies = changes["structure"]["studies"]
+    if studies["before"] and studies["before"] != studies["after"]:
+        reasons_major.append(f"the studies changed from {studies['before']} to {studies['after']}")
+    areas = changes["structure"]["theory_areas"]
+    if studies["before"] and (areas["added"] or areas["removed"]):
+        reasons_major.append(f"theory areas added {areas['added']} or removed {areas['removed']}")
+    for name in COMPARED:
+        table = changes[name]
+        for what in ("added", "removed", "reworded"):
+            if table.get(what):
+                reasons_minor.append(f"{len(table[what])} {PLURALS[name]} {what}")
+        meaningful = [c for c in table["changed"] if set(c["fields"]) - NOTE_COLUMNS]
+        if meaningful:
+            reasons_minor.append(f"{len(meaningful)} {PLURALS[name]} changed")
+        if table["columns_added"] or table["columns_removed"]:
+            reasons_minor.append(f"columns of {PLURALS[name]} added or removed")
+    if reasons_major:
+        return "major", reasons_major
+    if reasons_minor:
+        return "minor", reasons_minor
+    return "patch", ["no change to the evidence data beyond curators' notes"]
+
+
+def compare_refs(base: Path, old_ref: str | None, new_ref: str | None) -> dict:
+    """Compare two git refs (``None`` as ``new_ref``: the working tree; as ``old_ref``: nothing, a first edition)."""
+    old = snapshot_from_git(base, old_ref) if old_ref else None
+    new = snapshot_from_git(base, new_ref) if new_ref else snapshot_from_dir(base)
+    return compare(old, new)
+
+
+def is_empty(changes: dict) -> bool:
+    return all(not value for name in COMPARED for value in changes[name].values()) and required_level(changes)[0] == "patch"
+
+
+# --------------------------------------------------------------------------- release records
+
+
+def records_dir(base: Path | None = None) -> Path:
+    return (base or root()) / RELEASES_DIR
+
+
+def load_records(base: Path | None = None) -> list[dict]:
+    """Every recorded release (``releases/vX.Y.Z.json``), newest first."""
+    folder = records_dir(base)
+    records = []
+    for path in folder.glob("v*.json") if folder.is_dir() else []:
+        if not SEMVER_TAG.match(path.stem):
+            continue
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError([Problem(f"{RELEASES_DIR}/{path.name}", exc.lineno, None, f"is not valid JSON: {exc.msg}")]) from None
+        records.append(record)
+    return sorted(records, key=lambda r: version_key(r["tag"]), reverse=True)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def unreleased_changes(base: Path) -> tuple[str, dict] | None:
+    """Data changes since the newest release tag, when git and tags are at hand and something changed."""
+    tags = release_tags(base)
+    if not tags:
+        return None
+    changes = compare(snapshot_from_git(base, tags[-1]), snapshot_from_dir(base))
+    return None if is_empty(changes) else (tags[-1], changes)
+
+
+def changes_text(changes: dict) -> str:
+    """A plain-text summary for the command line."""
+    lines = []
+    for name in COMPARED:
+        table = changes[name]
+        for what in ("added", "removed"):
+            lines += [f"{NAMES[name]}: {what} {e['id']}: {e['summary']}" for e in table[what]]
+        for entry in table.get("reworded", []):
+            lines.append(f"{NAMES[name]}: reworded {entry['id']}: {entry['old']!r} -> {entry['new']!r}")
+        for entry in table["changed"]:
+            fields = "; ".join(f"{c}: {o!r} -> {n!r}" for c, (o, n) in entry["fields"].items())
+            lines.append(f"{NAMES[name]}: changed {entry['id']}: {fields}")
+    level, reasons = required_level(changes)
+    lines.append(f"Needs a {level} release: {'; '.join(reasons)}.")
+    return "\n".join(lines)

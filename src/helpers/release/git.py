@@ -1,0 +1,46 @@
+"""git for releases and the changelog: one way to run it, one error type, the release tags."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+SEMVER_TAG = re.compile(r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+class ReleaseError(RuntimeError):
+    """A release, changelog or publish step that cannot go ahead; the message says why and what to do."""
+
+
+def git(base: Path, *args: str, binary: bool = False) -> str | bytes:
+    """Run git in ``base``; a ReleaseError with git's own message when it fails."""
+    try:
+        result = subprocess.run(["git", *args], cwd=base, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise ReleaseError("git is not installed; releases and the changelog need it") from None
+    if result.returncode != 0:
+        raise ReleaseError(f"git {' '.join(args)} failed: {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout if binary else result.stdout.decode()
+
+
+def has_git(base: Path) -> bool:
+    try:
+        return git(base, "rev-parse", "--is-inside-work-tree").strip() == "true"
+    except ReleaseError:
+        return False
+
+
+def version_key(tag: str) -> tuple[int, int, int]:
+    match = SEMVER_TAG.match(tag)
+    if not match:
+        raise ValueError(f"{tag!r} is not a release tag vX.Y.Z")
+    return tuple(int(part) for part in match.groups())
+
+
+def release_tags(base: Path) -> list[str]:
+    """The repository's release tags (``vX.Y.Z``), oldest first; [] without git."""
+    if not has_git(base):
+        return []
+    tags = [t for t in git(base, "tag", "--list", "v*").split() if SEMVER_TAG.match(t)]
+    return sorted(tags, key=version_key)

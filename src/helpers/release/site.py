@@ -1,0 +1,110 @@
+"""Publish every edition side by side: ``_build/site/vX.Y.Z/``, ``_build/site/latest/`` and a version switcher.
+
+Each release tag is exported with ``git archive`` into a temporary folder and built there with the repository's
+normal build command (``python -m helpers build``), importing that edition's own helpers (``PYTHONPATH``), so an
+edition looks as it did when it was released. An edition already published from the same commit is kept as it
+is (``--rebuild`` builds it again), so older editions' pages keep working as newer ones appear.
+
+``switcher.json`` (pydata-sphinx-theme's format) lists the editions with URLs relative to itself; each edition
+fetches it as ``../switcher.json`` and ``helpers/static/report-editions.js`` resolves the links, so the site works
+offline and from any base path. ``index.html`` at the top sends readers to ``latest/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from helpers.build.protocol import EDITIONS_JSON_ENV
+from helpers.data.paths import root
+from helpers.release import changes as changelog
+from helpers.release.git import ReleaseError, git
+
+SITE_DIR = Path("_build") / "site"
+LATEST = "latest"
+STAMP = ".edition-commit"
+REDIRECT = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Living evidence report: latest edition</title>
+<meta http-equiv="refresh" content="0; url=latest/index.html"><link rel="canonical" href="latest/index.html"></head>
+<body><p>The newest edition is at <a href="latest/index.html">latest/</a>; every edition is listed in
+<a href="switcher.json">switcher.json</a>.</p></body></html>
+"""
+
+
+def switcher_entries(tags: list[str]) -> list[dict]:
+    """pydata-sphinx-theme switcher entries, newest first; URLs relative to switcher.json."""
+    newest = tags[-1]
+    return [
+        {
+            "name": f"{tag[1:]} (latest)" if tag == newest else tag[1:],
+            "version": tag[1:],
+            "url": f"{tag}/",
+            **({"preferred": True} if tag == newest else {}),
+        }
+        for tag in reversed(tags)
+    ]
+
+
+def build_edition(base: Path, tag: str, target: Path) -> None:
+    """Export ``tag`` and build it with the normal build command; copy its HTML to ``target`` on success only."""
+    with tempfile.TemporaryDirectory(prefix=f"report-{tag}-") as tmp:
+        checkout = Path(tmp) / "report"
+        checkout.mkdir()
+        archive = Path(tmp) / "edition.tar"
+        git(base, "archive", "--format=tar", f"--output={archive}", tag)
+        with tarfile.open(archive) as tar:
+            tar.extractall(checkout, filter="data")
+        env = {
+            **os.environ,
+            "REPORT_ROOT": str(checkout),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(checkout / "src"), os.environ.get("PYTHONPATH")])),
+            EDITIONS_JSON_ENV: "../switcher.json",
+        }
+        print(f"Building {tag} in {checkout} ...", flush=True)
+        result = subprocess.run([sys.executable, "-m", "helpers", "build"], cwd=checkout, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ReleaseError(f"the build of {tag} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        staged = target.with_name(target.name + ".new")
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.copytree(checkout / "_build" / "html", staged)
+    (staged / STAMP).write_text(git(base, "rev-list", "-n", "1", tag).strip() + "\n", encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    staged.rename(target)
+
+
+def publish(out: str | None = None, rebuild: bool = False) -> int:
+    base = root()
+    site = Path(out).resolve() if out else base / SITE_DIR
+    try:
+        tags = changelog.release_tags(base)
+        if not tags:
+            raise ReleaseError("no release tags (vX.Y.Z) yet; cut one with `python -m helpers release X.Y.Z`")
+        site.mkdir(parents=True, exist_ok=True)
+        for tag in tags:
+            target = site / tag
+            commit = git(base, "rev-list", "-n", "1", tag).strip()
+            stamp = target / STAMP
+            if not rebuild and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == commit:
+                print(f"{tag}: already published from {commit[:12]}, kept.")
+                continue
+            build_edition(base, tag, target)
+            print(f"{tag}: published to {target}")
+    except ReleaseError as exc:
+        print(f"Publish failed: {exc}", file=sys.stderr)
+        return 1
+    latest = site / LATEST
+    staged = site / (LATEST + ".new")
+    shutil.rmtree(staged, ignore_errors=True)
+    shutil.copytree(site / tags[-1], staged)
+    shutil.rmtree(latest, ignore_errors=True)
+    staged.rename(latest)
+    (site / "switcher.json").write_text(json.dumps(switcher_entries(tags), indent=2) + "\n", encoding="utf-8")
+    (site / "index.html").write_text(REDIRECT, encoding="utf-8")
+    print(f"Published {len(tags)} edition(s) to {site}; {LATEST}/ is {tags[-1]}.")
+    return 0

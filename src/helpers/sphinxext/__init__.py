@@ -1,0 +1,47 @@
+"""Sphinx extension of the report: plotly.js served once from the site, the edition on every page.
+
+- At the end of a successful HTML build, the installed plotly package's ``plotly.min.js`` is
+  copied to ``_static/plotly-<version>.min.js`` (a versioned name, so browsers may cache it).
+- A page whose body holds a plotly figure gets that one script tag; other pages get none.
+- Jupyter Book 1 registers sphinx-thebe even with launch buttons off; its inline script is added
+  twice and would fetch thebe from a CDN on demand. The report runs no live kernels, so its
+  scripts are dropped from every page (and other inline scripts registered twice are de-duplicated).
+- The bibliography is labelled author-year ("Smith et al. 2021"), like the citations in the text,
+  through the pybtex style ``report-author-year`` (``bibtex_default_style`` in ``_config.yml``).
+- docutils marks each bibliography entry ``role="doc-biblioentry"``, a role ARIA deprecated, inside a
+  ``role="list"``; assistive technology then sees a list without items. Entries become list items.
+- During ``python -m helpers build`` (which sets ``REPORT_EXECUTION_DIR``), each chapter's kernel is
+  told where to log the files it reads, and myst-nb's own execution data for every page are written
+  to ``exec-data.json`` there (see ``helpers.build.cache``).
+- The edition (version, release date, data fingerprint) is read once from ``CITATION.cff``
+  (``helpers.data.citation``) and shown in the footer of every page; each figure's "Cite this figure"
+  gets the page it is on.
+- When ``REPORT_EDITIONS_JSON`` is set (``python -m helpers publish`` sets it to ``../switcher.json``),
+  pages carry the version switcher of pydata-sphinx-theme, fed from that file at reading time.
+"""
+
+from helpers.sphinxext import assets, bibliography, footer, incremental
+
+
+def setup(app):
+    bibliography.register_style(app)
+    app.connect("config-inited", footer._configure_edition)
+    app.connect("source-read", incremental._point_kernel_at_log)
+    app.connect("env-get-outdated", incremental._note_changed_sources)
+    app.connect("env-get-outdated", incremental._reread_executed_chapters)
+    app.connect("env-updated", incremental._pages_to_write)
+    app.connect("builder-inited", bibliography._load_formatted_entries)
+    app.connect("build-finished", bibliography._save_formatted_entries)
+    # Last: after the handlers above and the extensions' own have copied their files into the output.
+    app.connect("build-finished", incremental._finalise_pages, priority=900)
+    app.connect("env-updated", incremental._write_exec_data)
+    app.connect("html-page-context", assets._add_plotly_where_needed)
+    app.connect("html-page-context", bibliography._bibliography_entries_as_list_items)
+    # After every other handler has added its files (Sphinx calls handlers by priority, then order).
+    app.connect("html-page-context", assets._drop_thebe_and_duplicates, priority=900)
+    app.connect("html-page-context", assets._add_findable_tables_where_needed)
+    app.connect("html-page-context", footer._edition_on_page)
+    app.connect("build-finished", assets._copy_plotly)
+    app.connect("build-finished", assets._copy_findable_tables_js)
+    # Not parallel-read safe: the kernel log is chosen per page through one process-wide variable.
+    return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

@@ -1,0 +1,131 @@
+"""Incremental builds: re-read the chapters the runner executed, write only what changed, finalise every page."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+from sphinx.errors import ExtensionError
+
+from helpers.build.protocol import EXECUTION_DIR_ENV, RUNNER_REPORT_ENV
+from helpers.sphinxext.bibliography import _preformat_bibliography
+
+RUNNER_WAIT_SECONDS = 3600
+
+
+def _reread_executed_chapters(app, env, added, changed, removed):
+    """Wait for the runner, then re-read every chapter it executed: its source did not change, its output did.
+
+    Sphinx only sees that a page's file changed; a chapter re-executed because its data changed has a
+    new output in the execution cache but the same source. A chapter the runner could not execute is
+    re-read too, so that myst-nb executes it in a kernel and reports its error. If the step crashed
+    before it had dropped the stale executions from the cache, the build stops.
+    """
+    done = os.environ.get(RUNNER_REPORT_ENV)
+    if not done:
+        return []
+    if not Path(done).is_file():
+        _preformat_bibliography(app, env)  # while the runner works: this process would only wait
+    deadline = time.monotonic() + RUNNER_WAIT_SECONDS
+    while not Path(done).is_file():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the chapter runner did not finish within {RUNNER_WAIT_SECONDS} s")
+        time.sleep(0.02)
+    report = json.loads(Path(done).read_text(encoding="utf-8"))
+    if report.get("crashed"):
+        raise ExtensionError("the execution step failed (its error is above), so cached outputs may be stale")
+    return sorted((set(report.get("executed", {})) | set(report.get("failed", []))) & env.found_docs)
+
+
+def _note_changed_sources(app, env, added, changed, removed):
+    # What Sphinx itself found changed (page sources, configuration): then every page is written again.
+    app.report_sources_changed = bool(added or changed or removed)
+    return []
+
+
+def _pages_to_write(app, env):
+    """Every page when a page source changed (titles and navigation appear on every page); else Sphinx's choice.
+
+    When only data changed, Sphinx writes the chapters re-read because they were re-executed; the other
+    pages differ from their last build only by the data fingerprint, which ``_finalise_pages`` sets.
+    """
+    return sorted(env.found_docs) if getattr(app, "report_sources_changed", True) else []
+
+
+FINGERPRINT_RECORD = "report-data-fingerprint.txt"  # beside Sphinx's environment: the one its pages name
+
+
+# A script or style sheet of the site, linked without Sphinx's ?v= checksum.
+UNVERSIONED_ASSET = re.compile(r'(<(?:script|link)\b[^>]*?\b(?:src|href)=")((?:\.\./)*_static/[^"?#]+)(")')
+
+
+def _finalise_pages(app, exception):
+    """Make every page of the output agree, whether Sphinx wrote it in this build or an earlier one.
+
+    - The data fingerprint is the current one, on pages not written this time too: where the pages kept
+      from the last build name its fingerprint (a 12-digit hash, so nothing else matches), it is replaced.
+    - Every script and style sheet of the site is linked with Sphinx's checksum (``?v=``). Sphinx adds
+      it only for files already in the output when a page is written: a page of a first build links
+      files that extensions copy at its end (plotly.js, myst-nb's style sheet) without it, a page
+      written later links them with it. One file must have one address, or browsers fetch it twice,
+      and the checksum is what tells a browser its cached copy is out of date.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    from sphinx.builders.html import _file_checksum
+
+    outdir = Path(app.outdir)
+    current = app.report_edition.fingerprint
+    record = Path(app.doctreedir) / FINGERPRINT_RECORD
+    previous = record.read_text(encoding="utf-8").strip() if record.is_file() else current
+    if not re.fullmatch(r"[0-9a-f]{12}", previous):
+        previous = current
+
+    for page in outdir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+
+        def versioned(match: re.Match, page: Path = page) -> str:
+            target = (page.parent / match.group(2)).resolve()
+            try:
+                checksum = _file_checksum(outdir, target.relative_to(outdir.resolve()))
+            except ValueError:
+                checksum = ""
+            return f"{match.group(1)}{match.group(2)}?v={checksum}{match.group(3)}" if checksum else match.group(0)
+
+        updated = text.replace(previous, current) if previous != current else text
+        updated = UNVERSIONED_ASSET.sub(versioned, updated)
+        if updated != text:
+            page.write_text(updated, encoding="utf-8")
+    record.write_text(current + "\n", encoding="utf-8")
+
+
+def _point_kernel_at_log(app, docname, source):
+    # Sphinx reads one page at a time (no -j): the kernel myst-nb starts while parsing this page
+    # inherits this variable, so the files it opens are logged against this page.
+    execution_dir = os.environ.get(EXECUTION_DIR_ENV)
+    if execution_dir:
+        from helpers.build.reads import READS_LOG_ENV, reads_log
+
+        os.environ[READS_LOG_ENV] = str(reads_log(Path(execution_dir), docname))
+
+
+def _write_exec_data(app, env):
+    execution_dir = os.environ.get(EXECUTION_DIR_ENV)
+    if not execution_dir:
+        return
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    records = {}
+    for docname in sorted(env.found_docs):
+        exec_data = NbMetadataCollector.get_exec_data(env, docname)
+        if exec_data:
+            records[docname] = {
+                "source": str(env.doc2path(docname)),
+                **{k: exec_data.get(k) for k in ("mtime", "runtime", "method", "succeeded", "error")},
+            }
+    target = Path(execution_dir) / "exec-data.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(records, indent=1), encoding="utf-8")

@@ -1,0 +1,97 @@
+"""The audit's checks as the book's audit page (escaped HTML) and as a plain-text table for the command line."""
+
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+
+from IPython.display import HTML
+
+from helpers.audit import checks as audit
+from helpers.data.places import STUDY_NAMES
+
+esc = html.escape
+COLUMNS = ["Check", "Reported", "Recomputed or compared", "Verdict", "Why", "Used in the book"]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _page_label(link: str) -> str:
+    page, _, anchor = link.partition("#")
+    name = page.removesuffix(".html").replace("-", " ")
+    if anchor.startswith("cite-"):
+        return f"{name}: {anchor.removeprefix('cite-')}"
+    return f"{name}: {anchor.replace('-', ' ')}" if anchor else name
+
+
+def summary_html(checks: list[audit.Check] | None = None) -> HTML:
+    """One sentence: how many checks, and how many got each verdict."""
+    checks = audit.run_audit() if checks is None else checks
+    counts = audit.summary(checks)
+    return HTML(
+        '<p class="report-generated report-audit-summary">'
+        f"The audit ran <strong>{len(checks)} checks</strong>: "
+        f'<span class="report-verdict report-verdict-consistent">{counts[audit.CONSISTENT]} consistent</span>, '
+        f'<span class="report-verdict report-verdict-inconsistent">{counts[audit.INCONSISTENT]} inconsistent</span> and '
+        f'<span class="report-verdict report-verdict-cannot">{counts[audit.CANNOT_CHECK]} that cannot be checked</span> '
+        "from what the papers print.</p>"
+    )
+
+
+def _row(check: audit.Check) -> str:
+    verdict_class = {"consistent": "consistent", "inconsistent": "inconsistent"}.get(check.verdict, "cannot")
+    return (
+        f'<tr class="report-audit-{verdict_class}" data-value-ids="{esc(" ".join(check.value_ids))}">'
+        f"<td>{esc(check.what)}</td><td>{esc(check.reported)}</td><td>{esc(check.recomputed)}</td>"
+        f'<td><span class="report-verdict report-verdict-{verdict_class}">{esc(check.verdict)}</span></td>'
+        f"<td>{esc(check.explanation)}</td>"
+        f'<td><a href="{esc(check.link)}">{esc(_page_label(check.link))}</a></td></tr>'
+    )
+
+
+def checks_html(paper: int) -> HTML:
+    """Every check of one paper, one table per section of the paper, grouped by topic within it."""
+    checks = [c for c in audit.run_audit() if c.paper == paper]
+    if not checks:
+        return HTML('<p class="report-missing">No checks for this paper.</p>')
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in COLUMNS)
+    parts = []
+    sections = list(dict.fromkeys(c.section for c in checks))
+    for section in sections:
+        in_section = [c for c in checks if c.section == section]
+        body = ""
+        for topic in dict.fromkeys(c.topic for c in in_section):
+            body += f'<tr class="report-audit-topic"><th scope="rowgroup" colspan="{len(COLUMNS)}">{esc(topic)}</th></tr>'
+            body += "".join(_row(c) for c in in_section if c.topic == topic)
+        table_id = f"audit-{paper}-{_slug(section)}"
+        count = f"{len(in_section)} check" + ("" if len(in_section) == 1 else "s")
+        parts.append(
+            f'<div class="report-table-wrap"><table class="report-table report-audit" id="{esc(table_id)}">'
+            f"<caption>{esc(STUDY_NAMES[paper])}: {esc(section)} ({count})</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        )
+    return HTML("".join(parts))
+
+
+def text_table(checks: list[audit.Check], width: int = 160) -> str:
+    """The checks as a plain-text table, grouped by paper and section, for ``python -m helpers audit``."""
+    lines = []
+    widths = [44, 30, 30, 17]
+    rest = max(30, width - sum(widths) - 4)
+    for paper in sorted({c.paper for c in checks}):
+        for section in dict.fromkeys(c.section for c in checks if c.paper == paper):
+            lines += ["", f"== {STUDY_NAMES[paper]}: {section}", ""]
+            header = ["check", "reported", "recomputed or compared", "verdict", "why"]
+            lines.append(" ".join(h.ljust(w) for h, w in zip(header, [*widths, rest], strict=True)).rstrip())
+            for check in (c for c in checks if c.paper == paper and c.section == section):
+                cells = [check.what, check.reported, check.recomputed, check.verdict, check.explanation]
+                wrapped = [textwrap.wrap(cell, w) or [""] for cell, w in zip(cells, [*widths, rest], strict=True)]
+                for i in range(max(map(len, wrapped))):
+                    row = [(col[i] if i < len(col) else "").ljust(w) for col, w in zip(wrapped, [*widths, rest], strict=True)]
+                    lines.append(" ".join(row).rstrip())
+    counts = audit.summary(checks)
+    lines += ["", f"{len(checks)} checks: " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items())]
+    return "\n".join(lines)

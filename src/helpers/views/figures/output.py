@@ -1,0 +1,108 @@
+"""How figures leave a notebook: as plain HTML that loads plotly.js from the site, never from a CDN.
+
+myst-nb cannot render plotly's own ``application/vnd.plotly.v1+json`` output, so every figure is
+emitted as ``text/html`` holding only the figure's div and data. The Sphinx extension
+(``helpers.sphinxext``) serves one copy of plotly.js from ``_static`` and adds it to the pages that
+have a figure. Importing this module also makes that the default renderer, so a bare ``fig`` in a
+cell cannot fall back to the unsupported mime type.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io.base_renderers import MimetypeRenderer
+
+from helpers.views.cite import figure_citation
+
+# typesetMath off: text from data that happens to hold $...$ must never be handed to MathJax (which
+# Jupyter Book loads on pages with maths) and turned into markup or links.
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "typesetMath": False, "toImageButtonOptions": {"format": "svg"}}
+
+
+# Clicking a point whose first custom datum is a page link (``page.html#anchor``) opens it.
+FOLLOW_LINK_ON_CLICK = """document.getElementById('{plot_id}').on('plotly_click', function (event) {
+  var point = event.points && event.points[0];
+  var target = point && point.customdata && point.customdata[0];
+  if (typeof target === 'string' && /^[a-z0-9-]+\\.html#[a-z0-9-]+$/.test(target)) { window.location.href = target; }
+});"""
+
+
+def figure_div(fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
+    """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
+    return pio.to_html(
+        fig,
+        include_plotlyjs=False,
+        full_html=False,
+        div_id=div_id,
+        config=PLOTLY_CONFIG,
+        default_width="100%",
+        post_script=FOLLOW_LINK_ON_CLICK if follow_links else None,
+    )
+
+
+class SiteRenderer(MimetypeRenderer):
+    """A plotly renderer that returns ``text/html`` only (no JSON mime type, no inline plotly.js)."""
+
+    _count = 0
+
+    def to_mimebundle(self, fig_dict):
+        SiteRenderer._count += 1
+        return {"text/html": figure_div(go.Figure(fig_dict), f"plotly-figure-{SiteRenderer._count}")}
+
+
+pio.renderers["report"] = SiteRenderer()
+pio.renderers.default = "report"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@dataclass
+class Figure:
+    """A figure with everything a reader needs: title, caption, source of its numbers, alt text, data."""
+
+    fig: go.Figure
+    figure_id: str
+    caption: str
+    source: str
+    alt: str
+    data: pd.DataFrame
+    # Points carry a link to a page of the book as their first custom datum; a click follows it.
+    follow_links: bool = False
+
+    def _repr_html_(self) -> str:
+        anchor = f"fig-{_slug(self.figure_id)}"
+        csv = self.data.to_csv(index=False).encode("utf-8")
+        href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
+        esc = html.escape
+        # The interactive plot holds focusable controls, so it cannot itself be role="img"; the figure
+        # is described instead by its caption and by a text description every reader can open.
+        return (
+            f'<figure class="report-figure" id="{anchor}" aria-describedby="{anchor}-alt">'
+            f'<div class="report-figure-plot">{figure_div(self.fig, anchor + "-plot", self.follow_links)}</div>'
+            f"<figcaption><p>{esc(self.caption)}</p>"
+            f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
+            f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'
+            f'<p class="report-figure-source">Source: {esc(self.source)} '
+            f'<a class="report-figure-download" download="{esc(_slug(self.figure_id))}.csv" href="{href}">'
+            f"Download the data (CSV)</a></p>"
+            f"{figure_citation(self.citation_title(), anchor)}</figcaption></figure>"
+        )
+
+    def citation_title(self) -> str:
+        """The figure's title for a citation: its plotly title, else the first sentence of its caption."""
+        title = self.fig.layout.title.text
+        if title:
+            return re.sub(r"<[^>]+>", "", str(title)).strip()
+        return re.split(r"(?<=[.!?])\s", self.caption.strip(), maxsplit=1)[0].rstrip(".")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self._repr_html_()}

@@ -1,0 +1,52 @@
+"""The figures' one visual theme: Okabe-Ito colours, one font, data text escaped for plotly.js.
+
+Colours come from the Okabe-Ito palette, which stays distinguishable with the common forms of
+colour-vision deficiency.
+
+Every text from data that a figure shows goes through :func:`plotly_text`: plotly.js reads titles,
+tick labels, legend names, bar text and hover labels as a subset of HTML (``<b>``, ``<br>``,
+``<a href>``...), so unescaped data could add links or markup. Escaped text is shown literally (plotly
+decodes the entities after it has split out its tags). TeX typesetting is off (``display.PLOTLY_CONFIG``),
+so a ``$...$`` in data is never handed to MathJax either.
+"""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def plotly_text(value) -> str:
+    """Data text as plotly.js must receive it: markup escaped, so it is shown, never interpreted.
+
+    Only ``&``, ``<`` and ``>``: plotly.js decodes ``&lt;``/``&gt;``/``&amp;`` but shows ``&quot;``
+    literally, and quotes cannot open markup once ``<`` is escaped.
+    """
+    return html.escape(str(value), quote=False)
+
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": plotly_text(title), "x": 0, "xanchor": "left"},
+        font={"family": FONT, "size": 14, "color": "#222"},
+        colorway=OKABE_ITO,
+        template="simple_white",
+        margin={"l": 70, "r": 20, "t": 100, "b": 60},
+        height=440,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    fig.update_xaxes(title_text=plotly_text(x_title))
+    fig.update_yaxes(title_text=plotly_text(y_title))
+    return fig
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
