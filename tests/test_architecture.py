@@ -55,8 +55,11 @@ def test_importing_the_package_changes_nothing_global():
     """``import helpers`` and the data layer load no IPython, plotly or Sphinx and install no hook or renderer."""
     code = (
         "import sys, helpers, helpers.data.loaders, helpers.data.validate, helpers.data.bib\n"
-        "heavy = sorted(m for m in ('IPython', 'plotly', 'sphinx', 'pybtex.plugin', 'jupyter_book') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('IPython', 'plotly', 'sphinx', 'jupyter_book', 'myst_nb') if m in sys.modules)\n"
         "assert not heavy, heavy\n"
+        "assert sys.getprofile() is None and sys.gettrace() is None\n"
+        "import pybtex.plugin, helpers.sphinxext\n"
+        "assert 'report-author-year' not in pybtex.plugin.enumerate_plugin_names('pybtex.style.formatting')\n"
         "import plotly.io as pio; default = pio.renderers.default\n"
         "import helpers.views.figures, helpers.views.tables\n"
         "assert pio.renderers.default == default, pio.renderers.default\n"
