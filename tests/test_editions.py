@@ -20,7 +20,7 @@ import edition_fixtures as edits
 from conftest import REPO, run_helpers
 from helpers.data import citation as edition
 from helpers.release import changes as changelog
-from helpers.release import citation as zenodo
+from helpers.release import citation as zenodo_record
 from helpers.views import changelog_page
 from helpers.views import cite as cite_blocks
 from test_book import visible_text
@@ -51,7 +51,7 @@ def test_the_cff_validator_rejects_a_broken_citation_file():
 
 def test_zenodo_metadata_agrees_with_citation_cff():
     zenodo = json.loads((REPO / ".zenodo.json").read_text(encoding="utf-8"))
-    assert (REPO / ".zenodo.json").read_text(encoding="utf-8") == zenodo.zenodo_text(REPO), "run python -m helpers citation"
+    assert (REPO / ".zenodo.json").read_text(encoding="utf-8") == zenodo_record.zenodo_text(REPO), "run python -m helpers citation"
     cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
     assert zenodo["version"] == cff["version"] and zenodo["publication_date"] == str(cff["date-released"])
     assert zenodo["title"] == cff["title"]
@@ -103,7 +103,7 @@ def test_cite_block_gives_the_doi_once_one_is_set(tmp_path):
     markup = cite_blocks.cite_this_version(tmp_path).data
     assert 'href="https://doi.org/10.5281/zenodo.1234567"' in markup and "doi = {10.5281/zenodo.1234567}" in markup
     assert "No DOI" not in markup
-    assert zenodo.zenodo_metadata(tmp_path)["doi"] == "10.5281/zenodo.1234567"
+    assert zenodo_record.zenodo_metadata(tmp_path)["doi"] == "10.5281/zenodo.1234567"
     assert edition.load_edition(tmp_path).fingerprint == edition.data_fingerprint(REPO)
 
 
