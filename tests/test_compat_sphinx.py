@@ -158,6 +158,25 @@ def test_book_theme_footer_renders_the_context_key_compat_names():
     )
 
 
+def test_theme_links_by_hand_exactly_the_scripts_compat_names():
+    """Templates that write ``pathto('_static/...', 1)`` with no checksum after it: Sphinx versions none of these."""
+    import re
+
+    import pydata_sphinx_theme
+
+    hand_linked = re.compile(r"pathto\('(_static/[^']+)',\s*1\)\s*(?:\|\s*e\s*)?\}\}(?!\?digest)")
+    found = set()
+    for package in (pydata_sphinx_theme, __import__("sphinx_book_theme")):
+        theme = Path(package.__file__).parent / "theme"
+        for template in theme.rglob("*.html"):
+            if "static" not in template.relative_to(theme).parts:  # files copied to _static, not page templates
+                found |= set(hand_linked.findall(template.read_text(encoding="utf-8")))
+    assert found == set(compat.THEME_HAND_LINKED), (
+        f"pydata-sphinx-theme {_version('pydata-sphinx-theme')} / sphinx-book-theme {_version('sphinx-book-theme')} "
+        f"link {sorted(found)} by hand; update compat.THEME_HAND_LINKED (pages would link them without ?v=)"
+    )
+
+
 # ---------------------------------------------------------------- myst-nb: its style sheet in place early
 
 

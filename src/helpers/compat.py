@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 # ---------------------------------------------------------------- Sphinx and the theme (helpers.sphinxext)
-# Checked by tests/test_compat_sphinx.py. Upper bounds these need in requirements.txt: sphinx<7.5,
-# sphinx-book-theme<1.4, myst-nb<1.5.
+# Checked by tests/test_compat_sphinx.py. Upper bounds these need: sphinx<7.5, sphinx-book-theme<1.4,
+# pydata-sphinx-theme<0.18, myst-nb<1.5.
 
 
 def asset_identity(asset) -> tuple[str, str]:
@@ -37,6 +37,12 @@ BOOK_THEME_SIDEBAR = ("navbar-logo.html", "icon-links.html", "search-button-fiel
 # ``components/extra-footer.html`` (one of ``footer_content_items``) as this context key, rendered as HTML.
 # Set per page, it puts per-page HTML in the footer.
 BOOK_THEME_EXTRA_FOOTER = "theme_extra_footer"
+
+
+# pydata-sphinx-theme 0.17.1 (the base of sphinx-book-theme 1.3), ``layout.html`` and ``search.html``: the scripts
+# its templates link by hand, ``pathto('_static/...', 1)``, so Sphinx adds no ``?v=`` to them;
+# ``helpers.sphinxext.assets`` adds one to exactly these.
+THEME_HAND_LINKED = ("_static/searchtools.js", "_static/language_data.js")
 
 
 def put_mystnb_css_in_place(app) -> None:

@@ -99,13 +99,9 @@ def _register_static_files(app):
     app.report_link_versions = {}
 
 
-# Files the theme's templates link by hand (pydata-sphinx-theme 0.17's layout.html and search.html), so Sphinx
-# adds no checksum to their address; the page's ``pathto`` adds it, as Sphinx does for the files it links.
-TEMPLATE_LINKED = ("_static/searchtools.js", "_static/language_data.js")
-
-
 def _version_template_links(app, pagename, templatename, context, doctree):
-    """Give the scripts the theme's templates link by hand a ``?v=`` like every other script of the site."""
+    """Give the scripts the theme's templates link by hand (``compat.THEME_HAND_LINKED``) a ``?v=``, as Sphinx
+    gives the files it links itself: through the page's ``pathto``, which those templates call."""
     pathto = context.get("pathto")
     if pathto is None or app.builder.format != "html":
         return
@@ -113,7 +109,7 @@ def _version_template_links(app, pagename, templatename, context, doctree):
 
     def versioned_pathto(otheruri, *args, **kwargs):
         uri = pathto(otheruri, *args, **kwargs)
-        if otheruri in TEMPLATE_LINKED and (args[:1] or [kwargs.get("resource")])[0]:
+        if otheruri in compat.THEME_HAND_LINKED and (args[:1] or [kwargs.get("resource")])[0]:
             if otheruri not in versions:
                 target = Path(app.outdir) / otheruri
                 versions[otheruri] = content_checksum(target.read_bytes()) if target.is_file() else ""
