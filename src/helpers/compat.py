@@ -8,7 +8,57 @@ imports a private name of Sphinx, myst-nb, jupyter-cache, IPython, Jupyter Book 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # ---------------------------------------------------------------- Sphinx and the theme (helpers.sphinxext)
+# Checked by tests/test_compat_sphinx.py. Upper bounds these need: sphinx<7.5, sphinx-book-theme<1.4,
+# pydata-sphinx-theme<0.18, myst-nb<1.5.
+
+
+def asset_identity(asset) -> tuple[str, str]:
+    """(file name, inline body) of one entry of a page's ``script_files`` or ``css_files``.
+
+    Mirrors Sphinx 7.4.7 ``sphinx/builders/html/_assets.py``: the entries are the private classes
+    ``_JavaScript`` and ``_CascadingStyleSheet``, with ``filename`` (a path under ``_static/``, or ``None``
+    or ``""`` for an inline script) and ``attributes`` (a dict; an inline script's text under ``"body"``).
+    Sphinx 7.4 lists an inline script added after its builder started twice, once with filename ``None``
+    (``Sphinx.add_js_file``) and once with ``""`` (``StandaloneHTMLBuilder.prepare_writing``); as both give
+    the same identity here, the second is recognised as a duplicate.
+    """
+    return str(asset.filename or ""), str(asset.attributes.get("body", ""))
+
+
+# sphinx-book-theme 1.3.0 ``theme/sphinx_book_theme/theme.conf``, ``[theme] sidebars``: the default primary
+# sidebar, which the version switcher joins (Sphinx replaces the whole list when html_sidebars is set).
+BOOK_THEME_SIDEBAR = ("navbar-logo.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html")
+
+
+# sphinx-book-theme 1.3.0: the theme option ``extra_footer`` (theme.conf) reaches the template
+# ``components/extra-footer.html`` (one of ``footer_content_items``) as this context key, rendered as HTML.
+# Set per page, it puts per-page HTML in the footer.
+BOOK_THEME_EXTRA_FOOTER = "theme_extra_footer"
+
+
+# pydata-sphinx-theme 0.17.1 (the base of sphinx-book-theme 1.3), ``layout.html`` and ``search.html``: the scripts
+# its templates link by hand, ``pathto('_static/...', 1)``, so Sphinx adds no ``?v=`` to them;
+# ``helpers.sphinxext.assets`` adds one to exactly these.
+THEME_HAND_LINKED = ("_static/searchtools.js", "_static/language_data.js")
+
+
+def put_mystnb_css_in_place(app) -> None:
+    """Copy myst-nb's style sheet into ``_static`` now (at ``builder-inited``), not only after the pages are written.
+
+    Mirrors myst-nb 1.4.0 ``myst_nb/sphinx_ext.py``: ``add_css`` registers ``mystnb.<sha256>.css`` and the
+    build-finished handler ``add_global_html_resources(app, exception)`` copies the file there. Sphinx 7.4
+    adds ``?v=`` only for a file already in the output when it writes a page, so on a first build every page
+    linked the style sheet without it, and later builds with it. Running myst-nb's own copy step early (it
+    runs again, harmlessly, at the end) gives every page one address for it. Not a supported API of myst-nb.
+    """
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    (Path(app.outdir) / "_static").mkdir(parents=True, exist_ok=True)
+    add_global_html_resources(app, None)
+
 
 # ---------------------------------------------------------------- myst-nb and jupyter-cache (helpers.build)
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import bibtexparser
 import pandas as pd
-import pybtex.database
-import pybtex.scanner
 
 from helpers.data import privacy
 from helpers.data.errors import DataError, Problem
@@ -84,6 +83,10 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
                     name, line, "doi", f"entry {entry.key!r} has DOI {fields['doi'].value!r}; write it bare, e.g. 10.2196/79289"
                 )
             )
+    # Imported here: importing this module loads no pybtex (whose plugin registry the Sphinx extension uses).
+    import pybtex.database
+    import pybtex.scanner
+
     try:
         pybtex_keys = set(pybtex.database.parse_string(text, "bibtex").entries.keys())
     except (pybtex.scanner.PybtexError, pybtex.database.BibliographyDataError) as exc:
@@ -140,6 +143,8 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
                 "bibkey": entry.key,
                 "entry_type": entry.entry_type.lower(),
                 "author": fields.get("author", ""),
+                "editor": fields.get("editor", ""),
+                "organization": fields.get("organization", ""),
                 "title": fields.get("title", ""),
                 "year": int(fields["year"]) if "year" in fields else pd.NA,
                 "venue": next((fields[f] for f in VENUE_FIELDS if fields.get(f)), ""),
@@ -152,7 +157,8 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
 
 
 def load_bibliography(path: Path | None = None) -> pd.DataFrame:
-    """One row per BibTeX entry: key, type, author, title, year, venue, DOI, where each paper cites it."""
+    """One row per BibTeX entry: key, type, author, editor, organization, title, year, venue, DOI, where each
+    paper cites it."""
     path = (Path(path) if path else dataset_path("bibliography")).resolve()
     note_read(path)  # a chapter depends on this file even when it is served from the cache
     return _load_bibliography(path).copy()
@@ -161,3 +167,54 @@ def load_bibliography(path: Path | None = None) -> pd.DataFrame:
 def clear_cache() -> None:
     """Forget the parsed bibliography (validation re-reads every file)."""
     _load_bibliography.cache_clear()
+
+
+# ---------------------------------------------------------------- the one author-year rule
+# The bibliography page's labels (helpers.sphinxext.bibliography) and the in-text citations (helpers.views.tables)
+# both come from author_year, so a citation always reads as the entry it links to.
+OTHERS = "others"  # BibTeX's "and others": more authors than are named
+
+
+def family_name(prelast: Sequence[str], last: Sequence[str]) -> str:
+    """A person's family name with its von part, as pybtex splits a BibTeX name: 'van Dijk', 'Figueras Bates'."""
+    return " ".join([*prelast, *last])
+
+
+def family_names(author_field: str) -> list[str]:
+    """The family names of a BibTeX name list, read as pybtex (which renders the bibliography) reads them.
+
+    'Ali, K. and Farrer, L. and others' -> ['Ali', 'Farrer', 'others']; '{World Health Organization}' ->
+    ['{World Health Organization}'] (braces are dropped by ``author_year``).
+    """
+    from pybtex.bibtex.utils import split_name_list
+    from pybtex.database import Person
+
+    people = (Person(name) for name in split_name_list(author_field or "") if name.strip())
+    return [family_name(person.prelast_names, person.last_names) for person in people]
+
+
+def no_author(organization: str | None, title: str | None) -> str:
+    """What an entry without author or editor is labelled by: its organisation, else its title's first sentence."""
+    return organization or (title or "Anonymous").split(".")[0]
+
+
+def author_year(families: Sequence[str], year: object, no_author: str = "Anonymous") -> str:
+    """The report's author-year label: 'Smith 2021', 'Smith and Jones 2021', 'Smith et al. 2021'.
+
+    ``families`` are the authors' family names in order (``family_names``); a list that ends in ``OTHERS``
+    names fewer authors than there are, so it is 'et al.' whatever its length. With no author the label
+    starts with ``no_author`` (an organisation, a title); with no year it ends 'n.d.'. BibTeX's braces go.
+    """
+    names = [name for name in families if name != OTHERS]
+    more = len(names) < len(families)
+    if not names:
+        who = no_author
+    elif len(names) == 1 and not more:
+        who = names[0]
+    elif len(names) == 2 and not more:
+        who = f"{names[0]} and {names[1]}"
+    else:
+        who = f"{names[0]} et al."
+    who = who.replace("{", "").replace("}", "")
+    when = "" if year is None or (not isinstance(year, str) and pd.isna(year)) else str(year).strip()
+    return f"{who} {when or 'n.d.'}"

@@ -1,11 +1,15 @@
 """Sphinx extension of the report: plotly.js served once from the site, the edition on every page.
 
-- At the end of a successful HTML build, the installed plotly package's ``plotly.min.js`` is
-  copied to ``_static/plotly-<version>.min.js`` (a versioned name, so browsers may cache it).
+- When the HTML builder starts, the installed plotly package's plotly.js (``plotly.offline.get_plotlyjs``)
+  and the report's scripts are written into a folder of the build that joins ``html_static_path``:
+  Sphinx copies them to ``_static`` (plotly.js as ``plotly-<version>.min.js``, a versioned name, so
+  browsers may cache it) before it writes a page, and links them with its checksum.
 - A page whose body holds a plotly figure gets that one script tag; other pages get none.
 - Jupyter Book 1 registers sphinx-thebe even with launch buttons off; its inline script is added
   twice and would fetch thebe from a CDN on demand. The report runs no live kernels, so its
   scripts are dropped from every page (and other inline scripts registered twice are de-duplicated).
+- Sphinx's private asset objects, the theme's sidebar and footer key, and the step that puts myst-nb's
+  style sheet in place early are reached only through :mod:`helpers.compat`.
 - The bibliography is labelled author-year ("Smith et al. 2021"), like the citations in the text,
   through the pybtex style ``report-author-year`` (``bibtex_default_style`` in ``_config.yml``).
 - docutils marks each bibliography entry ``role="doc-biblioentry"``, a role ARIA deprecated, inside a
@@ -31,6 +35,7 @@ def setup(app):
     app.connect("env-get-outdated", incremental._reread_executed_chapters)
     app.connect("env-updated", incremental._pages_to_write)
     app.connect("builder-inited", bibliography._load_formatted_entries)
+    app.connect("builder-inited", assets._register_static_files)
     app.connect("build-finished", bibliography._save_formatted_entries)
     # Last: after the handlers above and the extensions' own have copied their files into the output.
     app.connect("build-finished", incremental._finalise_pages, priority=900)
@@ -41,7 +46,6 @@ def setup(app):
     app.connect("html-page-context", assets._drop_thebe_and_duplicates, priority=900)
     app.connect("html-page-context", assets._add_findable_tables_where_needed)
     app.connect("html-page-context", footer._edition_on_page)
-    app.connect("build-finished", assets._copy_plotly)
-    app.connect("build-finished", assets._copy_findable_tables_js)
+    app.connect("html-page-context", assets._version_template_links)
     # Not parallel-read safe: the kernel log is chosen per page through one process-wide variable.
     return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

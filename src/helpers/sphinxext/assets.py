@@ -1,19 +1,24 @@
 """Static assets: plotly.js once from the site, the findable-table script and the switcher script where needed,
-and no thebe."""
+and no thebe.
+
+The report's own static files are written at ``builder-inited`` into a folder the build owns (beside Sphinx's
+doctrees, never published as such) and that folder is added to ``html_static_path``, as extensions such as
+sphinx-copybutton add theirs. Sphinx then copies them into ``_static`` before it writes any page, so every link
+to them carries its checksum (``?v=``) on a first build as on later ones.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import zlib
 from pathlib import Path
 
 import plotly
+from plotly.offline import get_plotlyjs
 
+from helpers import compat
 from helpers.build.protocol import EDITIONS_JSON_ENV
-
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
 
 PLOTLY_STATIC_NAME = f"plotly-{plotly.__version__}.min.js"
 
@@ -26,6 +31,20 @@ EDITIONS_JS = "report-editions.js"
 
 # Not in the book's _static/: Jupyter Book links every script there into every page.
 EDITIONS_JS_SOURCE = Path(__file__).parent / "static" / EDITIONS_JS
+
+
+# The folder, under Sphinx's doctree directory, that holds this build's copy of the report's static files.
+STATIC_FOLDER = "report-static"
+
+
+def content_checksum(data: bytes) -> str:
+    """A ``?v=`` value for a file the page links by hand: the CRC-32 of its content, the form Sphinx gives its
+    own links (any content hash would do; this one makes every link of the site look alike)."""
+    crc = zlib.crc32(data.replace(b"\r", b""))
+    return f"{crc:08x}"
+
+
+EDITIONS_JS_VERSION = content_checksum(EDITIONS_JS_SOURCE.read_bytes())
 
 
 def _add_plotly_where_needed(app, pagename, templatename, context, doctree):
@@ -50,35 +69,72 @@ def _add_findable_tables_where_needed(app, pagename, templatename, context, doct
         app.add_js_file(FINDABLE_JS, loading_method="defer")
 
 
-def _copy_findable_tables_js(app, exception):
-    if exception is None and app.builder.format == "html":
-        static = Path(app.outdir) / "_static"
-        static.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(FINDABLE_JS_SOURCE, static / FINDABLE_JS)
+def _static_files() -> dict[str, bytes]:
+    """Name in ``_static`` -> content, for every static file of the report in this build."""
+    files = {
+        PLOTLY_STATIC_NAME: get_plotlyjs().encode("utf-8"),
+        FINDABLE_JS: FINDABLE_JS_SOURCE.read_bytes(),
+    }
+    if os.environ.get(EDITIONS_JSON_ENV):  # the version switcher's script, in published editions only
+        files[EDITIONS_JS] = EDITIONS_JS_SOURCE.read_bytes()
+    return files
 
 
-def _is_thebe(asset) -> bool:
-    return "thebe" in str(asset.filename or "") or "THEBE" in str(asset.attributes.get("body", ""))
+def _register_static_files(app):
+    """Write the report's static files into a folder of this build and add it to ``html_static_path``."""
+    if app.builder.format != "html":
+        return
+    folder = Path(app.doctreedir) / STATIC_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    files = _static_files()
+    for stale in folder.iterdir():  # a file of an earlier build (another plotly, another script) is not copied
+        if stale.name not in files:
+            stale.unlink()
+    for name, content in files.items():
+        target = folder / name
+        if not target.is_file() or target.read_bytes() != content:
+            target.write_bytes(content)
+    app.config.html_static_path.append(str(folder))
+    compat.put_mystnb_css_in_place(app)
+    app.report_link_versions = {}
+
+
+def _version_template_links(app, pagename, templatename, context, doctree):
+    """Give the scripts the theme's templates link by hand (``compat.THEME_HAND_LINKED``) a ``?v=``, as Sphinx
+    gives the files it links itself: through the page's ``pathto``, which those templates call."""
+    pathto = context.get("pathto")
+    if pathto is None or app.builder.format != "html":
+        return
+    versions = app.report_link_versions
+
+    def versioned_pathto(otheruri, *args, **kwargs):
+        uri = pathto(otheruri, *args, **kwargs)
+        if otheruri in compat.THEME_HAND_LINKED and (args[:1] or [kwargs.get("resource")])[0]:
+            if otheruri not in versions:
+                target = Path(app.outdir) / otheruri
+                versions[otheruri] = content_checksum(target.read_bytes()) if target.is_file() else ""
+            if versions[otheruri]:
+                uri += f"?v={versions[otheruri]}"
+        return uri
+
+    context["pathto"] = versioned_pathto
+
+
+def _is_thebe(filename: str, body: str) -> bool:
+    return "thebe" in filename or "THEBE" in body
 
 
 def _drop_thebe_and_duplicates(app, pagename, templatename, context, doctree):
+    """Jupyter Book 1 loads sphinx-thebe even with thebe off; Sphinx 7.4 lists an inline script added after its
+    builder started twice (see ``compat.asset_identity``). Neither reaches a page."""
     for key in ("script_files", "css_files"):
         if key not in context:
             continue
         kept, seen = [], set()
         for asset in context[key]:
-            identity = (str(asset.filename or ""), str(asset.attributes.get("body", "")))
-            if _is_thebe(asset) or identity in seen:
+            identity = compat.asset_identity(asset)
+            if _is_thebe(*identity) or identity in seen:
                 continue
             seen.add(identity)
             kept.append(asset)
         context[key] = kept
-
-
-def _copy_plotly(app, exception):
-    if exception is None and app.builder.format == "html":
-        static = Path(app.outdir) / "_static"
-        static.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(PLOTLY_JS, static / PLOTLY_STATIC_NAME)
-        if os.environ.get(EDITIONS_JSON_ENV):
-            shutil.copyfile(EDITIONS_JS_SOURCE, static / EDITIONS_JS)

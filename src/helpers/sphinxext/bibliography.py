@@ -10,20 +10,15 @@ import pybtex.plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
 
+from helpers.data import bib
+
 
 def _author_year_label(entry) -> str:
+    """The label of a pybtex entry, by the rule of the in-text citations (``helpers.data.bib.author_year``)."""
     people = entry.persons.get("author") or entry.persons.get("editor") or []
-    names = [" ".join(person.prelast_names + person.last_names) for person in people]
-    if not names:
-        names = [entry.fields.get("organization") or entry.fields.get("title", "Anonymous").split(".")[0]]
-    if len(names) == 1:
-        who = names[0]
-    elif len(names) == 2:
-        who = f"{names[0]} and {names[1]}"
-    else:
-        who = f"{names[0]} et al."
-    who = who.replace("{", "").replace("}", "")
-    return f"{who} {entry.fields.get('year', 'n.d.')}"
+    families = [bib.family_name(person.prelast_names, person.last_names) for person in people]
+    no_author = bib.no_author(entry.fields.get("organization"), entry.fields.get("title", "Anonymous"))
+    return bib.author_year(families, entry.fields.get("year"), no_author)
 
 
 class AuthorYearLabels(BaseLabelStyle):

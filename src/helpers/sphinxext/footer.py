@@ -7,15 +7,12 @@ import os
 import re
 from pathlib import Path
 
+from helpers import compat
 from helpers.build.protocol import EDITIONS_JSON_ENV
 from helpers.data.citation import FINGERPRINT_SLOT, load_edition
-from helpers.sphinxext.assets import EDITIONS_JS
+from helpers.sphinxext.assets import EDITIONS_JS, EDITIONS_JS_VERSION
 
 CHANGELOG_DOC = "chapters/changelog"
-
-
-# sphinx-book-theme 1.3's default primary sidebar (its theme.conf), which the switcher joins.
-SIDEBAR = ["navbar-logo.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html"]
 
 
 _PAGE_PLACEHOLDER = re.compile(r'<span class="report-cite-page" data-anchor="([^"]*)"></span>')
@@ -34,7 +31,8 @@ def _configure_edition(app, config):
         options["show_version_warning_banner"] = True
         config.html_theme_options = options
         if not config.html_sidebars:  # the switcher under the title, above the search field and the contents
-            config.html_sidebars = {"**": [*SIDEBAR[:1], "version-switcher.html", *SIDEBAR[1:]]}
+            sidebar = list(compat.BOOK_THEME_SIDEBAR)
+            config.html_sidebars = {"**": [*sidebar[:1], "version-switcher.html", *sidebar[1:]]}
 
 
 def _edition_on_page(app, pagename, templatename, context, doctree):
@@ -53,8 +51,9 @@ def _edition_on_page(app, pagename, templatename, context, doctree):
     )
     if os.environ.get(EDITIONS_JSON_ENV):
         # Linked from the footer, so it comes after the switcher's markup and only in published editions.
-        footer += f'<script src="{pathto("_static/" + EDITIONS_JS, 1)}"></script>'
-    context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + footer
+        footer += f'<script src="{pathto("_static/" + EDITIONS_JS, 1)}?v={EDITIONS_JS_VERSION}"></script>'
+    key = compat.BOOK_THEME_EXTRA_FOOTER
+    context[key] = (context.get(key) or "") + footer
 
     body = context.get("body", "")
     if FINGERPRINT_SLOT in body:

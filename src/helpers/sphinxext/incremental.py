@@ -58,47 +58,27 @@ def _pages_to_write(app, env):
 FINGERPRINT_RECORD = "report-data-fingerprint.txt"  # beside Sphinx's environment: the one its pages name
 
 
-# A script or style sheet of the site, linked without Sphinx's ?v= checksum.
-UNVERSIONED_ASSET = re.compile(r'(<(?:script|link)\b[^>]*?\b(?:src|href)=")((?:\.\./)*_static/[^"?#]+)(")')
-
-
 def _finalise_pages(app, exception):
-    """Make every page of the output agree, whether Sphinx wrote it in this build or an earlier one.
+    """Make every page of the output name the current data fingerprint, whether Sphinx wrote it now or earlier.
 
-    - The data fingerprint is the current one, on pages not written this time too: where the pages kept
-      from the last build name its fingerprint (a 12-digit hash, so nothing else matches), it is replaced.
-    - Every script and style sheet of the site is linked with Sphinx's checksum (``?v=``). Sphinx adds
-      it only for files already in the output when a page is written: a page of a first build links
-      files that extensions copy at its end (plotly.js, myst-nb's style sheet) without it, a page
-      written later links them with it. One file must have one address, or browsers fetch it twice,
-      and the checksum is what tells a browser its cached copy is out of date.
+    Where the pages kept from the last build name its fingerprint (a 12-digit hash, so nothing else
+    matches), it is replaced. (Links to the site's scripts and style sheets need nothing here: every
+    one is in ``_static`` before Sphinx writes a page, so each carries Sphinx's checksum; see
+    ``helpers.sphinxext.assets``.)
     """
     if exception is not None or app.builder.format != "html":
         return
-    from sphinx.builders.html import _file_checksum
-
     outdir = Path(app.outdir)
     current = app.report_edition.fingerprint
     record = Path(app.doctreedir) / FINGERPRINT_RECORD
     previous = record.read_text(encoding="utf-8").strip() if record.is_file() else current
     if not re.fullmatch(r"[0-9a-f]{12}", previous):
         previous = current
-
-    for page in outdir.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-
-        def versioned(match: re.Match, page: Path = page) -> str:
-            target = (page.parent / match.group(2)).resolve()
-            try:
-                checksum = _file_checksum(outdir, target.relative_to(outdir.resolve()))
-            except ValueError:
-                checksum = ""
-            return f"{match.group(1)}{match.group(2)}?v={checksum}{match.group(3)}" if checksum else match.group(0)
-
-        updated = text.replace(previous, current) if previous != current else text
-        updated = UNVERSIONED_ASSET.sub(versioned, updated)
-        if updated != text:
-            page.write_text(updated, encoding="utf-8")
+    if previous != current:
+        for page in outdir.rglob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            if previous in text:
+                page.write_text(text.replace(previous, current), encoding="utf-8")
     record.write_text(current + "\n", encoding="utf-8")
 
 

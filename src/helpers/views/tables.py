@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 
 import pandas as pd
 from IPython.display import HTML
+from jinja2.utils import htmlsafe_json_dumps
 
 from helpers.data import bib
 from helpers.data import loaders as data
@@ -36,29 +36,10 @@ def cmo_href(cmo: pd.Series) -> str:
     return f"{page}.html#{cmo_anchor(cmo['cmo_id'])}"
 
 
-def _family_names(author_field: str) -> list[str]:
-    names = [a.strip() for a in re.split(r"\s+and\s+", author_field) if a.strip()]
-    families = []
-    for name in names:
-        if name == "others":
-            continue
-        family = name.split(",")[0] if "," in name else name.split()[-1]
-        families.append(family.strip("{} "))
-    return families
-
-
 def citation_text(entry: pd.Series) -> str:
-    """Author-year text for a BibTeX entry, e.g. 'Griffiths et al. 2012'."""
-    families = _family_names(entry["author"])
-    if not families:
-        who = "Anonymous"
-    elif len(families) == 1 and "others" not in entry["author"]:
-        who = families[0]
-    elif len(families) == 2 and "others" not in entry["author"]:
-        who = f"{families[0]} and {families[1]}"
-    else:
-        who = f"{families[0]} et al."
-    return f"{who} {entry['year']}"
+    """Author-year text for a BibTeX entry, e.g. 'Griffiths et al. 2012': the bibliography's own label rule."""
+    families = bib.family_names(entry["author"] or entry.get("editor", ""))
+    return bib.author_year(families, entry["year"], bib.no_author(entry.get("organization"), entry["title"]))
 
 
 def cmo_labels(cells: pd.Series, cmos: pd.DataFrame) -> pd.Series:
@@ -271,9 +252,9 @@ FINDABLE_HTML_MAX_ROWS = 500
 
 
 def _json_island(value) -> str:
-    """JSON for a ``<script type="application/json">``: nothing in it can close the script or open markup."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    """JSON for a ``<script type="application/json">``: nothing in it can close the script or open markup
+    (jinja2's ``htmlsafe_json_dumps`` writes ``<``, ``>``, ``&`` and ``'`` as JSON escapes)."""
+    return str(htmlsafe_json_dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
 def findable_table(

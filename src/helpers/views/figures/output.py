@@ -3,8 +3,10 @@
 myst-nb cannot render plotly's own ``application/vnd.plotly.v1+json`` output, so every figure is
 emitted as ``text/html`` holding only the figure's div and data. The Sphinx extension
 (``helpers.sphinxext``) serves one copy of plotly.js from ``_static`` and adds it to the pages that
-have a figure. Importing this module also makes that the default renderer, so a bare ``fig`` in a
-cell cannot fall back to the unsupported mime type.
+have a figure. The figure wrapper renders through its own renderer object, ``RENDERER``; importing this
+module registers nothing with plotly and leaves ``plotly.io.renderers.default`` alone. A bare plotly
+figure at the end of a cell therefore gets plotly's own mime type, which myst-nb reports and the strict
+build fails on: a chapter shows figures through ``Figure`` (or ``RENDERER.to_mimebundle``).
 """
 
 from __future__ import annotations
@@ -34,31 +36,38 @@ FOLLOW_LINK_ON_CLICK = """document.getElementById('{plot_id}').on('plotly_click'
 });"""
 
 
-def figure_div(fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
-    """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
-    return pio.to_html(
-        fig,
-        include_plotlyjs=False,
-        full_html=False,
-        div_id=div_id,
-        config=PLOTLY_CONFIG,
-        default_width="100%",
-        post_script=FOLLOW_LINK_ON_CLICK if follow_links else None,
-    )
-
-
 class SiteRenderer(MimetypeRenderer):
-    """A plotly renderer that returns ``text/html`` only (no JSON mime type, no inline plotly.js)."""
+    """A plotly renderer that returns ``text/html`` only (no JSON mime type, no inline plotly.js).
 
-    _count = 0
+    Used as an object, never registered with ``plotly.io.renderers``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def div(self, fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
+        """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
+        return pio.to_html(
+            fig,
+            include_plotlyjs=False,
+            full_html=False,
+            div_id=div_id,
+            config=PLOTLY_CONFIG,
+            default_width="100%",
+            post_script=FOLLOW_LINK_ON_CLICK if follow_links else None,
+        )
 
     def to_mimebundle(self, fig_dict):
-        SiteRenderer._count += 1
-        return {"text/html": figure_div(go.Figure(fig_dict), f"plotly-figure-{SiteRenderer._count}")}
+        self.count += 1
+        return {"text/html": self.div(go.Figure(fig_dict), f"plotly-figure-{self.count}")}
 
 
-pio.renderers["report"] = SiteRenderer()
-pio.renderers.default = "report"
+# The report's renderer: what every Figure renders through. plotly's own registry and default stay as they are.
+RENDERER = SiteRenderer()
+
+
+def figure_div(fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
+    """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
+    return RENDERER.div(fig, div_id, follow_links)
 
 
 def _slug(text: str) -> str:
@@ -87,7 +96,7 @@ class Figure:
         # is described instead by its caption and by a text description every reader can open.
         return (
             f'<figure class="report-figure" id="{anchor}" aria-describedby="{anchor}-alt">'
-            f'<div class="report-figure-plot">{figure_div(self.fig, anchor + "-plot", self.follow_links)}</div>'
+            f'<div class="report-figure-plot">{RENDERER.div(self.fig, anchor + "-plot", self.follow_links)}</div>'
             f"<figcaption><p>{esc(self.caption)}</p>"
             f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
             f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'
