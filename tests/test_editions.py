@@ -51,7 +51,9 @@ def test_the_cff_validator_rejects_a_broken_citation_file():
 
 def test_zenodo_metadata_agrees_with_citation_cff():
     zenodo = json.loads((REPO / ".zenodo.json").read_text(encoding="utf-8"))
-    assert (REPO / ".zenodo.json").read_text(encoding="utf-8") == zenodo_record.zenodo_text(REPO), "run python -m helpers citation"
+    assert (REPO / ".zenodo.json").read_text(encoding="utf-8") == zenodo_record.zenodo_text(REPO), (
+        "run python -m helpers citation"
+    )
     cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
     assert zenodo["version"] == cff["version"] and zenodo["publication_date"] == str(cff["date-released"])
     assert zenodo["title"] == cff["title"]
