@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from helpers.data import loaders as data
 from helpers.views.figures.output import Figure
 from helpers.views.figures.theme import OKABE_ITO, plotly_text, shorten, theme
-from helpers.views.tables import cmo_href
+from helpers.views.places import cmo_href
 
 
 def cmos_per_theory_area() -> Figure:
