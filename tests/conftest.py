@@ -106,9 +106,9 @@ def built_site(tmp_path_factory, offline_build, network_guard_log) -> Path:
 @contextlib.contextmanager
 def serve_directory(directory: Path):
     """A built site on a loopback HTTP server, on a free port (what a reader's browser would fetch)."""
-    from helpers.bench.pages import serve
+    from helpers.server import serve
 
-    with serve(directory, caching=False) as base:
+    with serve(directory) as base:
         yield base
 
 

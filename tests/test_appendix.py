@@ -98,3 +98,25 @@ def test_mapping_is_documented_in_data_readme(repo):
     readme = (repo / "data" / "README.md").read_text(encoding="utf-8")
     for header, column in appendix.APPENDIX_COLUMN_MAP.items():
         assert f"| {header} | `{column}` |" in readme, header
+
+
+def test_the_appendix_reads_cells_by_the_rule_of_every_workbook(tmp_path):
+    """One cell-to-text rule (helpers.data.readers.cell_text) for data/sources.xlsx and appendix sheets alike:
+    a whole number without '.0', a date as YYYY-MM-DD, TRUE/FALSE, and a formula as its text, which is refused."""
+    import datetime as dt
+
+    from helpers.data.readers import cell_text
+
+    assert [cell_text(v) for v in (None, 2019.0, True, dt.datetime(2021, 3, 1), dt.date(2021, 3, 1), " x ")] == [
+        "",
+        "2019",
+        "TRUE",
+        "2021-03-01",
+        "2021-03-01",
+        " x ",
+    ]
+    rows = [ROWS[0], [*ROWS[1][:3], "=UPPER(D4)", *ROWS[1][4:]]]
+    path = appendix_workbook(tmp_path / "appendix5.xlsx", rows)
+    with pytest.raises(DataError) as caught:
+        data.load_sources(path, column_map=appendix.APPENDIX_COLUMN_MAP)
+    assert "row 5, column 'Title': holds a formula" in str(caught.value)

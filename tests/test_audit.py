@@ -14,6 +14,8 @@ from helpers.audit import checks as audit
 from helpers.audit import recompute
 from helpers.audit.recompute import Printed, fits, parse_printed
 from helpers.data import loaders as data
+from helpers.data import places as book_places
+from helpers.views import places
 
 # --------------------------------------------------------------------------- printed numbers and rounding
 
@@ -294,12 +296,40 @@ def test_audit_page_shows_every_check_with_its_verdict(built_site, checks):
     assert "t(789)=2.638, P=.009" in text and "chi-square(1)=3.0, P=.15" in text
 
 
+def _not_landing(built_site, links: set[str]) -> list[str]:
+    """The links that name a page or an anchor the built book does not have."""
+    missing = []
+    for link in sorted(links):
+        page, _, anchor = link.partition("#")
+        target = built_site / "chapters" / page
+        if not target.is_file() or (anchor and f'id="{anchor}"' not in target.read_text(encoding="utf-8")):
+            missing.append(link)
+    return missing
+
+
 def test_audit_links_land_where_the_values_are_used(built_site, checks):
-    links = {c.link for c in checks}
+    """Each check's place, resolved through the one map of places (chapters/places.yml), is a link on the audit
+    page that lands on an anchor of the built book."""
+    links = {places.href(c.place) for c in checks}
     assert {"survey.html#who-took-part", "survey.html#distress-and-change-over-time"} <= links
     markup = (built_site / "chapters" / "audit.html").read_text(encoding="utf-8")
     for link in links:
-        page, _, anchor = link.partition("#")
         assert f'href="{link}"' in markup, link
-        target = (built_site / "chapters" / page).read_text(encoding="utf-8")
-        assert not anchor or f'id="{anchor}"' in target, link
+    assert _not_landing(built_site, links) == []
+
+
+def test_an_anchor_renamed_in_the_places_file_but_not_in_the_book_is_caught(built_site, checks, repo_copy, monkeypatch):
+    """The test above reads the same map as the helpers: renaming an anchor only in places.yml makes it fail."""
+    places_file = repo_copy / "chapters" / "places.yml"
+    text = places_file.read_text(encoding="utf-8")
+    assert "survey#who-took-part" in text
+    places_file.write_text(text.replace("survey#who-took-part", "survey#who-answered"), encoding="utf-8")
+    monkeypatch.setenv("REPORT_ROOT", str(repo_copy))
+    book_places.clear_cache()
+    try:
+        links = {places.href(c.place) for c in checks}
+        assert "survey.html#who-answered" in _not_landing(built_site, links)
+    finally:
+        monkeypatch.undo()
+        book_places.clear_cache()
+        data.clear_cache()

@@ -289,18 +289,11 @@ def test_both_editions_are_published_side_by_side(history):
 @pytest.fixture(scope="module")
 def served_editions(history):
     """The published site on a loopback server under a base path (/report/), as a host might put it."""
-    import functools
-    import http.server
-    import threading
+    from helpers.server import serve
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(history["site"].parent))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     (history["site"].parent / "report").symlink_to(history["site"], target_is_directory=True)
-    yield f"http://127.0.0.1:{server.server_address[1]}/report"
-    server.shutdown()
-    server.server_close()
+    with serve(history["site"].parent) as base:
+        yield f"{base}/report"
 
 
 def rendered_dom(browser, url: str) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, serve_directory
+from helpers import server
 from helpers.bench import pages as bench_pages
 from helpers.bench import synthetic
 from helpers.sphinxext.assets import FINDABLE_JS, FINDABLE_JS_SOURCE, PLOTLY_STATIC_NAME
@@ -74,10 +75,10 @@ def test_the_server_answers_like_github_pages(tmp_path):
     import urllib.request
 
     (tmp_path / "page.html").write_text("<p>hello</p>")
-    with bench_pages.serve(tmp_path) as base:
+    with server.serve(tmp_path, caching=True) as base:
         with urllib.request.urlopen(f"{base}/page.html") as response:
             etag = response.headers["ETag"]
-            assert response.headers["Cache-Control"] == f"max-age={bench_pages.CACHE_MAX_AGE}"
+            assert response.headers["Cache-Control"] == f"max-age={server.CACHE_MAX_AGE}"
             assert etag and response.headers["Last-Modified"]
         request = urllib.request.Request(f"{base}/page.html", headers={"If-None-Match": etag})
         with pytest.raises(urllib.error.HTTPError) as answer:

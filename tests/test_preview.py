@@ -6,6 +6,7 @@ import urllib.request
 
 from helpers.build import preview
 from helpers.build.pipeline import swap_into_place
+from helpers.server import BUILD_ID_PATH
 
 
 def fetch(url: str) -> str:
@@ -34,14 +35,14 @@ def test_served_pages_reload_when_a_new_build_is_published(tmp_path):
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         page = fetch(f"{base}/")
-        assert "first build" in page and preview.BUILD_ID_PATH in page and page.endswith("</script></body></html>")
-        assert preview.BUILD_ID_PATH in fetch(f"{base}/chapters/a.html")
-        first_id = fetch(base + preview.BUILD_ID_PATH)
+        assert "first build" in page and BUILD_ID_PATH in page and page.endswith("</script></body></html>")
+        assert BUILD_ID_PATH in fetch(f"{base}/chapters/a.html")
+        first_id = fetch(base + BUILD_ID_PATH)
         staged = root / "_build" / ".staging-1" / "html"
         staged.mkdir(parents=True)
         (staged / "index.html").write_text("<html><body>second build</body></html>", encoding="utf-8")
         swap_into_place(staged, site)
-        assert fetch(base + preview.BUILD_ID_PATH) != first_id
+        assert fetch(base + BUILD_ID_PATH) != first_id
         assert "second build" in fetch(f"{base}/index.html")
     finally:
         server.shutdown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
 
 from conftest import run_helpers
 from helpers.data import loaders as data
@@ -57,3 +58,55 @@ def test_appendix_through_column_map(tmp_path):
     assert (row["source_id"], row["year"], row["country"]) == ("SRC-A001", 2015, "Australia")
     assert row["platform"] == "not reported" and row["study_design"] == "not reported"
     assert row["cmo_ids"] == ""
+
+
+# --------------------------------------------------------------------------- chapters/places.yml
+
+
+def _edit_places(root, old: str, new: str) -> None:
+    path = root / "chapters" / "places.yml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_page_named_in_the_places_file_but_missing_from_the_toc_fails_validation(repo_copy):
+    _edit_places(repo_copy, "    3: synthesis-3-service-use", "    3: synthesis-3-services")
+    result = run_helpers(repo_copy, "validate")
+    assert result.returncode == 1
+    assert "chapters/places.yml, row " in result.stderr
+    assert "key 'theory_areas.2024.3': page 'synthesis-3-services' is not in _toc.yml" in result.stderr
+
+
+def test_a_page_in_the_places_file_and_the_toc_but_without_a_file_fails_validation(repo_copy):
+    toc = repo_copy / "_toc.yml"
+    toc.write_text(toc.read_text(encoding="utf-8") + "      - file: chapters/extra\n", encoding="utf-8")
+    _edit_places(repo_copy, "  survey: survey#who-took-part", "  survey: extra#who-took-part")
+    result = run_helpers(repo_copy, "validate")
+    assert result.returncode == 1
+    assert "key 'places.survey': page 'extra' has no file chapters/extra.md" in result.stderr
+    assert "not in _toc.yml" not in result.stderr
+
+
+def test_places_file_mistakes_name_file_line_and_key(repo_copy):
+    from helpers.data import places
+
+    path = repo_copy / "chapters" / "places.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  textbox-1: ", "  textbox-one: ").replace("#who-took-part", "#Who took part", 1))
+    with pytest.raises(DataError) as error:
+        places.load_places(path)
+    lines = text.splitlines()
+    messages = [str(p) for p in error.value.problems]
+    assert any(m.endswith("key 'places.textbox-1': is missing: the audit links to this place") for m in messages), messages
+    survey_row = next(i for i, line in enumerate(lines, start=1) if line.startswith("  survey: "))
+    assert any(
+        m.startswith(f"{path}, row {survey_row}: key 'places.survey': 'Who took part' is not a heading anchor") for m in messages
+    ), messages
+
+
+def test_a_cmo_whose_card_has_no_page_fails_validation(repo_copy):
+    _edit_places(repo_copy, "    initial: theory-changes\n", "")
+    result = run_helpers(repo_copy, "validate")
+    assert result.returncode == 1
+    assert "chapters/places.yml" in result.stderr and "key 'cmo_cards.2025': no page for the card of CMO-2025-I1" in result.stderr

@@ -34,7 +34,7 @@ def validate() -> int:
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    print("Validation passed: every dataset in data/ and bib/, and CITATION.cff, is consistent.")
+    print("Validation passed: every dataset in data/ and bib/, CITATION.cff and chapters/places.yml are consistent.")
     return 0
 
 

@@ -1,8 +1,9 @@
 """The audit's checks, run over the data: each reported value that can be recomputed, each cross-reference.
 
 Recomputations are in :mod:`helpers.audit.recompute`; this module applies them to data/reported_values.csv,
-data/value_relations.csv, data/cross_checks.csv and the CMO and source tables, and says where each check's value
-is shown in the book (a place of :mod:`helpers.data.places`).
+data/value_relations.csv, data/cross_checks.csv and the CMO and source tables. Each check names the place its
+value belongs to (a value_id, a named place of chapters/places.yml or a BibTeX key); it makes no links:
+:mod:`helpers.views.places` turns a place into one.
 """
 
 from __future__ import annotations
@@ -37,12 +38,18 @@ from helpers.data import bib
 from helpers.data import loaders as data
 from helpers.data.errors import DataError, Problem
 from helpers.data.paths import dataset_path
-from helpers.data.places import PLACES, SURVEY_PLACES, THEORY_AREA_PLACES
+
+# The reported value that is the size of the 2025 survey's time-1 sample (data/reported_values.csv).
+SURVEY_SAMPLE = "e25.sample.survey.wave1.n"
 
 
 @dataclass
 class Check:
-    """One audit check: what was printed, what the audit recomputed, the verdict and where the book uses it."""
+    """One audit check: what was printed, what the audit recomputed, the verdict and where the book uses it.
+
+    ``place`` is where the book shows what was checked: the value_id of a reported value, a named place of
+    chapters/places.yml (e.g. 'textbox-1') or the BibTeX key of a source (its bibliography entry).
+    """
 
     paper: int
     section: str
@@ -52,31 +59,12 @@ class Check:
     recomputed: str
     verdict: str
     explanation: str
-    link: str
+    place: str
     value_ids: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {self.verdict!r}")
-
-
-def value_link(row: pd.Series) -> str:
-    """The page and anchor where the book shows a reported value."""
-    if row["paper"] == 2024:
-        return PLACES["methods-2024"]
-    area = re.search(r"Theory Area (\d)", row["section"])
-    if row["domain"] in SURVEY_PLACES:
-        return SURVEY_PLACES[row["domain"]]
-    if area and int(area.group(1)) in THEORY_AREA_PLACES:
-        return THEORY_AREA_PLACES[int(area.group(1))]
-    return PLACES["methods-2025"]
-
-
-def place_link(place: str) -> str:
-    """A place named in data (a key of PLACES, or a BibTeX key: its bibliography entry) as page#anchor."""
-    if place in PLACES:
-        return PLACES[place]
-    return f"{PLACES['bibliography']}#cite-{place}"
 
 
 def short_section(section: str) -> str:
@@ -126,7 +114,7 @@ def _check(values: _Values, anchor_id: str, topic: str, what: str, reported: str
         recomputed=recomputed,
         verdict=verdict,
         explanation=why,
-        link=value_link(row),
+        place=anchor_id,
         value_ids=tuple(ids),
     )
 
@@ -285,7 +273,7 @@ def p_value_checks(values: _Values) -> list[Check]:
                     f"P{_op(printed_p)} for any n of at least {smallest}" if ok else "",
                     CONSISTENT if ok else CANNOT_CHECK,
                     f"the paper prints no n for this correlation; r={r} has a two-tailed p{_op(printed_p)} in any sample of "
-                    f"at least {smallest} (the time-1 survey had 791 respondents)"
+                    f"at least {smallest} (the time-1 survey had {values.row(SURVEY_SAMPLE)['value_reported']} respondents)"
                     if ok
                     else "the paper prints no n for this correlation",
                     (p_id, prefix + ".r"),
@@ -463,7 +451,7 @@ def textbox_mapping_checks(cmos: pd.DataFrame) -> list[Check]:
                     f"the wording of 2025 {cmo.label} is that of 2024 {shown_content}"
                     + ("" if ok else f", not 2024 {shown_stated} as the caption states")
                 ),
-                link=PLACES["textbox-1"],
+                place="textbox-1",
                 value_ids=(cmo.cmo_id,),
             )
         )
@@ -495,7 +483,7 @@ def narrative_label_checks(sources: pd.DataFrame, cmos: pd.DataFrame) -> list[Ch
                     if ok
                     else (source.label_note or "the cited passage describes a different configuration")
                 ),
-                link=PLACES["label-disagreements"] if not ok else f"{PLACES['bibliography']}#cite-{source.bibkey}",
+                place="label-disagreements" if not ok else source.bibkey,
                 value_ids=(source.source_id,),
             )
         )
@@ -519,7 +507,7 @@ def duplicate_reference_checks(reference_map: pd.DataFrame) -> list[Check]:
                 recomputed=f"{numbers.size} distinct works",
                 verdict=INCONSISTENT if len(repeated) else CONSISTENT,
                 explanation=f"references {twice} are the same work" if len(repeated) else "every work is listed once",
-                link=place_link(repeated.index[0]) if len(repeated) else PLACES["bibliography"],
+                place=repeated.index[0] if len(repeated) else "bibliography",
                 value_ids=tuple(repeated.index),
             )
         )
@@ -554,7 +542,7 @@ def cross_checks(rows: pd.DataFrame) -> list[Check]:
                 recomputed=f"{row.compared_with} ({row.compared_location})" if row.compared_with else "",
                 verdict=CONSISTENT if ok else INCONSISTENT,
                 explanation=f"{why}. {row.basis}".strip(),
-                link=place_link(row.place),
+                place=row.place,
                 value_ids=(row.check_id,),
             )
         )

@@ -1,7 +1,7 @@
 """What each page of the built site costs a reader: bytes, requests and time until its figures are drawn.
 
-``measure_site(html_dir, runs=3)`` serves ``html_dir`` on 127.0.0.1 (a free port) with a threaded static
-server that answers like GitHub Pages does for caching (``Cache-Control: max-age=600``, ``ETag``,
+``measure_site(html_dir, runs=3)`` serves ``html_dir`` on 127.0.0.1 (a free port) with :mod:`helpers.server`,
+answering like GitHub Pages does for caching (``Cache-Control: max-age=600``, ``ETag``,
 ``Last-Modified``, 304 on ``If-None-Match``/``If-Modified-Since``), opens every page in Debian's
 chromium through Playwright and returns plain JSON-able dicts:
 
@@ -33,20 +33,17 @@ from __future__ import annotations
 import argparse
 import functools
 import gzip
-import http.server
 import json
-import os
 import re
 import shutil
 import statistics
 import sys
-import threading
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-CACHE_MAX_AGE = 600  # what GitHub Pages sends
+from helpers.server import CACHE_MAX_AGE, serve
+
 LANDING = "index.html"
 PLOTLY_NAME = re.compile(r"plotly[^/]*\.js$")
 # Records performance.now() (ms since navigation start) when the last figure was drawn, once the document
@@ -75,61 +72,6 @@ DRAWN_TIMEOUT_MS = 60_000
 # Nothing may leave the site: every host but the loopback server fails to resolve. (Not Playwright's
 # request routing: routing turns the browser's HTTP cache off, and the cache is what is measured.)
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-
-
-# --------------------------------------------------------------------------- the server
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, without a log line per request."""
-
-    def log_message(self, *args):
-        pass
-
-
-class CachingHandler(QuietHandler):
-    """Static files with the caching headers GitHub Pages sends; 304 when the browser's copy is current."""
-
-    def _etag(self, path: str) -> str | None:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return None
-        return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-
-    def send_head(self):
-        path = self.translate_path(self.path)
-        etag = self._etag(path) if os.path.isfile(path) else None
-        if etag and self.headers.get("If-None-Match") == etag:
-            self.send_response(304)
-            self.end_headers()
-            return None
-        return super().send_head()  # answers If-Modified-Since with 304 itself
-
-    def end_headers(self):
-        path = self.translate_path(self.path)
-        if self.command in ("GET", "HEAD") and os.path.isfile(path):
-            self.send_header("Cache-Control", f"max-age={CACHE_MAX_AGE}")
-            self.send_header("ETag", self._etag(path))
-        super().end_headers()
-
-
-@contextmanager
-def serve(directory: Path, caching: bool = True) -> Iterator[str]:
-    """``directory`` on a loopback server (free port); yields the base URL.
-
-    ``caching``: with the caching headers GitHub Pages sends (what a reader's browser meets); without, every
-    request is answered afresh (what tests that rebuild and reload want).
-    """
-    handler = functools.partial(CachingHandler if caching else QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --------------------------------------------------------------------------- the site on disk
@@ -356,7 +298,7 @@ def measure_site(html_dir: Path, runs: int = 3, pages: list[str] | None = None, 
     chosen = pages or site_pages(html_dir)
     references = plotly_references(html_dir)
     results: dict = {"html_dir": str(html_dir), "runs": runs, "cache_max_age_s": CACHE_MAX_AGE, "pages": {}}
-    with serve(html_dir) as base, _chromium(browser_type) as launch:
+    with serve(html_dir, caching=True) as base, _chromium(browser_type) as launch:
         browser = launch(executable_path=chromium_executable(), args=BROWSER_ARGS)
         try:
             for path in chosen:

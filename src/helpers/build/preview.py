@@ -12,25 +12,17 @@ same command builds it, so a data edit re-executes exactly the chapters that rea
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 from helpers.build.protocol import published_dir
 from helpers.data.paths import root as find_root
+from helpers.server import Server, start
 
 WATCHED = ["data", "bib", "chapters", "src", "_static", "_config.yml", "_toc.yml", "CONTRIBUTING.md", "requirements.txt"]
-BUILD_ID_PATH = "/__preview_build"
-RELOAD_SCRIPT = (
-    "<script>(function(){var seen=null;setInterval(function(){fetch('" + BUILD_ID_PATH + "',{cache:'no-store'})"
-    ".then(function(r){return r.text()}).then(function(id){if(seen!==null&&id!==seen){location.reload()}seen=id})"
-    ".catch(function(){})},1000)})();</script>"
-)
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -61,39 +53,10 @@ def build_id(root: Path) -> str:
     return f"{stat.st_ino}-{stat.st_mtime_ns}"
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    report_root: Path
-
-    def log_message(self, format, *args):  # noqa: A002 (the name http.server uses)
-        pass
-
-    def do_GET(self):
-        path = self.path.split("?")[0].split("#")[0]
-        if path == BUILD_ID_PATH:
-            return self._send(build_id(self.report_root).encode(), "text/plain; charset=utf-8")
-        local = Path(self.translate_path(path))
-        if local.is_dir() and path.endswith("/"):
-            local = local / "index.html"
-        if local.suffix == ".html" and local.is_file():
-            markup = local.read_text(encoding="utf-8").replace("</body>", RELOAD_SCRIPT + "</body>", 1)
-            return self._send(markup.encode("utf-8"), "text/html; charset=utf-8")
-        return super().do_GET()
-
-    def _send(self, body: bytes, content_type: str):
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
-
-
-def serve(root: Path, port: int = 8000) -> http.server.ThreadingHTTPServer:
-    """Serve the published site of ``root`` on 127.0.0.1 (port 0: any free port) in a background thread."""
-    handler = functools.partial(type("Handler", (_Handler,), {"report_root": root}), directory=str(published_dir(root)))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+def serve(root: Path, port: int = 8000) -> Server:
+    """Serve the published site of ``root`` on 127.0.0.1 (port 0: any free port) in a background thread, each page
+    reloading itself when a new build is published (:mod:`helpers.server`, live reload)."""
+    return start(published_dir(root), build_id=lambda: build_id(root), port=port)
 
 
 def _build(root: Path) -> int:

@@ -5,6 +5,8 @@ header, cells merged over several studies (one country or design for a group of 
 as "2021a" to tell apart two works of one author in one year, and notes rows under the table
 ("Note: ...", "Abbreviations: ..."). This module turns it into the report's sources table:
 
+- cells read as text by the rule of every workbook the report reads (:func:`helpers.data.readers.cell_text`:
+  a formula is its '=' text, which the loader refuses, naming the cell), padding around the text removed;
 - the header is the first row holding at least two of the mapped header names (case and spacing ignored);
 - a merged cell's value is copied into every cell it covers;
 - empty rows, and rows holding one merged text across the whole table (section or notes rows), are skipped;
@@ -20,18 +22,16 @@ are those such appendices usually print; edit this one mapping if the real file 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
 from helpers.data import schema
 from helpers.data.errors import DataError, Problem
+from helpers.data.readers import display_name, open_workbook, sheet_text
 
 # Header text in the appendix -> column of data/sources.xlsx. One place: data/README.md shows this table.
 APPENDIX_COLUMN_MAP: dict[str, str] = {
@@ -68,16 +68,6 @@ def _normalise_header(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def _as_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()[:10]
-    return str(value).strip()
-
-
 @dataclass
 class AppendixTable:
     """The sheet as the report's sources table, each row with its own spreadsheet row number."""
@@ -97,19 +87,18 @@ class AppendixTable:
 
 
 def _grid(path: Path, name: str) -> list[list[str]]:
-    if not path.is_file():
-        raise DataError([Problem(name, None, None, "file not found")])
-    if not zipfile.is_zipfile(path):
-        raise DataError([Problem(name, None, None, "is not an .xlsx workbook (not a zip archive); save it from Excel as .xlsx")])
+    """The sheet as text cells (the cell rule of every workbook: :func:`helpers.data.readers.cell_text`), padding
+    around a cell's text removed (typeset tables pad), and a merged cell's text copied into every cell it covers."""
+    book = open_workbook(path, name, read_only=False)  # merged cells are listed only outside read-only mode
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook: {exc}")]) from None
-    sheet = book[PREFERRED_SHEET] if PREFERRED_SHEET in book.sheetnames else book.worksheets[0]
-    rows = [[_as_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        sheet = book[PREFERRED_SHEET] if PREFERRED_SHEET in book.sheetnames else book.worksheets[0]
+        rows = [[cell.strip() for cell in row] for row in sheet_text(sheet)]
+        merged_ranges = list(sheet.merged_cells.ranges)
+    finally:
+        book.close()
     width = max((len(r) for r in rows), default=0)
     rows = [r + [""] * (width - len(r)) for r in rows]
-    for merged in sheet.merged_cells.ranges:
+    for merged in merged_ranges:
         value = rows[merged.min_row - 1][merged.min_col - 1]
         for r in range(merged.min_row - 1, merged.max_row):
             for c in range(merged.min_col - 1, merged.max_col):
@@ -119,8 +108,6 @@ def _grid(path: Path, name: str) -> list[list[str]]:
 
 def read_appendix(path: Path, column_map: Mapping[str, str]) -> AppendixTable:
     """The sources table held in an appendix-style sheet, mapped through ``column_map`` (header text -> column)."""
-    from helpers.data.readers import display_name
-
     name = display_name(path)
     unknown = sorted(set(column_map.values()) - set(schema.SOURCES.columns))
     if unknown:

@@ -229,6 +229,16 @@ def load_reported_values(path: Path | str | None = None) -> pd.DataFrame:
     return _load_csv("reported_values", _resolve("reported_values", path)).copy()
 
 
+def reported(value_ids: list[str]) -> pd.DataFrame:
+    """Rows of the reported values, in the order asked (each once); a missing id is an error, not a gap."""
+    value_ids = list(dict.fromkeys(value_ids))
+    values = load_reported_values().set_index("value_id", drop=False)
+    missing = [v for v in value_ids if v not in values.index]
+    if missing:
+        raise KeyError(f"data/reported_values.csv lacks value_id(s): {', '.join(missing)}")
+    return values.loc[value_ids].reset_index(drop=True)
+
+
 def load_reference_map(path: Path | str | None = None) -> pd.DataFrame:
     """Which BibTeX key each numbered reference of each paper is."""
     return _load_csv("reference_map", _resolve("reference_map", path)).copy()

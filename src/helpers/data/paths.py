@@ -49,6 +49,15 @@ DATASETS: dict[str, str] = {
 }
 
 
+# Where the book's chapters and the headings other pages link to are declared (helpers.data.places). Not a
+# dataset: it holds no evidence, so it is outside the data fingerprint; the build still tracks its reads.
+PLACES_FILE = "chapters/places.yml"
+
+
+def places_path() -> Path:
+    return root() / PLACES_FILE
+
+
 def dataset_path(name: str) -> Path:
     try:
         relative = DATASETS[name]

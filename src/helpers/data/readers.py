@@ -185,26 +185,33 @@ def _decoding_problem(raw: bytes, exc: UnicodeDecodeError, name: str) -> Problem
     )
 
 
-def _xlsx_text(value) -> str:
-    """A workbook cell as the text a person sees (formulas as their '=' text, never a computed value)."""
+def cell_text(value) -> str:
+    """A workbook cell as the text a person sees: the one rule for every workbook the report reads.
+
+    Empty -> ''; TRUE/FALSE as a spreadsheet shows them; a whole number without '.0'; a date (or a date and
+    time at midnight) as YYYY-MM-DD; a formula as its '=' text, never a computed value (the loaders refuse
+    formulas, naming the cell); anything else as typed, spaces included (the loaders report stray ones).
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, _dt.datetime) and value.time() == _dt.time(0):
-        return value.date().isoformat()
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat() if value.time() == _dt.time(0) else str(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
     return str(value)
 
 
-def read_xlsx_cells(path: Path, sheet: str) -> pd.DataFrame:
-    """Every cell of ``sheet`` as text, indexed by its row number in the workbook (header = row 1).
+def open_workbook(path: Path, name: str, read_only: bool = True):
+    """An .xlsx workbook, formulas as formulas, after the checks every workbook gets (size, zip, unpacked size).
 
-    Read with openpyxl directly, formulas as formulas: a formula typed into a cell has no computed
-    value until a spreadsheet program saves it, and reading values only would make it an empty cell.
+    Read with openpyxl directly, formulas as formulas: a formula typed into a cell has no computed value until
+    a spreadsheet program saves it, and reading values only would make it an empty cell. ``read_only=False``
+    when merged cells matter (read-only sheets do not list them). The caller closes the workbook.
     """
-    name = display_name(path)
     check_file_size(path, name)
     if not zipfile.is_zipfile(path):
         raise DataError([Problem(name, None, None, "is not an .xlsx workbook (not a zip archive); save it from Excel as .xlsx")])
@@ -226,18 +233,26 @@ def read_xlsx_cells(path: Path, sheet: str) -> pd.DataFrame:
         with warnings.catch_warnings():
             # openpyxl warns about workbook features it ignores (data validation, conditional formats).
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            return openpyxl.load_workbook(path, read_only=read_only, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook: {exc}")]) from None
+
+
+def sheet_text(sheet) -> list[list[str]]:
+    """Every row of a worksheet as the text of its cells (:func:`cell_text`), row 1 first."""
+    return [[cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
+
+
+def read_xlsx_cells(path: Path, sheet: str) -> pd.DataFrame:
+    """Every cell of ``sheet`` as text, indexed by its row number in the workbook (header = row 1)."""
+    name = display_name(path)
+    book = open_workbook(path, name)
     try:
         if sheet not in book.sheetnames:
             raise DataError(
                 [Problem(name, None, None, f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)}); rename the sheet")]
             )
-        rows = [
-            (number, [_xlsx_text(v) for v in values])
-            for number, values in enumerate(book[sheet].iter_rows(values_only=True), start=1)
-        ]
+        rows = list(enumerate(sheet_text(book[sheet]), start=1))
     finally:
         book.close()
     if not rows or not any(c.strip() for c in rows[0][1]):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from helpers.data import bib
 from helpers.data import citation as edition
 from helpers.data import loaders as data
+from helpers.data import places as book_places
 from helpers.data.errors import DataError, Problem
-from helpers.data.paths import dataset_path
+from helpers.data.paths import dataset_path, root
 from helpers.data.schema import CMO_COMPONENTS as COMPONENTS
 from helpers.data.schema import SEGMENT_SEPARATOR
 
@@ -165,11 +168,13 @@ def design_implication_problems(implications: pd.DataFrame, cmos: pd.DataFrame) 
 
 
 def audit_input_problems(
-    values: pd.DataFrame | None, relations: pd.DataFrame | None, cross: pd.DataFrame | None, bibliography: pd.DataFrame | None
+    values: pd.DataFrame | None,
+    relations: pd.DataFrame | None,
+    cross: pd.DataFrame | None,
+    bibliography: pd.DataFrame | None,
+    places: book_places.Places | None = None,
 ) -> list[Problem]:
     """The audit's relations name reported values that exist; its cross-checks name places the book has."""
-    from helpers.data.places import PLACES
-
     problems = []
     if relations is not None and values is not None:
         name = data.display_name(dataset_path("value_relations"))
@@ -182,26 +187,106 @@ def audit_input_problems(
             for token in data.split_ids(relation["inputs"]):
                 if not re.fullmatch(r"-?[\d.]+", token) and token not in known:
                     problems.append(Problem(name, row, "inputs", f"{token} is not a value_id of data/reported_values.csv"))
-    if cross is not None and bibliography is not None:
+    if cross is not None and bibliography is not None and places is not None:
         name = data.display_name(dataset_path("cross_checks"))
         keys = set(bibliography["bibkey"])
         for row, check in cross.iterrows():
-            if check["place"] not in PLACES and check["place"] not in keys:
+            if check["place"] not in places.named and check["place"] not in keys:
                 problems.append(
                     Problem(
                         name,
                         row,
                         "place",
-                        f"{check['place']!r} is neither a place of the book ({', '.join(PLACES)}) nor a BibTeX key",
+                        f"{check['place']!r} is neither a place of the book ({', '.join(places.named)}, declared in "
+                        f"{places.file}) nor a BibTeX key",
                     )
                 )
     return problems
+
+
+def toc_files(base: Path) -> set[str]:
+    """Every page _toc.yml lists (its root and each ``file`` entry), as written there ('chapters/methods')."""
+    toc = yaml.safe_load((base / "_toc.yml").read_text(encoding="utf-8"))
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("root", "file") and isinstance(value, str):
+                    found.add(value.strip().removesuffix(".md").removesuffix(".ipynb"))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return found
+
+
+PAGE_SUFFIXES = (".md", ".ipynb", ".rst")
+
+
+def places_problems(
+    places: book_places.Places,
+    cmos: pd.DataFrame | None,
+    values: pd.DataFrame | None,
+    bibliography: pd.DataFrame | None,
+    base: Path | None = None,
+) -> list[Problem]:
+    """Every page chapters/places.yml names is in _toc.yml and exists as a file; every CMO card, study and paper
+    of the data has its place; the bibliography entry's anchor is the one _config.yml gives each entry."""
+    base = base or root()
+    problems = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(Problem(places.file, places.line(key), None, f"key '{key}': {message}"))
+
+    listed = toc_files(base)
+    for key, page in places.pages():
+        path = f"{places.folder}/{page}"
+        if path not in listed:
+            problem(key, f"page {page!r} is not in _toc.yml (it lists no '{path}'); add the chapter there or fix the name")
+        if not any((base / (path + suffix)).is_file() for suffix in PAGE_SUFFIXES):
+            problem(key, f"page {page!r} has no file {path}.md (or .ipynb)")
+    if bibliography is not None:
+        for name in sorted(set(places.named) & set(bibliography["bibkey"])):
+            problem(f"places.{name}", f"{name!r} is also a BibTeX key; rename the place so a link to it is not ambiguous")
+    config = yaml.safe_load((base / "_config.yml").read_text(encoding="utf-8")) or {}
+    cite_id = ((config.get("sphinx") or {}).get("config") or {}).get("bibtex_cite_id")
+    if cite_id and cite_id != places.bibliography_entry.anchor:
+        problem(
+            "bibliography_entry",
+            f"the anchor {places.bibliography_entry.anchor!r} is not the one _config.yml gives each entry "
+            f"(bibtex_cite_id: {cite_id!r})",
+        )
+    if cmos is not None:
+        cmo_file = data.display_name(dataset_path("cmos"))
+        for row, cmo in cmos.iterrows():
+            study, kind, area = int(cmo["study"]), cmo["kind"], int(cmo["theory_area_number"])
+            if study not in places.studies:
+                problem("studies", f"has no name for study {study} ({cmo_file}, row {row})")
+            try:
+                places.cmo_card(study, kind, area)
+            except KeyError:
+                problem(
+                    f"cmo_cards.{study}",
+                    f"no page for the card of {cmo['cmo_id']} ({cmo_file}, row {row}: study {study}, kind {kind!r}, "
+                    f"theory area {area}); add the kind under cmo_cards, or the theory area under theory_areas",
+                )
+    if values is not None:
+        for paper in sorted(set(values["paper"].astype(int)) - set(places.reported_values)):
+            problem("reported_values", f"has no rules for paper {paper} of {data.display_name(dataset_path('reported_values'))}")
+        for paper in sorted(set(values["paper"].astype(int)) - set(places.studies)):
+            problem("studies", f"has no name for paper {paper}")
+    return sorted(set(problems), key=lambda p: (p.row or 0, p.message))
 
 
 def collect_problems() -> list[Problem]:
     """Every problem in every dataset, including cross-references between them."""
     data.clear_cache()
     bib.clear_cache()
+    book_places.clear_cache()
     problems: list[Problem] = []
     bibliography = _load(bib.load_bibliography, problems)
     reference_map = _load(data.load_reference_map, problems)
@@ -211,6 +296,7 @@ def collect_problems() -> list[Problem]:
     implications = _load(data.load_design_implications, problems)
     relations = _load(data.load_value_relations, problems)
     cross = _load(data.load_cross_checks, problems)
+    places = _load(book_places.load_places, problems)
     if cmos is not None:
         problems += cmo_problems(cmos)
     if sources is not None:
@@ -221,6 +307,8 @@ def collect_problems() -> list[Problem]:
         problems += reported_value_problems(values)
     if implications is not None and cmos is not None:
         problems += design_implication_problems(implications, cmos)
-    problems += audit_input_problems(values, relations, cross, bibliography)
+    problems += audit_input_problems(values, relations, cross, bibliography, places)
+    if places is not None:
+        problems += places_problems(places, cmos, values, bibliography)
     problems += edition.citation_problems()
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import html
-import re
 import textwrap
 
 from IPython.display import HTML
 
 from helpers.audit import checks as audit
-from helpers.data.places import STUDY_NAMES
+from helpers.views.html import esc, slug
+from helpers.views.places import href, kind, study_name
 
-esc = html.escape
 COLUMNS = ["Check", "Reported", "Recomputed or compared", "Verdict", "Why", "Used in the book"]
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def _page_label(link: str) -> str:
+def _link_label(place: str, link: str) -> str:
+    """How the link reads: its page, and its heading or the source's BibTeX key ('survey: who took part')."""
     page, _, anchor = link.partition("#")
     name = page.removesuffix(".html").replace("-", " ")
-    if anchor.startswith("cite-"):
-        return f"{name}: {anchor.removeprefix('cite-')}"
+    if kind(place) == "source":
+        return f"{name}: {place}"
     return f"{name}: {anchor.replace('-', ' ')}" if anchor else name
 
 
@@ -43,12 +38,13 @@ def summary_html(checks: list[audit.Check] | None = None) -> HTML:
 
 def _row(check: audit.Check) -> str:
     verdict_class = {"consistent": "consistent", "inconsistent": "inconsistent"}.get(check.verdict, "cannot")
+    link = href(check.place)
     return (
         f'<tr class="report-audit-{verdict_class}" data-value-ids="{esc(" ".join(check.value_ids))}">'
         f"<td>{esc(check.what)}</td><td>{esc(check.reported)}</td><td>{esc(check.recomputed)}</td>"
         f'<td><span class="report-verdict report-verdict-{verdict_class}">{esc(check.verdict)}</span></td>'
         f"<td>{esc(check.explanation)}</td>"
-        f'<td><a href="{esc(check.link)}">{esc(_page_label(check.link))}</a></td></tr>'
+        f'<td><a href="{esc(link)}">{esc(_link_label(check.place, link))}</a></td></tr>'
     )
 
 
@@ -66,11 +62,11 @@ def checks_html(paper: int) -> HTML:
         for topic in dict.fromkeys(c.topic for c in in_section):
             body += f'<tr class="report-audit-topic"><th scope="rowgroup" colspan="{len(COLUMNS)}">{esc(topic)}</th></tr>'
             body += "".join(_row(c) for c in in_section if c.topic == topic)
-        table_id = f"audit-{paper}-{_slug(section)}"
+        table_id = f"audit-{paper}-{slug(section)}"
         count = f"{len(in_section)} check" + ("" if len(in_section) == 1 else "s")
         parts.append(
             f'<div class="report-table-wrap"><table class="report-table report-audit" id="{esc(table_id)}">'
-            f"<caption>{esc(STUDY_NAMES[paper])}: {esc(section)} ({count})</caption>"
+            f"<caption>{esc(study_name(paper))}: {esc(section)} ({count})</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
         )
     return HTML("".join(parts))
@@ -83,7 +79,7 @@ def text_table(checks: list[audit.Check], width: int = 160) -> str:
     rest = max(30, width - sum(widths) - 4)
     for paper in sorted({c.paper for c in checks}):
         for section in dict.fromkeys(c.section for c in checks if c.paper == paper):
-            lines += ["", f"== {STUDY_NAMES[paper]}: {section}", ""]
+            lines += ["", f"== {study_name(paper)}: {section}", ""]
             header = ["check", "reported", "recomputed or compared", "verdict", "why"]
             lines.append(" ".join(h.ljust(w) for h, w in zip(header, [*widths, rest], strict=True)).rstrip())
             for check in (c for c in checks if c.paper == paper and c.section == section):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import html
 from pathlib import Path
 
 from IPython.display import HTML
@@ -17,6 +16,7 @@ from helpers.release.changes import (
     required_level,
     unreleased_changes,
 )
+from helpers.views.html import esc
 
 
 def word_diff_html(old: str, new: str) -> str:
@@ -25,17 +25,16 @@ def word_diff_html(old: str, new: str) -> str:
     pieces = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
-            pieces.append(html.escape(" ".join(a[i1:i2])))
+            pieces.append(esc(" ".join(a[i1:i2])))
             continue
         if op in ("delete", "replace"):
-            pieces.append(f"<del>{html.escape(' '.join(a[i1:i2]))}</del>")
+            pieces.append(f"<del>{esc(' '.join(a[i1:i2]))}</del>")
         if op in ("insert", "replace"):
-            pieces.append(f"<ins>{html.escape(' '.join(b[j1:j2]))}</ins>")
+            pieces.append(f"<ins>{esc(' '.join(b[j1:j2]))}</ins>")
     return " ".join(pieces)
 
 
 def _fields_html(fields: dict) -> str:
-    esc = html.escape
     items = "".join(
         f"<li><code>{esc(column)}</code>: <span class='report-old'>{esc(old) or '(empty)'}</span> → "
         f"<span class='report-new'>{esc(new) or '(empty)'}</span></li>"
@@ -46,7 +45,6 @@ def _fields_html(fields: dict) -> str:
 
 def changes_html(changes: dict) -> str:
     """The changes between two editions as HTML lists, one block per dataset that changed."""
-    esc = html.escape
     blocks = []
     structure = changes["structure"]
     if structure["theory_areas"]["added"] or structure["theory_areas"]["removed"]:
@@ -89,7 +87,6 @@ def changes_html(changes: dict) -> str:
 
 
 def _record_html(record: dict) -> str:
-    esc = html.escape
     anchor = "release-" + record["tag"].replace(".", "-")
     level = "the first edition" if record["level"] == "first" else f"a <strong>{esc(record['level'])}</strong> release"
     head = f"<h3>Edition {esc(record['version'])}</h3><p class='report-release-meta'>Released {esc(record['date'])}; {level}"
@@ -115,15 +112,13 @@ def release_notes(base: Path | None = None) -> HTML:
         pending = unreleased_changes(base)
     except ReleaseError as exc:  # e.g. the newest tag's data no longer load under today's schema
         pending = None
-        parts.append(
-            f"<p class='report-release-meta'>Changes since the newest release cannot be listed: {html.escape(str(exc))}</p>"
-        )
+        parts.append(f"<p class='report-release-meta'>Changes since the newest release cannot be listed: {esc(str(exc))}</p>")
     if pending:
         tag, changes = pending
         level, _ = required_level(changes)
         parts.append(
             "<section class='report-release report-unreleased' id='release-unreleased'><h3>Not yet released</h3>"
-            f"<p class='report-release-meta'>Changes to the data since {html.escape(tag)}; they need a "
+            f"<p class='report-release-meta'>Changes to the data since {esc(tag)}; they need a "
             f"<strong>{level}</strong> release.</p>{changes_html(changes)}</section>"
         )
     records = load_records(base)

@@ -6,18 +6,17 @@ The data fingerprint is left as :data:`helpers.data.citation.FINGERPRINT_SLOT` a
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from IPython.display import HTML
 
 from helpers.data.citation import FINGERPRINT_SLOT, _join_names, load_edition
+from helpers.views.html import esc
 
 
 def cite_this_version(base: Path | None = None) -> HTML:
     """The landing page's "cite this version" block: formatted reference, BibTeX and DOI (when set)."""
     edition = load_edition(base)
-    esc = html.escape
     if edition.doi:
         doi = f'<p>DOI: <a href="https://doi.org/{esc(edition.doi)}">https://doi.org/{esc(edition.doi)}</a></p>'
     else:
@@ -42,7 +41,6 @@ PAGE_PLACEHOLDER = '<span class="report-cite-page" data-anchor="{anchor}"></span
 def figure_citation(figure_title: str, anchor: str, base: Path | None = None) -> str:
     """A "Cite this figure" disclosure naming the edition the figure (and its downloadable data) belong to."""
     edition = load_edition(base)
-    esc = html.escape
     reference = (
         f"{esc(_join_names(edition.authors))} ({esc(edition.year)}). Figure: {esc(figure_title)}. In "
         f"<em>{esc(edition.title)}</em>, edition {esc(edition.version)} (released {esc(edition.date_released)}; "

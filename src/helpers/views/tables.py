@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 import pandas as pd
 from IPython.display import HTML
 from jinja2.utils import htmlsafe_json_dumps
 
 from helpers.data import bib
 from helpers.data import loaders as data
-from helpers.data.places import BIBLIOGRAPHY_PAGE, CMO_HOME_PAGES, EVALUATION_PAGES, STUDY_NAMES
 from helpers.data.schema import CMO_COMPONENTS as COMPONENTS
 from helpers.data.schema import SEGMENT_SEPARATOR
+from helpers.views.html import esc, slug
+from helpers.views.places import cite_href, cmo_anchor, cmo_href, place_href, study_name, theory_area_href
 
 COMPONENT_LABELS = {
     "context": "Context",
@@ -21,19 +19,6 @@ COMPONENT_LABELS = {
     "mechanism_reasoning": "Mechanism (reasoning or response)",
     "outcome": "Outcome",
 }
-
-esc = html.escape
-
-
-def cmo_anchor(cmo_id: str) -> str:
-    """'CMO-2024-07.1' -> 'cmo-2024-07-1' (the id a reader links to)."""
-    return re.sub(r"[^a-z0-9]+", "-", cmo_id.lower()).strip("-")
-
-
-def cmo_href(cmo: pd.Series) -> str:
-    """Link to the card of a CMO on its home page."""
-    page = CMO_HOME_PAGES[(int(cmo["study"]), cmo["kind"], int(cmo["theory_area_number"]))]
-    return f"{page}.html#{cmo_anchor(cmo['cmo_id'])}"
 
 
 def citation_text(entry: pd.Series) -> str:
@@ -63,7 +48,7 @@ def cite_link(bibkey: str, bibliography: pd.DataFrame, with_title: bool = True) 
     entry = bibliography.loc[bibkey]
     title = esc(entry["title"].replace("{", "").replace("}", ""), quote=True)
     tooltip = f' title="{title}"' if with_title else ""
-    return f'<a class="report-cite" href="{BIBLIOGRAPHY_PAGE}#cite-{esc(bibkey)}"{tooltip}>{esc(citation_text(entry))}</a>'
+    return f'<a class="report-cite" href="{esc(cite_href(bibkey))}"{tooltip}>{esc(citation_text(entry))}</a>'
 
 
 def _component_html(cmo: pd.Series, column: str) -> str:
@@ -104,7 +89,7 @@ def cmo_card(cmo: pd.Series, supporting: list[str], bibliography: pd.DataFrame) 
         f'<section class="report-cmo" id="{anchor}" aria-labelledby="{anchor}-title">'
         f'<h3 id="{anchor}-title" class="report-cmo-title">{esc(cmo["label"])} '
         f'<a class="report-cmo-link" href="#{anchor}" aria-label="Link to {esc(cmo["label"])}">#</a>'
-        f'<span class="report-cmo-study">{esc(STUDY_NAMES[cmo["study"]])}, {esc(cmo["theory_area"])}</span></h3>'
+        f'<span class="report-cmo-study">{esc(study_name(cmo["study"]))}, {esc(cmo["theory_area"])}</span></h3>'
         f'<dl class="report-cmo-parts">{rows}</dl>'
         f'<details class="report-cmo-verbatim"><summary>Full statement as published</summary>'
         f'<blockquote>{esc(cmo["statement"])}</blockquote><p class="report-cmo-location">{esc(cmo["location"])}</p></details>'
@@ -194,14 +179,14 @@ def _paragraph(text_html: str) -> HTML:
     return HTML(f'<p class="report-generated">{text_html}</p>')
 
 
+# The reported value that is the number of sources the 2024 synthesis included (data/reported_values.csv).
+INCLUDED_SOURCES = "s24.sources.included.n"
+
+
 def evidence_coverage() -> HTML:
     """How many of the synthesis's included sources this report holds, stated from the data."""
     sources = data.load_sources()
-    values = data.load_reported_values()
-    included = values.loc[values["value_id"] == "s24.sources.included.n", "value"]
-    if included.empty:
-        raise ValueError("data/reported_values.csv has no row s24.sources.included.n (the number of included sources)")
-    total = int(included.iloc[0])
+    total = int(data.reported([INCLUDED_SOURCES])["value"].iloc[0])
     held = len(sources)
     with_cmo = int((sources["cmo_ids"] != "").sum())
     return _paragraph(
@@ -319,7 +304,7 @@ def all_sources() -> HTML:
             "all-sources",
             html_columns=("Source", "CMOs (2024)"),
             without_script=(
-                f'Every source is also listed, with its full reference, on the <a href="{BIBLIOGRAPHY_PAGE}">'
+                f'Every source is also listed, with its full reference, on the <a href="{place_href("bibliography")}">'
                 "Bibliography</a> page, and all that is known about each one is in data/sources.xlsx in the "
                 "report's repository."
             ),
@@ -351,7 +336,7 @@ def reported_values_table(paper: int, domains: tuple[str, ...] | None = None, se
         }
     )
     what = ", ".join(domains) if domains else (section_contains or "all")
-    table_id = "values-" + re.sub(r"[^a-z0-9]+", "-", f"{paper}-{what}".lower()).strip("-")
+    table_id = "values-" + slug(f"{paper}-{what}")
     return HTML(html_table(shown, f"Values reported in the {paper} paper ({what}; data/reported_values.csv)", table_id))
 
 
@@ -390,7 +375,7 @@ def refinement_comparison(theory_area_number: int) -> HTML:
 
 def _compact_card(cmo: pd.Series) -> str:
     """A CMO's statement with a link to its full card."""
-    label = f"{STUDY_NAMES[cmo['study']]}, {cmo['label']}"
+    label = f"{study_name(cmo['study'])}, {cmo['label']}"
     return (
         f'<div class="report-compare-earlier"><p><strong><a href="{cmo_href(cmo)}">{esc(label)}</a></strong></p>'
         f"<blockquote>{esc(cmo['statement'])}</blockquote></div>"
@@ -453,10 +438,11 @@ def design_implications() -> HTML:
             f'<span class="report-cmo-location">({esc(row.implication_id)})</span></li>'
             for row in group.itertuples()
         )
+        area_href = theory_area_href(group["paper"].iloc[0], number)
         parts.append(
             f'<section class="report-implications" aria-labelledby="implications-area-{number}">'
             f'<h3 id="implications-area-{number}">{esc(group["theory_area"].iloc[0])}</h3>'
-            f'<p class="report-cmo-location">Follows from the refined theories of <a href="{EVALUATION_PAGES[number]}.html">'
+            f'<p class="report-cmo-location">Follows from the refined theories of <a href="{area_href}">'
             f"theory area {number}</a>: {links}.</p><ul>{items}</ul></section>"
         )
     return HTML("".join(parts))

@@ -12,7 +12,6 @@ build fails on: a chapter shows figures through ``Figure`` (or ``RENDERER.to_mim
 from __future__ import annotations
 
 import base64
-import html
 import re
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
 from helpers.views.cite import figure_citation
+from helpers.views.html import esc, slug
 
 # typesetMath off: text from data that happens to hold $...$ must never be handed to MathJax (which
 # Jupyter Book loads on pages with maths) and turned into markup or links.
@@ -70,10 +70,6 @@ def figure_div(fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
     return RENDERER.div(fig, div_id, follow_links)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 @dataclass
 class Figure:
     """A figure with everything a reader needs: title, caption, source of its numbers, alt text, data."""
@@ -88,10 +84,9 @@ class Figure:
     follow_links: bool = False
 
     def _repr_html_(self) -> str:
-        anchor = f"fig-{_slug(self.figure_id)}"
+        anchor = f"fig-{slug(self.figure_id)}"
         csv = self.data.to_csv(index=False).encode("utf-8")
         href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
-        esc = html.escape
         # The interactive plot holds focusable controls, so it cannot itself be role="img"; the figure
         # is described instead by its caption and by a text description every reader can open.
         return (
@@ -101,7 +96,7 @@ class Figure:
             f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
             f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'
             f'<p class="report-figure-source">Source: {esc(self.source)} '
-            f'<a class="report-figure-download" download="{esc(_slug(self.figure_id))}.csv" href="{href}">'
+            f'<a class="report-figure-download" download="{esc(slug(self.figure_id))}.csv" href="{href}">'
             f"Download the data (CSV)</a></p>"
             f"{figure_citation(self.citation_title(), anchor)}</figcaption></figure>"
         )

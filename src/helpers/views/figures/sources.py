@@ -9,7 +9,8 @@ from helpers.data import loaders as data
 from helpers.data.schema import NOT_REPORTED
 from helpers.views.figures.output import Figure
 from helpers.views.figures.theme import OKABE_ITO, plotly_text, shorten, theme
-from helpers.views.tables import cmo_href, source_citations
+from helpers.views.places import cmo_href
+from helpers.views.tables import INCLUDED_SOURCES, source_citations
 
 
 def _theory_area_bands(fig: go.Figure, cmos: pd.DataFrame) -> None:
@@ -65,12 +66,13 @@ def sources_by_year() -> Figure:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(dtick=1, tickangle=-45)
     total = int(counts["sources"].sum())
+    included = data.reported([INCLUDED_SOURCES])["value_reported"].iloc[0]
     return Figure(
         fig=fig,
         figure_id="sources-by-year",
         caption=(
             f"The {total} evidence sources this report holds, by year and document type. They are the sources the "
-            "2024 synthesis cites in its results; its full list of 102 is in a supplement not available here."
+            f"2024 synthesis cites in its results; its full list of {included} is in a supplement not available here."
         ),
         source="data/sources.xlsx (reference list of the 2024 synthesis).",
         alt="Stacked bar chart of evidence sources per publication year: "

@@ -6,33 +6,43 @@ model-implied mean) is labelled as derived, with how it was derived in the capti
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from helpers.audit import checks as audit
 from helpers.data import loaders as data
+from helpers.data.loaders import reported
 from helpers.views.figures.output import Figure
 from helpers.views.figures.theme import OKABE_ITO, plotly_text, theme
 
+# The survey's waves, and the week each was run, as the paper reports them (one row per wave).
+TIMEPOINT = re.compile(r"^e25\.sample\.survey\.timepoint\.wave(\d+)\.weeks$")
 
-def reported(value_ids: list[str]) -> pd.DataFrame:
-    """Rows of the reported values, in the order asked; a missing id is an error, not a gap."""
-    value_ids = list(dict.fromkeys(value_ids))  # each asked once, in first-asked order
-    values = data.load_reported_values().set_index("value_id", drop=False)
-    missing = [v for v in value_ids if v not in values.index]
-    if missing:
-        raise KeyError(f"data/reported_values.csv lacks value_id(s): {', '.join(missing)}")
-    return values.loc[value_ids].reset_index(drop=True)
+
+def survey_weeks() -> dict[int, int]:
+    """Wave number -> the week of the study it was run in (wave 1 at week 0), from data/reported_values.csv."""
+    values = data.load_reported_values()
+    weeks = {
+        int(m.group(1)): int(value)
+        for value_id, value in zip(values["value_id"], values["value"], strict=True)
+        if (m := TIMEPOINT.match(value_id))
+    }
+    if not weeks:
+        raise KeyError("data/reported_values.csv has no survey timepoints (e25.sample.survey.timepoint.wave<N>.weeks)")
+    return dict(sorted(weeks.items()))
 
 
 def survey_sample_by_wave() -> Figure:
-    """Survey respondents at each of the three waves (0, 6 and 12 weeks)."""
-    rows = reported([f"e25.sample.survey.wave{w}.n" for w in (1, 2, 3)])
+    """Survey respondents at each wave, with the week each wave was run."""
+    weeks = survey_weeks()
+    rows = reported([f"e25.sample.survey.wave{w}.n" for w in weeks])
     shown = pd.DataFrame(
         {
-            "wave": [1, 2, 3],
-            "weeks": [0, 6, 12],
+            "wave": list(weeks),
+            "weeks": list(weeks.values()),
             "respondents": rows["value"].astype(int),
             "value_reported": rows["value_reported"],
             "location": rows["location"],
@@ -56,7 +66,8 @@ def survey_sample_by_wave() -> Figure:
         figure_id="survey-sample-by-wave",
         caption=(
             "Valid respondents at each survey wave of the 2025 evaluation. The wave 1 sample of current forum users "
-            "is the one the paper analyses cross-sectionally; waves 2 and 3 are follow-ups of it."
+            f"is the one the paper analyses cross-sectionally; waves {' and '.join(map(str, list(weeks)[1:]))} are "
+            "follow-ups of it."
         ),
         source="data/reported_values.csv (2025 evaluation, Results, Survey, paragraph 1).",
         alt="Bar chart of survey respondents: "
@@ -116,7 +127,8 @@ def survey_sample() -> Figure:
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    theme(fig, "Who answered the survey (wave 1, n=791)", "Share of respondents (%)", "")
+    sample = reported([audit.SURVEY_SAMPLE])["value_reported"].iloc[0]
+    theme(fig, f"Who answered the survey (wave 1, n={sample})", "Share of respondents (%)", "")
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(range=[0, 130], tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_layout(height=520, margin={"l": 20, "r": 40, "t": 90, "b": 60})
@@ -140,7 +152,9 @@ MEASURES = [("gad7", "GAD-7 (anxiety)"), ("phq8", "PHQ-8 (depression)")]
 
 
 def symptom_trajectories() -> Figure:
-    """GAD-7 and PHQ-8 means over the three waves implied by the reported latent growth models."""
+    """GAD-7 and PHQ-8 means over the survey's waves implied by the reported latent growth models."""
+    weeks = survey_weeks()
+    levels: dict[str, float] = {}  # measure -> confidence level of its slope's interval (%)
     fig = make_subplots(rows=1, cols=2, subplot_titles=[plotly_text(t) for _, t in MEASURES], shared_yaxes=True)
     rows = []
     for col, (measure, title) in enumerate(MEASURES, start=1):
@@ -150,12 +164,13 @@ def symptom_trajectories() -> Figure:
         v = reported(ids).set_index("value_id")["value"]
         start, slope = float(v[ids[0]]), float(v[ids[2]])
         lower, upper = float(v[ids[3]]), float(v[ids[4]])
-        waves = [1, 2, 3]
+        waves = list(weeks)
+        levels[title] = float(v[ids[5]])
         mean = [start + slope * (w - 1) for w in waves]
         low = [start + lower * (w - 1) for w in waves]
         high = [start + upper * (w - 1) for w in waves]
         colour = OKABE_ITO[0] if col == 1 else OKABE_ITO[5]
-        labels = ["Wave 1<br>0 weeks", "Wave 2<br>6 weeks", "Wave 3<br>12 weeks"]
+        labels = [f"Wave {w}<br>{k} weeks" for w, k in weeks.items()]
         fig.add_scatter(
             x=labels + labels[::-1],
             y=high + low[::-1],
@@ -163,7 +178,7 @@ def symptom_trajectories() -> Figure:
             mode="lines",
             fillcolor="rgba(0,114,178,0.18)" if col == 1 else "rgba(213,94,0,0.18)",
             line={"width": 0},
-            name="95% CI of the slope",
+            name=f"{v[ids[5]]:g}% CI of the slope",
             legendgroup="band",
             showlegend=col == 1,
             hoverinfo="skip",
@@ -199,7 +214,7 @@ def symptom_trajectories() -> Figure:
             }
             for w, m, lo, hi in zip(waves, mean, low, high, strict=True)
         ]
-    theme(fig, "Anxiety and depression over 12 weeks (model-implied)", "", "Mean sum score")
+    theme(fig, f"Anxiety and depression over {max(weeks.values())} weeks (model-implied)", "", "Mean sum score")
     fig.update_yaxes(range=[8, 12.5], row=1, col=1)
     fig.update_yaxes(title_text="", row=1, col=2)
     fig.update_xaxes(tickangle=0)
@@ -212,7 +227,7 @@ def symptom_trajectories() -> Figure:
             "Model-implied, not observed, means: each line starts at the reported wave 1 mean sum score and "
             "changes by the reported latent slope per time point ("
             + "; ".join(
-                f"{measure}: {first.slope_reported}, 95% CI {first.slope_ci_reported}"
+                f"{measure}: {first.slope_reported}, {levels[measure]:g}% CI {first.slope_ci_reported}"
                 for measure, first in ((m, table[table["measure"] == m].iloc[0]) for _, m in MEASURES)
             )
             + "). The band applies the slope's confidence limits to the same start, so it shows the uncertainty of "
@@ -220,7 +235,7 @@ def symptom_trajectories() -> Figure:
             "is in its Multimedia Appendix 7."
         ),
         source="data/reported_values.csv (2025 evaluation, Results, Survey: latent growth curve models).",
-        alt="Two line charts of model-implied mean scores at waves 1 to 3. "
+        alt=f"Two line charts of model-implied mean scores at waves {min(weeks)} to {max(weeks)}. "
         + " ".join(
             f"{r.measure} wave {r.wave}: {r.model_implied_mean:.2f} (band {r.band_lower:.2f} to {r.band_upper:.2f})."
             for r in table.itertuples()

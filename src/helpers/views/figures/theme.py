@@ -12,9 +12,9 @@ so a ``$...$`` in data is never handed to MathJax either.
 
 from __future__ import annotations
 
-import html
-
 import plotly.graph_objects as go
+
+from helpers.views.html import esc
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
@@ -25,7 +25,7 @@ def plotly_text(value) -> str:
     Only ``&``, ``<`` and ``>``: plotly.js decodes ``&lt;``/``&gt;``/``&amp;`` but shows ``&quot;``
     literally, and quotes cannot open markup once ``<`` is escaped.
     """
-    return html.escape(str(value), quote=False)
+    return esc(str(value), quote=False)
 
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"

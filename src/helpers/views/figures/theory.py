@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from helpers.data import loaders as data
 from helpers.views.figures.output import Figure
 from helpers.views.figures.theme import OKABE_ITO, plotly_text, shorten, theme
-from helpers.views.tables import cmo_href
+from helpers.views.places import cmo_href
 
 
 def cmos_per_theory_area() -> Figure:
@@ -44,8 +44,9 @@ def cmos_per_theory_area() -> Figure:
         fig=fig,
         figure_id="cmos-per-theory-area",
         caption=(
-            "Counts of context-mechanism-outcome configurations by study, kind and theory area. The 2024 "
-            "synthesis splits CMO 7 into 7.1 and 7.2; the 2025 refined theories are counted per paragraph."
+            "Counts of context-mechanism-outcome configurations by study, kind and theory area. "
+            + _split_configurations(cmos)
+            + "the 2025 refined theories are counted per paragraph."
         ),
         source="data/cmos.csv (2024 synthesis Table 1; 2025 evaluation Textboxes 1-5).",
         alt=(
@@ -56,6 +57,18 @@ def cmos_per_theory_area() -> Figure:
         ),
         data=counts,
     )
+
+
+def _split_configurations(cmos: pd.DataFrame) -> str:
+    """'The 2024 synthesis splits CMO 7 into 7.1 and 7.2; ' for the 2024 CMOs numbered as parts of one, or 'The '."""
+    labels = cmos.loc[(cmos["kind"] == "synthesis") & cmos["label"].str.contains(".", regex=False), "label"]
+    parts: dict[str, list[str]] = {}
+    for label in labels:
+        name, number = label.rsplit(" ", 1)
+        parts.setdefault(f"{name} {number.split('.')[0]}", []).append(number)
+    if not parts:
+        return "The "
+    return "The 2024 synthesis splits " + "; ".join(f"{whole} into {' and '.join(p)}" for whole, p in parts.items()) + "; "
 
 
 def _parents(cmo) -> list[str]:
