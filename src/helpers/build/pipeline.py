@@ -235,6 +235,7 @@ def build(root: Path, validate) -> int:
     current = fingerprints(root)
     previous = up_to_date(root, current.inputs)
     if previous is not None:
+        _remove_leftovers_if_idle(root / "_build")
         every = sorted({*previous.get("executed", []), *previous.get("from_cache", [])})
         _write_report(
             root,
@@ -326,6 +327,16 @@ def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thre
     return waiter
 
 
+def _remove_leftovers_if_idle(build_root: Path) -> None:
+    """Remove a killed build's leftovers when no build is running (an up-to-date check does not wait for one)."""
+    with (build_root / LOCK_NAME).open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        remove_leftovers(build_root)
+
+
 def remove_leftovers(build_root: Path) -> list[str]:
     """Remove what killed builds left in ``_build`` (staging and retired folders); call it holding the build lock."""
     removed = []
@@ -364,7 +375,7 @@ def departures(root: Path, snapshot: Snapshot, execution_dir: Path, built: Path 
     - a chapter read a file with content other than the snapshot's (edited and restored while it ran);
     - a page names a data fingerprint other than the snapshot's.
     """
-    problems = [f"{refused}." for refused in refusals(execution_dir)]
+    problems = refusals(execution_dir)
     now = fingerprints(root)
     changed = snapshot.changed_files(now)
     upgraded = changed_packages(snapshot.packages, now.packages)

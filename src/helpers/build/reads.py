@@ -27,11 +27,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import mimetypes
 import os
 import site
 import socket
 import sys
 import sysconfig
+import zoneinfo
 from pathlib import Path
 
 from helpers.build.protocol import READS_LOG_ENV
@@ -39,8 +41,9 @@ from helpers.data.paths import not_an_input
 
 _state: dict = {"installed": False, "busy": False, "seen": set(), "record": None, "written": set()}
 
-# Where a chapter's process may read outside the report: the kernel's own view of the machine.
-SYSTEM_READABLE = ("/proc", "/dev", "/sys")
+# Where a chapter's process may read outside the report: the kernel's own view of the machine, and the
+# system files the standard library reads by itself (time zones, the table of MIME types).
+SYSTEM_READABLE = ("/proc", "/dev", "/sys", "/etc/localtime", "/etc/timezone", *zoneinfo.TZPATH, *mimetypes.knownfiles)
 
 
 class OutsideReadError(PermissionError):
