@@ -30,7 +30,7 @@ from jupyter_cache import get_cache
 
 from helpers.build.fingerprint import changed_packages, installed_packages
 from helpers.build.protocol import DEPENDENCY_RECORD_NAME as RECORD_NAME
-from helpers.build.protocol import cache_dir
+from helpers.build.protocol import EXEC_DATA_NAME, cache_dir
 from helpers.build.reads import read_entries, reads_log, sha256_of
 
 RECORD_FORMAT = 3  # bump when what the recorder records changes: older records are then discarded
@@ -151,7 +151,7 @@ def record_executions(root: Path, execution_dir: Path, prep: Preparation) -> dic
     and its record (taken while it ran) is accurate either way.
     """
     cache_path = cache_dir(root)
-    exec_data_path = execution_dir / "exec-data.json"
+    exec_data_path = execution_dir / EXEC_DATA_NAME
     exec_data = json.loads(exec_data_path.read_text(encoding="utf-8")) if exec_data_path.is_file() else {}
     record = _load_record(cache_path)
     # Set by ``invalidate_stale`` once it has dropped what a package change made stale; set here only for a

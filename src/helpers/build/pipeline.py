@@ -51,12 +51,14 @@ from helpers.build.fingerprint import Snapshot, changed_packages, fingerprints
 from helpers.build.protocol import (
     DATA_FINGERPRINT_ENV,
     EXECUTION_DIR_ENV,
+    EXECUTION_DIR_NAME,
     IPYTHONDIR_ENV,
     KERNEL_PROFILE_DIR,
     KERNEL_STARTUP_FILE,
     LEFTOVER_PREFIXES,
     LOCK_NAME,
     RETIRED_PREFIX,
+    RUNNER_DONE_NAME,
     RUNNER_REPORT_ENV,
     STAGING_PREFIX,
     cache_dir,
@@ -66,7 +68,7 @@ from helpers.build.protocol import (
     sphinx_dir,
     sphinx_state_path,
 )
-from helpers.build.reads import docname_of, read_entries, refusals
+from helpers.build.reads import docname_of, read_entries, reads_logs, refusals
 from helpers.compat import JUPYTER_BOOK_MIRRORED, jupyter_book_output
 
 # The Sphinx and execution-cache modules are imported where a build needs them, so that an up-to-date
@@ -380,7 +382,7 @@ def departures(root: Path, snapshot: Snapshot, execution_dir: Path, built: Path 
     changed = snapshot.changed_files(now)
     upgraded = changed_packages(snapshot.packages, now.packages)
     read_otherwise = set()
-    for log in sorted((execution_dir / "reads").glob("*.jsonl")):
+    for log in reads_logs(execution_dir):
         for entry in read_entries(log):
             name = entry.get("file")
             if name in snapshot.files and entry.get("sha256") != snapshot.files[name]:
@@ -412,7 +414,7 @@ def _build_locked(root: Path, build_root: Path, started: str, current: Snapshot,
     pinned = json.dumps({"root": str(root.resolve()), "fingerprint": current.data})
     os.environ[DATA_FINGERPRINT_ENV] = pinned  # for the chapters the runner forks from this process
     try:
-        execution_dir = staging / "execution"
+        execution_dir = staging / EXECUTION_DIR_NAME
         config = write_build_config(root, staging)
         if _read_json(sphinx_state_path(root)).get("structure") != current.structure:
             shutil.rmtree(kept, ignore_errors=True)
@@ -421,7 +423,7 @@ def _build_locked(root: Path, build_root: Path, started: str, current: Snapshot,
             print("Sphinx: re-reading only the pages that changed and the chapters executed now.")
         kept.mkdir(parents=True, exist_ok=True)
         sphinx_state_path(root).unlink(missing_ok=True)  # a build that stops half-way leaves no claim to be reusable
-        runner_done = staging / "runner.json"
+        runner_done = staging / RUNNER_DONE_NAME
         waiter = _start_runner(root, execution_dir, runner_done)
         orders = {"source": str(root), "path_output": str(kept), "config": str(config)}  # strict, keep going
         print(f"Running Jupyter Book {JUPYTER_BOOK_MIRRORED} in-process: {root} -> {kept} (strict).", flush=True)

@@ -46,7 +46,13 @@ RETIRED_PREFIX = ".retired-"
 LEFTOVER_PREFIXES = (STAGING_PREFIX, RETIRED_PREFIX)  # a killed build's; removed by the next one, under the lock
 # Beside the execution cache: for every cached execution, the files it read and the packages it ran with.
 DEPENDENCY_RECORD_NAME = "data-dependencies.json"
-# In a build's staging folder: the IPython profile its kernels start with, and the guard's startup file.
+# In a build's staging folder: the chapters' execution folder (the runner's and myst-nb's record of each
+# page's execution, and one log per chapter of what it read), the runner's report, the IPython profile its
+# kernels start with and the guard's startup file.
+EXECUTION_DIR_NAME = "execution"
+EXEC_DATA_NAME = "exec-data.json"  # written by helpers.sphinxext.incremental, read by helpers.build.cache
+READS_DIR_NAME = "reads"
+RUNNER_DONE_NAME = "runner.json"
 KERNEL_PROFILE_DIR = "ipython"
 KERNEL_STARTUP_FILE = "profile_default/startup/00-report-build-guard.py"
 

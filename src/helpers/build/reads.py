@@ -36,7 +36,7 @@ import sysconfig
 import zoneinfo
 from pathlib import Path
 
-from helpers.build.protocol import READS_LOG_ENV
+from helpers.build.protocol import READS_DIR_NAME, READS_LOG_ENV
 from helpers.data.paths import not_an_input
 
 _state: dict = {"installed": False, "busy": False, "seen": set(), "record": None, "written": set()}
@@ -105,7 +105,12 @@ def note_read(path: Path, digest: str | None = None) -> None:
 
 def reads_log(execution_dir: Path, docname: str) -> Path:
     """Where the kernel (or runner worker) executing ``docname`` logs the files it reads (one JSON line per file)."""
-    return Path(execution_dir) / "reads" / (docname.replace("/", "__") + ".jsonl")
+    return Path(execution_dir) / READS_DIR_NAME / (docname.replace("/", "__") + ".jsonl")
+
+
+def reads_logs(execution_dir: Path) -> list[Path]:
+    """Every chapter's reads log of a build."""
+    return sorted((Path(execution_dir) / READS_DIR_NAME).glob("*.jsonl"))
 
 
 def docname_of(log: Path) -> str:
@@ -123,7 +128,7 @@ def read_entries(log: Path) -> list[dict]:
 def refusals(execution_dir: Path) -> list[str]:
     """Every file read outside the report and every network attempt refused in a chapter of this build."""
     found = []
-    for log in sorted((Path(execution_dir) / "reads").glob("*.jsonl")):
+    for log in reads_logs(execution_dir):
         for entry in read_entries(log):
             if "refused" in entry and entry["refused"] not in found:
                 found.append(entry["refused"])
