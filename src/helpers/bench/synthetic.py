@@ -37,7 +37,7 @@ from pathlib import Path
 import openpyxl
 
 from helpers.data.loaders import SOURCES_SHEET
-from helpers.data.paths import not_an_input
+from helpers.data.paths import NOT_INPUT_DIRS, not_an_input
 from helpers.data.schema import NOT_REPORTED
 
 # What a build of the report does not need: what is never an input (helpers.data.paths.NOT_INPUT_DIRS, hidden
@@ -45,8 +45,9 @@ from helpers.data.schema import NOT_REPORTED
 NOT_NEEDED = ("src", "tests")
 
 
-def not_copied(name: str) -> bool:
-    return not_an_input(name) or name in NOT_NEEDED
+def not_copied(path: Path) -> bool:
+    """Whether a build of a copy does without ``path``: never an input, code or tests (a worktree's ``.git`` is a file)."""
+    return path.name in NOT_INPUT_DIRS or path.name in NOT_NEEDED or (path.is_dir() and not_an_input(path.name))
 
 
 SYNTHETIC_ID_PREFIX = "SRC-S"
@@ -64,17 +65,17 @@ BASIS_OF = {"study_design": "study_design_basis", "platform": "platform_basis", 
 def copy_report(root: Path, dest: Path) -> Path:
     """Copy the report at ``root`` into ``dest`` (created; must not exist or be empty), without what :func:`not_copied` names."""
     root, dest = Path(root).resolve(), Path(dest).resolve()
-    if dest == root or root in dest.parents and not not_copied(dest.parts[len(root.parts)]):
+    if dest == root or root in dest.parents and not not_copied(root / dest.parts[len(root.parts)]):
         raise ValueError(f"{dest} is inside the report it would copy ({root}); choose a folder outside it")
     if dest.exists() and any(dest.iterdir()):
         raise FileExistsError(f"{dest} exists and is not empty; a scaled copy needs a fresh folder")
     dest.mkdir(parents=True, exist_ok=True)
 
     def ignore(directory: str, names: list[str]) -> set[str]:
-        return {name for name in names if not_an_input(name) and (Path(directory) / name).is_dir()}
+        return {name for name in names if not_copied(Path(directory) / name) and name not in NOT_NEEDED}
 
     for entry in sorted(root.iterdir()):
-        if entry.is_dir() and not_copied(entry.name):
+        if not_copied(entry):
             continue
         if entry.is_dir():
             shutil.copytree(entry, dest / entry.name, ignore=ignore)
