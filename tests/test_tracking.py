@@ -81,3 +81,42 @@ def test_a_dataset_served_from_memory_is_recorded_with_the_hash_of_what_was_pars
     reads = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert [entry["sha256"] for entry in reads if entry.get("file") == "data/cmos.csv"] == [before]
     assert hashlib.sha256((repo_copy / "data" / "cmos.csv").read_bytes()).hexdigest() != before
+
+
+GUARDED = """
+import ipykernel, socket, tempfile
+from pathlib import Path
+from helpers.build.reads import NetworkRefusedError, OutsideReadError, start_recording
+assert start_recording()
+scratch = Path(tempfile.mkdtemp()) / "written-here.txt"
+scratch.write_text("a file the chapter wrote itself")
+assert scratch.read_text() == "a file the chapter wrote itself"
+import pandas  # the Python installation is readable
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+socket.create_connection(server.getsockname(), timeout=2).close()  # loopback is allowed
+for attempt in (lambda: Path(OUTSIDE).read_text(), lambda: socket.create_connection(("192.0.2.1", 80), timeout=2),
+                lambda: socket.getaddrinfo("cdn.plot.ly", 443)):
+    try:
+        attempt()
+    except (OutsideReadError, NetworkRefusedError) as refused:
+        print(refused)
+    else:
+        raise SystemExit("not refused")
+"""
+
+
+def test_a_chapter_may_not_read_outside_the_report_or_use_the_network(repo_copy, tmp_path):
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text("a,b\n", encoding="utf-8")
+    log = tmp_path / "execution" / "reads" / "chapters__survey.jsonl"
+    env = {**os.environ, "REPORT_ROOT": str(repo_copy), READS_LOG_ENV: str(log)}
+    code = f"OUTSIDE = {str(outside)!r}\n" + GUARDED
+    result = subprocess.run([sys.executable, "-c", code], cwd=repo_copy / "chapters", env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    said = result.stdout.splitlines()
+    assert said[0].startswith(f"chapters/survey: reading {outside} refused during the build: the file is outside the report")
+    assert said[1].startswith("chapters/survey: connecting to 192.0.2.1:80 refused during the build")
+    assert said[2].startswith("chapters/survey: connecting to cdn.plot.ly:443 refused during the build")
+    from helpers.build.reads import refusals
+
+    assert refusals(tmp_path / "execution") == said, "the log keeps every refusal, for the build to fail on"

@@ -59,10 +59,6 @@ class Snapshot:
         return sorted(name for name in names if self.files.get(name) != later.files.get(name))
 
 
-# Kept for callers of the previous name.
-Fingerprints = Snapshot
-
-
 def input_files(root: Path) -> Iterator[Path]:
     """Every file under ``root`` that is an input (folders that are not, see ``helpers.data.paths``, skipped)."""
     for directory, dirnames, filenames in os.walk(root):
@@ -80,10 +76,6 @@ def installed_packages() -> dict[str, str]:
             # The first one found on sys.path is the one imported, as importlib.metadata.version() answers.
             packages.setdefault(name, str(distribution.version))
     return dict(sorted(packages.items()))
-
-
-def packages_fingerprint(packages: dict[str, str]) -> str:
-    return hashlib.sha256("\n".join(f"{k}=={v}" for k, v in sorted(packages.items())).encode()).hexdigest()
 
 
 def changed_packages(before: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -146,6 +138,3 @@ def fingerprints(root: Path) -> Snapshot:
         in_content_dir = name.split("/", 1)[0] in CONTENT_DIRS
         structure.update(f"{name}\0{'' if in_content_dir else content}\n".encode())
     return Snapshot(inputs.hexdigest(), structure.hexdigest(), files, packages)
-
-
-snapshot = fingerprints
