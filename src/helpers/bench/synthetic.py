@@ -37,23 +37,19 @@ from pathlib import Path
 import openpyxl
 
 from helpers.data.loaders import SOURCES_SHEET
+from helpers.data.paths import NOT_INPUT_DIRS, not_an_input
 from helpers.data.schema import NOT_REPORTED
 
-# What a build of the report does not need (or must not see): VCS, environments, old builds, code, tests.
-NOT_COPIED = {
-    ".git",
-    ".github",
-    ".ci",
-    ".venv",
-    "venv",
-    "_build",
-    "src",
-    "tests",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".ipynb_checkpoints",
-}
+# What a build of the report does not need: what is never an input (helpers.data.paths.NOT_INPUT_DIRS, hidden
+# folders), and the code and tests (the copy is built by the helpers installed in the environment).
+NOT_NEEDED = ("src", "tests")
+
+
+def not_copied(path: Path) -> bool:
+    """Whether a build of a copy does without ``path``: never an input, code or tests (a worktree's ``.git`` is a file)."""
+    return path.name in NOT_INPUT_DIRS or path.name in NOT_NEEDED or (path.is_dir() and not_an_input(path.name))
+
+
 SYNTHETIC_ID_PREFIX = "SRC-S"
 SYNTHETIC_KEY_PREFIX = "synthetic"
 SYNTHETIC_TITLE = "Synthetic benchmark source"
@@ -67,16 +63,19 @@ BASIS_OF = {"study_design": "study_design_basis", "platform": "platform_basis", 
 
 
 def copy_report(root: Path, dest: Path) -> Path:
-    """Copy the report at ``root`` into ``dest`` (created; must not exist or be empty), without ``NOT_COPIED``."""
+    """Copy the report at ``root`` into ``dest`` (created; must not exist or be empty), without what :func:`not_copied` names."""
     root, dest = Path(root).resolve(), Path(dest).resolve()
-    if dest == root or root in dest.parents and dest.parts[len(root.parts)] not in NOT_COPIED:
+    if dest == root or root in dest.parents and not not_copied(root / dest.parts[len(root.parts)]):
         raise ValueError(f"{dest} is inside the report it would copy ({root}); choose a folder outside it")
     if dest.exists() and any(dest.iterdir()):
         raise FileExistsError(f"{dest} exists and is not empty; a scaled copy needs a fresh folder")
     dest.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns(*NOT_COPIED)
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        return {name for name in names if not_copied(Path(directory) / name) and name not in NOT_NEEDED}
+
     for entry in sorted(root.iterdir()):
-        if entry.name in NOT_COPIED:
+        if not_copied(entry):
             continue
         if entry.is_dir():
             shutil.copytree(entry, dest / entry.name, ignore=ignore)

@@ -6,35 +6,36 @@ only. This module adds what it lacks, in one record kept beside the cache
 hash key), the files its kernel read and their SHA-256 at the moment they were read.
 
 The files are *discovered*, not declared: ``helpers.build.reads`` logs every file a chapter's kernel
-opens under the report's root or in the helpers package. Before each build every cached execution
-is checked against the files on disk, and one whose files changed (or whose record is missing) is
-removed from the cache, so myst-nb executes that chapter again. After the build, the executions of
-this build are recorded. No cached output can outlive a change to the data it was computed from.
+opens under the report's root or in the helpers package, with the hash of the bytes the chapter actually
+used (a dataset served from a loader's memory carries the hash of the bytes it was parsed from, not of the
+file on disk later). Before each build every cached execution is checked against the files on disk, and
+one whose files changed (or whose record is missing) is removed from the cache, so myst-nb executes that
+chapter again. After the build, the executions of this build are recorded with those hashes: an output
+computed from content that changed during the build is labelled with the old content's hash, so the next
+build executes it again. No cached output can outlive a change to the data it was computed from.
+
+The installed packages (and the Python version) are recorded too, from ``helpers.build.fingerprint``, the
+same fingerprint that decides whether Sphinx starts from nothing: when one changes, every cached execution
+is dropped (every chapter imports pandas and plotly through the helpers) and the report says which.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import platform
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from jupyter_cache import get_cache
 
-from helpers.build.protocol import cache_dir
-from helpers.build.reads import reads_log, sha256_of
+from helpers.build.fingerprint import changed_packages, installed_packages
+from helpers.build.protocol import DEPENDENCY_RECORD_NAME as RECORD_NAME
+from helpers.build.protocol import EXEC_DATA_NAME, cache_dir
+from helpers.build.reads import read_entries, reads_log, sha256_of
 
-RECORD_NAME = "data-dependencies.json"
-RECORD_FORMAT = 2  # bump when what the recorder records changes: older records are then discarded
-
-
-def environment_fingerprint(root: Path) -> str:
-    """Changes when the pinned packages or the Python version change: every cached execution is then stale."""
-    requirements = root / "requirements.txt"
-    pinned = requirements.read_bytes() if requirements.is_file() else b""
-    return hashlib.sha256(pinned + platform.python_version().encode()).hexdigest()
+RECORD_FORMAT = 3  # bump when what the recorder records changes: older records are then discarded
+# A file a chapter read with two different contents during one execution: matches nothing on disk.
+CONFLICT = "read-with-different-contents"
 
 
 def _load_record(cache: Path) -> dict:
@@ -42,9 +43,9 @@ def _load_record(cache: Path) -> dict:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"format": RECORD_FORMAT, "environment": "", "entries": {}}
+        return {"format": RECORD_FORMAT, "packages": {}, "entries": {}}
     if record.get("format") != RECORD_FORMAT or not isinstance(record.get("entries"), dict):
-        return {"format": RECORD_FORMAT, "environment": "", "entries": {}}
+        return {"format": RECORD_FORMAT, "packages": {}, "entries": {}}
     return record
 
 
@@ -106,13 +107,15 @@ def invalidate_stale(root: Path) -> Preparation:
         return prep
     cache = get_cache(str(cache_path))
     record = _load_record(cache_path)
-    environment_changed = record.get("environment") != environment_fingerprint(root)
+    packages = installed_packages()
+    upgraded = changed_packages(record.get("packages") or {}, packages)
     entries = record["entries"]
     for cached in cache.list_cache_records():
         docname = _docname(cached.uri, root)
         entry = entries.get(cached.hashkey)
-        if environment_changed:
-            reason = "the pinned packages or the Python version changed"
+        if upgraded:
+            shown = "; ".join(upgraded[:5]) + (f"; and {len(upgraded) - 5} more" if len(upgraded) > 5 else "")
+            reason = f"the installed packages changed since it last ran: {shown}"
         elif entry is None:
             reason = "no record of the files it read"
         else:
@@ -124,20 +127,20 @@ def invalidate_stale(root: Path) -> Preparation:
             prep.invalidated[docname] = reason
         else:
             prep.before.add(_identity(cached))
-    if environment_changed:
+    if upgraded:
         record["entries"] = {}
-    record["environment"] = environment_fingerprint(root)
+    record["packages"] = packages
     _save_record(cache_path, record)
     return prep
 
 
 def _read_log(path: Path) -> dict[str, str]:
+    """Each file the chapter read, with the hash of the content it read (``CONFLICT`` if it read two)."""
     files: dict[str, str] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                entry = json.loads(line)
-                files[entry["file"]] = entry["sha256"]
+    for entry in read_entries(path):
+        if "file" in entry:
+            name, digest = entry["file"], entry["sha256"]
+            files[name] = digest if files.get(name, digest) == digest else CONFLICT
     return files
 
 
@@ -148,10 +151,12 @@ def record_executions(root: Path, execution_dir: Path, prep: Preparation) -> dic
     and its record (taken while it ran) is accurate either way.
     """
     cache_path = cache_dir(root)
-    exec_data_path = execution_dir / "exec-data.json"
+    exec_data_path = execution_dir / EXEC_DATA_NAME
     exec_data = json.loads(exec_data_path.read_text(encoding="utf-8")) if exec_data_path.is_file() else {}
     record = _load_record(cache_path)
-    record["environment"] = environment_fingerprint(root)
+    # Set by ``invalidate_stale`` once it has dropped what a package change made stale; set here only for a
+    # new cache, whose executions all ran now.
+    record["packages"] = record.get("packages") or installed_packages()
     entries = record["entries"]
     executed, from_cache, failed = [], [], []
     executed_keys: set[str] = set()

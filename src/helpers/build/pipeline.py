@@ -1,25 +1,32 @@
 """The build command: validate, build strictly, and publish only a good build; do only what changed.
 
-0. If nothing the build reads changed since the published site was built (``helpers.build.fingerprint``), there
-   is nothing to do: the command says so and stops.
+0. Every input is hashed once, before anything else (``helpers.build.fingerprint``: data, bibliography,
+   chapters, configuration, code, installed packages). If nothing changed since the published site was
+   built from that snapshot, there is nothing to do: the command says so and stops.
 1. ``python -m helpers validate``: invalid data stop everything before Sphinx starts.
-2. Cached executions whose data or code changed are dropped (``helpers.build.cache``), and the chapters
-   without a cached execution are executed by ``helpers.build.runner`` (forked workers, every core).
-3. Jupyter Book is started before validation (its imports overlap it) and waits for its orders;
-   Sphinx waits for the runner, then reads the pages. It keeps its environment in ``_build/.sphinx``
-   and re-reads only the pages that changed, plus the chapters the runner just executed. When only
-   data changed it writes only those pages, and ``helpers.sphinxext`` gives every page the current
-   data fingerprint; when a page's text changed, it writes every page.
-   Whenever the configuration, table of contents, code, bibliography, static files or packages
-   changed, or the previous build failed, it starts from nothing instead. Warnings are errors, so an
-   unchanged page has none to repeat: the last build that kept it was strict and succeeded.
-4. Only if that build succeeded strictly does a copy of its HTML replace ``_build/html``, by renaming
-   it into place; otherwise ``_build/html`` is left exactly as it was, the kept Sphinx environment
-   is discarded, and the command says why.
+2. Cached executions whose data, code or packages changed are dropped (``helpers.build.cache``), and the
+   chapters without a cached execution are executed by ``helpers.build.runner`` (forked workers, every
+   core). Each chapter's reads are logged with the hash of the content it used; a chapter that reads a
+   file outside the report or reaches for the network is refused (``helpers.build.reads``).
+3. Jupyter Book is started before validation (its imports overlap it) and waits for its orders; it then
+   builds in-process (``helpers.compat.build_jupyter_book``). Sphinx waits for the runner, then reads the
+   pages. It keeps its environment in ``_build/.sphinx`` and re-reads only the pages that changed, plus the
+   chapters the runner just executed. When only data changed it writes only those pages, and
+   ``helpers.sphinxext`` gives every page the data fingerprint *of the snapshot*; when a page's text
+   changed, it writes every page. Whenever the configuration, table of contents, code, bibliography, static
+   files or packages changed, or the previous build failed, it starts from nothing instead. Warnings are
+   errors, so an unchanged page has none to repeat: the last build that kept it was strict and succeeded.
+4. What was built must be what was validated: the inputs are hashed again and every chapter's logged reads
+   compared with the snapshot. A file that changed during the build (a data edit, a bibliography entry
+   added while Sphinx ran) fails the build, naming the file: run it again.
+5. Only if the build succeeded strictly, from the snapshot, does a copy of its HTML replace ``_build/html``,
+   by renaming it into place; otherwise ``_build/html`` is left exactly as it was, the kept Sphinx
+   environment is discarded, and the command says why.
 
-Every build writes ``_build/execution-report.json``: what was published, which chapters executed,
-which came from the cache, which cached executions were dropped and why, and the files each chapter
-read.
+Every build writes ``_build/execution-report.json``: what was published, from which inputs and data
+fingerprint, which chapters executed, which came from the cache, which cached executions were dropped and
+why, and the files each chapter read. Leftovers of a killed build (``_build/.staging-*``, ``.retired-*``)
+are removed by the next one.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import ctypes
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,10 +47,18 @@ from pathlib import Path
 
 import yaml
 
-from helpers.build.fingerprint import fingerprints
+from helpers.build.fingerprint import Snapshot, changed_packages, fingerprints
 from helpers.build.protocol import (
+    DATA_FINGERPRINT_ENV,
     EXECUTION_DIR_ENV,
+    EXECUTION_DIR_NAME,
+    IPYTHONDIR_ENV,
+    KERNEL_PROFILE_DIR,
+    KERNEL_STARTUP_FILE,
+    LEFTOVER_PREFIXES,
     LOCK_NAME,
+    RETIRED_PREFIX,
+    RUNNER_DONE_NAME,
     RUNNER_REPORT_ENV,
     STAGING_PREFIX,
     cache_dir,
@@ -52,6 +68,8 @@ from helpers.build.protocol import (
     sphinx_dir,
     sphinx_state_path,
 )
+from helpers.build.reads import docname_of, read_entries, reads_logs, refusals
+from helpers.compat import JUPYTER_BOOK_MIRRORED, jupyter_book_output
 
 # The Sphinx and execution-cache modules are imported where a build needs them, so that an up-to-date
 # check costs no more than hashing the inputs.
@@ -107,7 +125,7 @@ def swap_into_place(new_html: Path, published: Path) -> None:
         return
     retired = None
     if published.exists():
-        retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=published.parent)) / "html"
+        retired = Path(tempfile.mkdtemp(prefix=RETIRED_PREFIX, dir=published.parent)) / "html"
         published.rename(retired)
     try:
         new_html.rename(published)
@@ -128,17 +146,19 @@ def _summary(executed: list[str], from_cache: list[str]) -> str:
     return f"Executed {len(executed)} chapter(s) ({shown}); {len(from_cache)} served from the execution cache."
 
 
-# Jupyter Book's command line, started before validation so that importing Sphinx, Jupyter Book and
-# their extensions (over a second) overlaps validating the data. It touches nothing until it reads its
-# orders (arguments and environment) from standard input; it exits without a trace when standard input
-# closes without them, which is what happens when the data are invalid. It ends its process as soon as
+# Jupyter Book, started before validation so that importing Sphinx, Jupyter Book and their extensions
+# (over a second) overlaps validating the data. It touches nothing until it reads its orders (the build's
+# arguments and environment) from standard input; it exits without a trace when standard input closes
+# without them, which is what happens when the data are invalid. It then builds in-process through
+# ``helpers.compat.build_jupyter_book`` (what ``jupyter-book build`` calls), and ends its process as soon as
 # the build has finished: Python's own teardown of a process holding every page's doctree takes about a
 # second and writes nothing (Sphinx has closed every file it wrote; the execution cache commits as it goes).
 JUPYTER_BOOK_ARMED = """
 import importlib, json, os, sys
-for name in ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "myst_nb", "sphinx_book_theme",
+for name in ("jupyter_book.sphinx", "jupyter_book.config", "sphinx.application", "myst_nb", "sphinx_book_theme",
              "sphinxcontrib.bibtex", "sphinx_design", "sphinx_external_toc", "sphinx_togglebutton",
-             "sphinx_copybutton", "sphinx_comments", "sphinx_thebe", "sphinx_multitoc_numbering", "helpers.sphinxext"):
+             "sphinx_copybutton", "sphinx_comments", "sphinx_thebe", "sphinx_multitoc_numbering", "helpers.sphinxext",
+             "helpers.compat"):
     try:
         importlib.import_module(name)
     except Exception:
@@ -148,13 +168,13 @@ if not line.strip():
     os._exit(0)
 orders = json.loads(line)
 os.environ.update(orders["env"])
-sys.argv = ["jupyter-book", *orders["argv"]]
-from jupyter_book.cli.main import main
 try:
-    main()
-    code = 0
-except SystemExit as exc:
-    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    from helpers.compat import build_jupyter_book
+    code = build_jupyter_book(**orders["build"])
+except BaseException:
+    import traceback
+    traceback.print_exc()
+    code = 1
 sys.stdout.flush()
 sys.stderr.flush()
 os._exit(code)
@@ -181,7 +201,7 @@ def _disarm(process: subprocess.Popen) -> None:
             stream.close()
 
 
-def _run_showing_final_paths(process: subprocess.Popen, argv: list[str], env: dict, root: Path, built: Path) -> int:
+def _run_showing_final_paths(process: subprocess.Popen, orders: dict, env: dict, root: Path, built: Path) -> int:
     """Give the armed Jupyter Book its orders and pass its output through, naming _build/html for Sphinx's output."""
     replacements = [
         (str(built), str(published_dir(root))),
@@ -189,7 +209,7 @@ def _run_showing_final_paths(process: subprocess.Popen, argv: list[str], env: di
     ]
     assert process.stdin is not None and process.stdout is not None
     try:
-        process.stdin.write(json.dumps({"argv": argv, "env": env}) + "\n")
+        process.stdin.write(json.dumps({"build": orders, "env": env}) + "\n")
         process.stdin.close()
     except BrokenPipeError:
         pass
@@ -217,6 +237,7 @@ def build(root: Path, validate) -> int:
     current = fingerprints(root)
     previous = up_to_date(root, current.inputs)
     if previous is not None:
+        _remove_leftovers_if_idle(root / "_build")
         every = sorted({*previous.get("executed", []), *previous.get("from_cache", [])})
         _write_report(
             root,
@@ -308,13 +329,92 @@ def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thre
     return waiter
 
 
-def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_book: subprocess.Popen) -> int:
+def _remove_leftovers_if_idle(build_root: Path) -> None:
+    """Remove a killed build's leftovers when no build is running (an up-to-date check does not wait for one)."""
+    with (build_root / LOCK_NAME).open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        remove_leftovers(build_root)
+
+
+def remove_leftovers(build_root: Path) -> list[str]:
+    """Remove what killed builds left in ``_build`` (staging and retired folders); call it holding the build lock."""
+    removed = []
+    for entry in sorted(build_root.iterdir()) if build_root.is_dir() else []:
+        if entry.name.startswith(LEFTOVER_PREFIXES) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
+
+
+# The IPython startup file of the build's kernels: a chapter myst-nb executes in a Jupyter kernel (one the
+# runner could not execute) is recorded and guarded from its first cell, like one the runner executes.
+KERNEL_STARTUP = """# Written by helpers.build.pipeline for this build's Jupyter kernels (see helpers.build.reads).
+from helpers.build.reads import start_recording
+
+start_recording()
+"""
+
+
+def _kernel_profile(staging: Path) -> Path:
+    profile = staging / KERNEL_PROFILE_DIR
+    startup = profile / KERNEL_STARTUP_FILE
+    startup.parent.mkdir(parents=True, exist_ok=True)
+    startup.write_text(KERNEL_STARTUP, encoding="utf-8")
+    return profile
+
+
+_PAGE_FINGERPRINT = re.compile(r'class="report-edition-fingerprint">([0-9a-f]+)<')
+
+
+def departures(root: Path, snapshot: Snapshot, execution_dir: Path, built: Path | None) -> list[str]:
+    """How this build departs from the snapshot it validated; [] when what was built is exactly what was validated.
+
+    - a chapter read a file outside the report or tried to reach the network (refused in the chapter);
+    - an input differs now from the snapshot (edited, added or removed while the build ran);
+    - a chapter read a file with content other than the snapshot's (edited and restored while it ran);
+    - a page names a data fingerprint other than the snapshot's.
+    """
+    problems = refusals(execution_dir)
+    now = fingerprints(root)
+    changed = snapshot.changed_files(now)
+    upgraded = changed_packages(snapshot.packages, now.packages)
+    read_otherwise = set()
+    for log in reads_logs(execution_dir):
+        for entry in read_entries(log):
+            name = entry.get("file")
+            if name in snapshot.files and entry.get("sha256") != snapshot.files[name]:
+                read_otherwise.add((docname_of(log), name))
+    if changed or upgraded:
+        what = ", ".join([*changed[:8], *(["..."] if len(changed) > 8 else []), *upgraded])
+        problems.append(f"{what} changed during the build, so what was built is not what was validated; run the build again")
+    for docname, name in sorted(read_otherwise):
+        if name not in changed:
+            problems.append(
+                f"{name} changed during the build ({docname} read other content than was validated); run the build again"
+            )
+    shown = set()
+    for page in sorted(built.rglob("*.html")) if built is not None and built.is_dir() else []:
+        shown.update(_PAGE_FINGERPRINT.findall(page.read_text(encoding="utf-8", errors="replace")))
+    if shown - {snapshot.data}:
+        problems.append(f"the pages name data fingerprint {', '.join(sorted(shown))}, not the snapshot's {snapshot.data}")
+    return problems
+
+
+def _build_locked(root: Path, build_root: Path, started: str, current: Snapshot, jupyter_book: subprocess.Popen) -> int:
     from helpers.build import cache as execution
 
+    leftovers = remove_leftovers(build_root)
+    if leftovers:
+        print(f"Removed what an interrupted build left behind: {', '.join(leftovers)}.")
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=build_root))
     kept = sphinx_dir(root)
+    pinned = json.dumps({"root": str(root.resolve()), "fingerprint": current.data})
+    os.environ[DATA_FINGERPRINT_ENV] = pinned  # for the chapters the runner forks from this process
     try:
-        execution_dir = staging / "execution"
+        execution_dir = staging / EXECUTION_DIR_NAME
         config = write_build_config(root, staging)
         if _read_json(sphinx_state_path(root)).get("structure") != current.structure:
             shutil.rmtree(kept, ignore_errors=True)
@@ -323,33 +423,31 @@ def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_b
             print("Sphinx: re-reading only the pages that changed and the chapters executed now.")
         kept.mkdir(parents=True, exist_ok=True)
         sphinx_state_path(root).unlink(missing_ok=True)  # a build that stops half-way leaves no claim to be reusable
-        runner_done = staging / "runner.json"
+        runner_done = staging / RUNNER_DONE_NAME
         waiter = _start_runner(root, execution_dir, runner_done)
-        argv = [
-            "build",
-            str(root),
-            "--path-output",
-            str(kept),
-            "--config",
-            str(config),
-            "--warningiserror",
-            "--keep-going",
-        ]
-        print("Running: jupyter-book", " ".join(argv), flush=True)
-        env = {EXECUTION_DIR_ENV: str(execution_dir), RUNNER_REPORT_ENV: str(runner_done)}
-        built = kept / "_build" / "html"
-        returncode = _run_showing_final_paths(jupyter_book, argv, env, root, built)
+        orders = {"source": str(root), "path_output": str(kept), "config": str(config)}  # strict, keep going
+        print(f"Running Jupyter Book {JUPYTER_BOOK_MIRRORED} in-process: {root} -> {kept} (strict).", flush=True)
+        env = {
+            EXECUTION_DIR_ENV: str(execution_dir),
+            RUNNER_REPORT_ENV: str(runner_done),
+            DATA_FINGERPRINT_ENV: pinned,
+            IPYTHONDIR_ENV: str(_kernel_profile(staging)),
+        }
+        built = jupyter_book_output(kept)
+        returncode = _run_showing_final_paths(jupyter_book, orders, env, root, built)
         waiter.join()
         runner_report = json.loads(runner_done.read_text(encoding="utf-8"))
         prep = execution.Preparation.from_json(runner_report.get("preparation"))
         summary = execution.record_executions(root, execution_dir, prep)
-        report = {"started": started, **summary}
-        if returncode != 0 or not (built / "index.html").is_file():
-            why = (
-                f"the strict build failed (exit status {returncode}; the first error is in the log above)"
-                if returncode != 0
-                else "the build produced no index.html"
-            )
+        report = {"started": started, "inputs": current.inputs, "data_fingerprint": current.data, **summary}
+        problems = departures(root, current, execution_dir, built)
+        if returncode != 0 or not (built / "index.html").is_file() or problems:
+            if problems:
+                why = "; ".join(problems)
+            elif returncode != 0:
+                why = f"the strict build failed (exit status {returncode}; the first error is in the log above)"
+            else:
+                why = "the build produced no index.html"
             shutil.rmtree(kept, ignore_errors=True)
             _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}"})
             print(
@@ -367,4 +465,5 @@ def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_b
         print(f"Published: {published_dir(root) / 'index.html'} (record: {report_path(root).relative_to(root)}).")
         return 0
     finally:
+        os.environ.pop(DATA_FINGERPRINT_ENV, None)
         shutil.rmtree(staging, ignore_errors=True)

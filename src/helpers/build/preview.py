@@ -1,6 +1,6 @@
 """Preview the book locally with live reload: ``python -m helpers preview [--port 8000]``.
 
-Watches the report's sources (data/, bib/, chapters/, src/, _static/, the configuration and the guide),
+Watches the report's inputs (every file the build's fingerprint hashes, ``helpers.build.fingerprint``),
 runs the real build (``python -m helpers build``: validation, data-aware execution, strict build, atomic
 publish) when any of them changes, and serves ``_build/html`` on 127.0.0.1. Every served page carries a
 small script that reloads it when a new build has been published. A failed build keeps the last good site
@@ -18,25 +18,21 @@ import sys
 import time
 from pathlib import Path
 
+from helpers.build.fingerprint import report_inputs
 from helpers.build.protocol import published_dir
 from helpers.data.paths import root as find_root
 from helpers.server import Server, start
 
-WATCHED = ["data", "bib", "chapters", "src", "_static", "_config.yml", "_toc.yml", "CONTRIBUTING.md", "requirements.txt"]
-
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """Modification time and size of every watched file (hidden files, caches and outputs left out)."""
+    """Modification time and size of every input of the build (the files its fingerprint hashes)."""
     state = {}
-    for name in WATCHED:
-        top = root / name
-        paths = [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file()) if top.is_dir() else []
-        for path in paths:
-            relative = path.relative_to(root)
-            if any(part.startswith(".") or part in ("__pycache__", "_build") for part in relative.parts):
-                continue
+    for name, path in report_inputs(root).items():
+        try:
             stat = path.stat()
-            state[relative.as_posix()] = (stat.st_mtime_ns, stat.st_size)
+        except OSError:  # removed since it was listed
+            continue
+        state[name] = (stat.st_mtime_ns, stat.st_size)
     return state
 
 

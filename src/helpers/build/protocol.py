@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers.data.citation import FINGERPRINT_ENV as DATA_FINGERPRINT_ENV  # the data layer reads it too
 from helpers.data.paths import ROOT_ENV  # the data layer reads it; named here with the rest
 
 # ---------------------------------------------------------------- environment variables
@@ -21,13 +22,39 @@ RUNNER_REPORT_ENV = "REPORT_RUNNER_REPORT"
 # Set by ``python -m helpers publish`` for each edition's build: the version switcher's entries.
 EDITIONS_JSON_ENV = "REPORT_EDITIONS_JSON"
 
-ENVIRONMENT = (ROOT_ENV, READS_LOG_ENV, EXECUTION_DIR_ENV, RUNNER_REPORT_ENV, EDITIONS_JSON_ENV)
+# DATA_FINGERPRINT_ENV: set by the build for Jupyter Book (and so its kernels): the data fingerprint of the
+# snapshot it validated, which every page shows (``helpers.data.citation.data_fingerprint``).
+# IPython's own variable: the build points Jupyter kernels at a profile whose startup file installs the
+# build's guard (``helpers.build.reads.start_recording``) before a chapter's first cell.
+IPYTHONDIR_ENV = "IPYTHONDIR"
+
+ENVIRONMENT = (
+    ROOT_ENV,
+    READS_LOG_ENV,
+    EXECUTION_DIR_ENV,
+    RUNNER_REPORT_ENV,
+    EDITIONS_JSON_ENV,
+    DATA_FINGERPRINT_ENV,
+    IPYTHONDIR_ENV,
+)
 
 # ---------------------------------------------------------------- state files, all under _build/
 REPORT_NAME = "execution-report.json"
 LOCK_NAME = ".build.lock"
 STAGING_PREFIX = ".staging-"
 RETIRED_PREFIX = ".retired-"
+LEFTOVER_PREFIXES = (STAGING_PREFIX, RETIRED_PREFIX)  # a killed build's; removed by the next one, under the lock
+# Beside the execution cache: for every cached execution, the files it read and the packages it ran with.
+DEPENDENCY_RECORD_NAME = "data-dependencies.json"
+# In a build's staging folder: the chapters' execution folder (the runner's and myst-nb's record of each
+# page's execution, and one log per chapter of what it read), the runner's report, the IPython profile its
+# kernels start with and the guard's startup file.
+EXECUTION_DIR_NAME = "execution"
+EXEC_DATA_NAME = "exec-data.json"  # written by helpers.sphinxext.incremental, read by helpers.build.cache
+READS_DIR_NAME = "reads"
+RUNNER_DONE_NAME = "runner.json"
+KERNEL_PROFILE_DIR = "ipython"
+KERNEL_STARTUP_FILE = "profile_default/startup/00-report-build-guard.py"
 
 
 def build_dir(root: Path) -> Path:

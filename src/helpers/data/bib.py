@@ -16,7 +16,7 @@ import pandas as pd
 
 from helpers.data import privacy
 from helpers.data.errors import DataError, Problem
-from helpers.data.paths import dataset_path, note_read
+from helpers.data.paths import dataset_path, note_read, read_input
 from helpers.data.readers import check_file_size, display_name
 from helpers.data.schema import BIBKEY, THIS_YEAR
 
@@ -114,7 +114,7 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
 def _load_bibliography(path: Path) -> pd.DataFrame:
     name = display_name(path)
     check_file_size(path, name)
-    raw = path.read_bytes()
+    raw = read_input(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

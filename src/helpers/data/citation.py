@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,9 @@ SOURCE_PAPERS = ("marshall2024understanding", "lobban2025impacts")
 # in on every page as the page is written. A chapter therefore does not read every data file only to
 # print their hash, and a change to one file re-executes only the chapters that use that file.
 FINGERPRINT_SLOT = "@@report-data-fingerprint@@"
+# Set by the build for Jupyter Book and the chapters: {"root": ..., "fingerprint": ...} of the snapshot it
+# validated (helpers.build.protocol lists it with the other names).
+FINGERPRINT_ENV = "REPORT_DATA_FINGERPRINT"
 
 
 @dataclass(frozen=True)
@@ -177,15 +182,36 @@ def citation_problems(base: Path | None = None) -> list[Problem]:
     return problems
 
 
-def data_fingerprint(base: Path | None = None) -> str:
-    """A short hash over the contents of every data file the report reads (``helpers.data.paths.DATASETS``)."""
-    base = base or root()
+def data_fingerprint_of(digests: dict[str, str | None]) -> str:
+    """The data fingerprint from the SHA-256 (hex) of each file of ``DATASETS`` (None: missing)."""
     digest = hashlib.sha256()
     for relative in sorted(DATASETS.values()):
-        path = base / relative
-        content = path.read_bytes() if path.is_file() else b"<missing>"
-        digest.update(relative.encode() + b"\0" + hashlib.sha256(content).digest())
+        content = digests.get(relative)
+        raw = bytes.fromhex(content) if content else hashlib.sha256(b"<missing>").digest()
+        digest.update(relative.encode() + b"\0" + raw)
     return digest.hexdigest()[:FINGERPRINT_LENGTH]
+
+
+def data_fingerprint(base: Path | None = None) -> str:
+    """A short hash over the contents of every data file the report reads (``helpers.data.paths.DATASETS``).
+
+    During a build of ``base`` it is the fingerprint of the snapshot the build validated, which the build
+    pins (``FINGERPRINT_ENV``): a file edited while the build runs cannot give its pages another fingerprint.
+    """
+    base = (base or root()).resolve()
+    pinned = os.environ.get(FINGERPRINT_ENV)
+    if pinned:
+        try:
+            record = json.loads(pinned)
+            if Path(record["root"]).resolve() == base:
+                return str(record["fingerprint"])
+        except (ValueError, KeyError, TypeError):
+            pass
+    digests = {}
+    for relative in DATASETS.values():
+        path = base / relative
+        digests[relative] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return data_fingerprint_of(digests)
 
 
 @functools.cache

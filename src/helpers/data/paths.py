@@ -7,6 +7,7 @@ The repository root is found from the working directory upwards (a chapter execu
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -66,18 +67,61 @@ def dataset_path(name: str) -> Path:
     return root() / relative
 
 
+# The one list of folders that are never inputs of the report: outputs, caches, environments, version
+# control and tooling. The build's fingerprint, the record of what a chapter reads, the preview's watcher
+# and the benchmark's copies all skip exactly these (:func:`not_an_input`), and every hidden folder.
+NOT_INPUT_DIRS = frozenset(
+    {
+        "_build",
+        "venv",
+        "__pycache__",
+        "node_modules",
+        # Hidden, so skipped anyway; named for the reader.
+        ".git",
+        ".github",
+        ".ci",
+        ".venv",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".ipynb_checkpoints",
+    }
+)
+
+
+def not_an_input(name: str) -> bool:
+    """Whether a folder called ``name`` holds no input of the report (see ``NOT_INPUT_DIRS``)."""
+    return name in NOT_INPUT_DIRS or name.startswith(".") or name.endswith(".egg-info")
+
+
 # Whoever needs to know which inputs a process asks for (the build records what each chapter reads)
-# registers here; the loaders report every file they are asked for, even one served from memory.
+# registers here; the loaders report every file they are asked for, even one served from memory, with
+# the hash of the bytes they actually parsed (which may be older than the file on disk now).
 _READ_OBSERVERS: list = []
+_READ_DIGESTS: dict[Path, str] = {}
 
 
 def observe_reads(callback) -> None:
-    """Call ``callback(path)`` whenever a loader is asked for a file (see :func:`note_read`)."""
+    """Call ``callback(path, digest)`` whenever a loader is asked for a file (see :func:`note_read`)."""
     if callback not in _READ_OBSERVERS:
         _READ_OBSERVERS.append(callback)
 
 
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file, read once; the SHA-256 of exactly these bytes is what :func:`note_read` reports."""
+    path = Path(path)
+    data = path.read_bytes()
+    _READ_DIGESTS[path.resolve()] = hashlib.sha256(data).hexdigest()
+    return data
+
+
+def read_digest(path: Path) -> str | None:
+    """The SHA-256 of the bytes last read from ``path`` through :func:`read_input` in this process, if any."""
+    return _READ_DIGESTS.get(Path(path).resolve())
+
+
 def note_read(path: Path) -> None:
     """A loader was asked for ``path``: tell every observer (none outside a build's chapter execution)."""
+    path = Path(path)
+    digest = read_digest(path) if _READ_OBSERVERS else None
     for callback in list(_READ_OBSERVERS):
-        callback(Path(path))
+        callback(path, digest)

@@ -16,7 +16,7 @@ import openpyxl
 import pandas as pd
 
 from helpers.data.errors import DataError, Problem
-from helpers.data.paths import root
+from helpers.data.paths import read_input, root
 
 HEADER_ROW = 1  # row number of the header in every table; data start on the next row
 
@@ -112,7 +112,7 @@ def read_csv_cells(path: Path) -> pd.DataFrame:
     """Every cell as text, indexed by spreadsheet row number (header = row 1; blank lines count as rows)."""
     name = display_name(path)
     check_file_size(path, name)
-    raw = path.read_bytes()
+    raw = read_input(path)
     if not raw.strip():
         raise DataError([Problem(name, None, None, "file is empty; it needs a header row and data rows")])
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -213,10 +213,11 @@ def open_workbook(path: Path, name: str, read_only: bool = True):
     when merged cells matter (read-only sheets do not list them). The caller closes the workbook.
     """
     check_file_size(path, name)
-    if not zipfile.is_zipfile(path):
+    raw = io.BytesIO(read_input(path))  # parsed from these bytes, whose hash the build records
+    if not zipfile.is_zipfile(raw):
         raise DataError([Problem(name, None, None, "is not an .xlsx workbook (not a zip archive); save it from Excel as .xlsx")])
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(raw) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
         if unpacked > MAX_UNPACKED_XLSX_BYTES:
             raise DataError(
@@ -233,7 +234,7 @@ def open_workbook(path: Path, name: str, read_only: bool = True):
         with warnings.catch_warnings():
             # openpyxl warns about workbook features it ignores (data validation, conditional formats).
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(path, read_only=read_only, data_only=False)
+            return openpyxl.load_workbook(raw, read_only=read_only, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook: {exc}")]) from None
 
