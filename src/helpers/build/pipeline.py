@@ -42,8 +42,11 @@ import yaml
 from helpers.build.fingerprint import fingerprints
 from helpers.build.protocol import (
     EXECUTION_DIR_ENV,
+    IPYTHONDIR_ENV,
     LOCK_NAME,
     RUNNER_REPORT_ENV,
+    RUNNER_SIGNAL_ENV,
+    RUNNER_SIGNAL_NAME,
     STAGING_PREFIX,
     cache_dir,
     published_dir,
@@ -211,8 +214,12 @@ def up_to_date(root: Path, inputs: str) -> dict | None:
     return record
 
 
-def build(root: Path, validate) -> int:
-    """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid)."""
+def build(root: Path, validate, executor: str = "runner") -> int:
+    """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid).
+
+    ``executor``: ``runner`` (``helpers.build.runner`` executes the chapters before Sphinx reads them) or
+    ``kernel`` (myst-nb executes each in a Jupyter kernel of its own, as a plain Jupyter Book build would).
+    """
     started = datetime.now(UTC).isoformat(timespec="seconds")
     current = fingerprints(root)
     previous = up_to_date(root, current.inputs)
@@ -254,13 +261,14 @@ def build(root: Path, validate) -> int:
             except BlockingIOError:
                 print("Waiting for another build of this report to finish...", file=sys.stderr, flush=True)
                 fcntl.flock(lock, fcntl.LOCK_EX)
-            return _build_locked(root, build_root, started, current, jupyter_book)
+            return _build_locked(root, build_root, started, current, jupyter_book, executor)
     finally:
         _disarm(jupyter_book)
 
 
-def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thread:
-    """Fork the execution step from this process; when it ends, ``done`` holds its report (or says it failed).
+def _start_runner(root: Path, execution_dir: Path, done: Path, signal_fd: int) -> threading.Thread:
+    """Fork the execution step from this process; when it ends, ``done`` holds its report (or says it failed),
+    and a line written to ``signal_fd`` (the FIFO Sphinx waits on) says so.
 
     The step drops the cached executions whose files changed (``helpers.build.cache``), then executes
     every chapter without a cached execution (``helpers.build.runner``). Forked, not started afresh:
@@ -299,6 +307,7 @@ def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thre
             # Stale executions may still be cached: Sphinx must stop rather than serve them.
             partial.write_text(json.dumps({"executed": {}, "failed": [], "crashed": True}), encoding="utf-8")
         partial.replace(done)
+        os.write(signal_fd, b"done\n")
         # Recording the executions after Sphinx needs the execution cache's library: import it now, on the
         # core the runner has just left, rather than after Sphinx has finished.
         import jupyter_cache  # noqa: F401
@@ -308,11 +317,28 @@ def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thre
     return waiter
 
 
-def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_book: subprocess.Popen) -> int:
+def _prepare_for_kernels(root: Path, done: Path) -> None:
+    """``--executor kernel``: drop stale executions here; Sphinx re-reads every chapter without one, and myst-nb
+    executes it in a kernel. ``done`` gets the report the runner would write, with those chapters as ``kernel``."""
     from helpers.build import cache as execution
+    from helpers.build.runner import pending
+
+    prep = execution.invalidate_stale(root)
+    for docname, reason in sorted(prep.invalidated.items()):
+        print(f"Execution cache: {docname} will run again ({reason}).", flush=True)
+    kernel = sorted(pending(root, cache_dir(root)))
+    done.write_text(json.dumps({"executed": {}, "failed": [], "kernel": kernel, "preparation": prep.to_json()}))
+
+
+def _build_locked(
+    root: Path, build_root: Path, started: str, current, jupyter_book: subprocess.Popen, executor: str = "runner"
+) -> int:
+    from helpers.build import cache as execution
+    from helpers.build.reads import kernel_ipython_dir
 
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=build_root))
     kept = sphinx_dir(root)
+    signal_fd = -1
     try:
         execution_dir = staging / "execution"
         config = write_build_config(root, staging)
@@ -324,7 +350,18 @@ def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_b
         kept.mkdir(parents=True, exist_ok=True)
         sphinx_state_path(root).unlink(missing_ok=True)  # a build that stops half-way leaves no claim to be reusable
         runner_done = staging / "runner.json"
-        waiter = _start_runner(root, execution_dir, runner_done)
+        env = {EXECUTION_DIR_ENV: str(execution_dir), RUNNER_REPORT_ENV: str(runner_done)}
+        if executor == "kernel":
+            waiter = None
+            _prepare_for_kernels(root, runner_done)
+            env[IPYTHONDIR_ENV] = str(kernel_ipython_dir(staging))
+        else:
+            # Held open for reading and writing here, so Sphinx can open it at any time and a line written
+            # before it does waits in the FIFO.
+            os.mkfifo(staging / RUNNER_SIGNAL_NAME)
+            signal_fd = os.open(staging / RUNNER_SIGNAL_NAME, os.O_RDWR | os.O_NONBLOCK)
+            env[RUNNER_SIGNAL_ENV] = str(staging / RUNNER_SIGNAL_NAME)
+            waiter = _start_runner(root, execution_dir, runner_done, signal_fd)
         argv = [
             "build",
             str(root),
@@ -336,10 +373,10 @@ def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_b
             "--keep-going",
         ]
         print("Running: jupyter-book", " ".join(argv), flush=True)
-        env = {EXECUTION_DIR_ENV: str(execution_dir), RUNNER_REPORT_ENV: str(runner_done)}
         built = kept / "_build" / "html"
         returncode = _run_showing_final_paths(jupyter_book, argv, env, root, built)
-        waiter.join()
+        if waiter is not None:
+            waiter.join()
         runner_report = json.loads(runner_done.read_text(encoding="utf-8"))
         prep = execution.Preparation.from_json(runner_report.get("preparation"))
         summary = execution.record_executions(root, execution_dir, prep)
@@ -350,6 +387,8 @@ def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_b
                 if returncode != 0
                 else "the build produced no index.html"
             )
+            for docname, cell in sorted(runner_report.get("timed_out", {}).items()):
+                why += f"; {docname}: {cell} (execute.timeout in _config.yml)"
             shutil.rmtree(kept, ignore_errors=True)
             _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}"})
             print(
@@ -367,4 +406,6 @@ def _build_locked(root: Path, build_root: Path, started: str, current, jupyter_b
         print(f"Published: {published_dir(root) / 'index.html'} (record: {report_path(root).relative_to(root)}).")
         return 0
     finally:
+        if signal_fd >= 0:
+            os.close(signal_fd)
         shutil.rmtree(staging, ignore_errors=True)

@@ -18,16 +18,39 @@ READS_LOG_ENV = "REPORT_READS_LOG"
 # Set for Jupyter Book by the build: where the chapters' read logs go, and the runner's report when it has finished.
 EXECUTION_DIR_ENV = "REPORT_EXECUTION_DIR"
 RUNNER_REPORT_ENV = "REPORT_RUNNER_REPORT"
+# Set for Jupyter Book by the build when the runner executes: a FIFO the build writes one line to once the
+# runner's report is in place, so that Sphinx waits for it blocked rather than polling.
+RUNNER_SIGNAL_ENV = "REPORT_RUNNER_SIGNAL"
+# IPython's own variable, set for Jupyter Book by ``build --executor kernel``: a build-owned IPython directory
+# whose startup file starts the reads recorder in every chapter's kernel (``helpers.build.reads``).
+IPYTHONDIR_ENV = "IPYTHONDIR"
 # Set by ``python -m helpers publish`` for each edition's build: the version switcher's entries.
 EDITIONS_JSON_ENV = "REPORT_EDITIONS_JSON"
 
-ENVIRONMENT = (ROOT_ENV, READS_LOG_ENV, EXECUTION_DIR_ENV, RUNNER_REPORT_ENV, EDITIONS_JSON_ENV)
+ENVIRONMENT = (
+    ROOT_ENV,
+    READS_LOG_ENV,
+    EXECUTION_DIR_ENV,
+    RUNNER_REPORT_ENV,
+    RUNNER_SIGNAL_ENV,
+    IPYTHONDIR_ENV,
+    EDITIONS_JSON_ENV,
+)
+
+# ---------------------------------------------------------------- executors of ``python -m helpers build``
+# runner: helpers.build.runner executes the chapters before Sphinx reads them; kernel: myst-nb executes each
+# chapter in a Jupyter kernel of its own while Sphinx reads it (no runner).
+EXECUTORS = ("runner", "kernel")
 
 # ---------------------------------------------------------------- state files, all under _build/
 REPORT_NAME = "execution-report.json"
 LOCK_NAME = ".build.lock"
 STAGING_PREFIX = ".staging-"
 RETIRED_PREFIX = ".retired-"
+# Inside a build's staging directory (``_build/.staging-*``), gone when the build ends.
+RUNNER_SIGNAL_NAME = "runner.fifo"
+KERNEL_IPYTHON_NAME = "ipython"  # the IPYTHONDIR of ``--executor kernel``
+KERNEL_STARTUP_NAME = "00-report-reads.py"  # in its profile_default/startup/
 
 
 def build_dir(root: Path) -> Path:

@@ -1,7 +1,9 @@
 """Discover which files a chapter reads while it executes (kernel side of the data-aware build).
 
 The build (``helpers.build.cache``) gives each chapter's kernel an environment variable naming a log
-file. When a kernel imports ``helpers`` with that variable set, an audit hook (PEP 578) records every
+file. When a process executing a chapter calls ``start_recording`` with that variable set (a runner worker
+does; with ``--executor kernel`` each kernel's IPython startup file does, see ``kernel_ipython_dir``), an
+audit hook (PEP 578) records every
 file the kernel opens inside the report (data/, bib/, anything else under the root) or inside this
 package's own source, with the SHA-256 of its content at that moment, one JSON line per file. A directory
 listed outside the import system (a loader globbing ``data/survey/*.csv``) is recorded too, as ``data/survey/``
@@ -20,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from helpers.build.protocol import READS_LOG_ENV
+from helpers.build.protocol import KERNEL_IPYTHON_NAME, KERNEL_STARTUP_NAME, READS_LOG_ENV
 
 # Parts of the tree that are outputs, caches or tooling, never inputs of a chapter.
 _IGNORED_PARTS = {"_build", "__pycache__", ".venv", "venv", ".git"}
@@ -167,3 +169,26 @@ def start_recording(in_kernel: bool = False) -> bool:
     finally:
         _state["busy"] = False
     return True
+
+
+# The startup file every chapter's kernel runs in ``build --executor kernel``: nothing imports helpers for it.
+KERNEL_STARTUP = """\
+# Written by `python -m helpers build --executor kernel`: record the files this chapter's kernel reads.
+from helpers.build.reads import start_recording
+
+start_recording()
+"""
+
+
+def kernel_ipython_dir(staging: Path) -> Path:
+    """A build-owned IPython directory (for ``IPYTHONDIR``) whose startup file starts recording in each kernel.
+
+    IPython runs every ``profile_default/startup/*.py`` when a kernel starts, before the first cell, without
+    output and without counting an execution; ``start_recording`` installs the hook only where ``READS_LOG_ENV``
+    is set, which ``helpers.sphinxext`` sets for the page whose kernel myst-nb is about to start.
+    """
+    directory = Path(staging) / KERNEL_IPYTHON_NAME
+    startup = directory / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / KERNEL_STARTUP_NAME).write_text(KERNEL_STARTUP, encoding="utf-8")
+    return directory
