@@ -35,6 +35,7 @@ error as it always does. So the runner can make a build faster, never different.
 from __future__ import annotations
 
 import ast
+import codecs
 import ctypes
 import importlib
 import json
@@ -173,25 +174,40 @@ def preload_datasets() -> None:
 
 
 class _Outputs:
-    """A cell's outputs in the order they happen, in nbformat's shape."""
+    """A cell's outputs in the order they happen, in nbformat's shape.
+
+    ``before`` (when set) runs before each output a chapter's Python code makes: it collects what was
+    written to the file descriptors meanwhile, so that output lands in order, as a kernel flushes its
+    streams before it publishes.
+    """
 
     def __init__(self) -> None:
         self.items: list[dict] = []
+        self.before = None
 
-    def stream(self, name: str, text: str) -> None:
+    def _flush(self) -> None:
+        if self.before is not None:
+            self.before()
+
+    def stream(self, name: str, text: str, flush: bool = True) -> None:
+        if flush:
+            self._flush()
         if self.items and self.items[-1]["output_type"] == "stream" and self.items[-1]["name"] == name:
             self.items[-1]["text"] += text
         else:
             self.items.append({"output_type": "stream", "name": name, "text": text})
 
     def display(self, data: dict, metadata: dict) -> None:
+        self._flush()
         self.items.append({"output_type": "display_data", "data": data, "metadata": metadata})
 
     def result(self, data: dict, metadata: dict) -> None:
+        self._flush()
         # execution_count is the cell's, set once the cell has run
         self.items.append({"output_type": "execute_result", "data": data, "metadata": metadata, "execution_count": None})
 
     def clear(self) -> None:
+        self._flush()
         self.items.clear()
 
 
@@ -233,6 +249,8 @@ class _DescriptorCapture:
         self.saved = {fd: os.dup(fd) for fd in self.NAMES}
         self.files = {fd: tempfile.TemporaryFile() for fd in self.NAMES}
         self.offsets = dict.fromkeys(self.NAMES, 0)
+        # A character split between two collections is decoded whole, with the second.
+        self.decoders = {fd: codecs.getincrementaldecoder("utf-8")(errors="replace") for fd in self.NAMES}
         for fd, handle in self.files.items():
             os.dup2(handle.fileno(), fd)
         try:
@@ -249,7 +267,9 @@ class _DescriptorCapture:
             if size > self.offsets[fd]:
                 data = os.pread(handle.fileno(), size - self.offsets[fd], self.offsets[fd])
                 self.offsets[fd] += len(data)
-                outputs.stream(name, data.decode("utf-8", errors="replace"))
+                text = self.decoders[fd].decode(data)
+                if text:
+                    outputs.stream(name, text, flush=False)
 
     def restore(self) -> None:
         for fd, saved in self.saved.items():
@@ -289,6 +309,7 @@ def execute(path: Path, notebook, log: Path, progress: int | None = None) -> tup
     real_out, real_err = sys.stdout, sys.stderr
     error = ""
     descriptors = _DescriptorCapture()
+    outputs.before = lambda: descriptors.collect(outputs)
     try:
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
@@ -312,6 +333,7 @@ def execute(path: Path, notebook, log: Path, progress: int | None = None) -> tup
                 error = "".join(traceback.format_exception(failure)) if failure else "the cell did not run"
                 break
     finally:
+        outputs.before = None
         descriptors.restore()
     notebook.metadata["language_info"] = LANGUAGE_INFO
     return notebook, time.perf_counter() - started, error
