@@ -338,7 +338,7 @@ def _build_locked(
 
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=build_root))
     kept = sphinx_dir(root)
-    signal_fd = -1
+    signal_fd, waiter = -1, None
     try:
         execution_dir = staging / "execution"
         config = write_build_config(root, staging)
@@ -352,7 +352,6 @@ def _build_locked(
         runner_done = staging / "runner.json"
         env = {EXECUTION_DIR_ENV: str(execution_dir), RUNNER_REPORT_ENV: str(runner_done)}
         if executor == "kernel":
-            waiter = None
             _prepare_for_kernels(root, runner_done)
             env[IPYTHONDIR_ENV] = str(kernel_ipython_dir(staging))
         else:
@@ -406,6 +405,6 @@ def _build_locked(
         print(f"Published: {published_dir(root) / 'index.html'} (record: {report_path(root).relative_to(root)}).")
         return 0
     finally:
-        if signal_fd >= 0:
+        if signal_fd >= 0 and (waiter is None or not waiter.is_alive()):  # else the waiter may still write to it
             os.close(signal_fd)
         shutil.rmtree(staging, ignore_errors=True)

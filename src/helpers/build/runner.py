@@ -443,6 +443,9 @@ def _fork_worker(docname: str, path: Path, notebook, execution_dir: Path, result
         code = 1
         try:
             os.setpgid(0, 0)
+            # Its own group is a background group of the terminal: where the terminal stops background
+            # writers (stty tostop), the worker's messages must not stop it.
+            signal.signal(signal.SIGTTOU, signal.SIG_IGN)
             os.close(read_end)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
