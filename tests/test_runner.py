@@ -191,7 +191,8 @@ def test_a_hung_chapter_fails_the_build_within_its_timeout_naming_chapter_and_ce
     assert f"did not finish within {HUNG_TIMEOUT} s" in output
     # The runner's own cell ran out, and no Jupyter kernel started on the chapter (nbclient's timeout error).
     assert "Executing notebook" not in output and "CellTimeoutError" not in output
-    assert elapsed < HUNG_TIMEOUT + 30, f"the build took {elapsed:.0f} s"
+    # A few seconds for validation, starting Sphinx and warming the runner; generous for a shared machine.
+    assert elapsed < HUNG_TIMEOUT + 45, f"the build took {elapsed:.0f} s"
     assert [p.name for p in published.iterdir()] == ["index.html"]
     assert (published / "index.html").read_text(encoding="utf-8") == "the site published before"
 
@@ -240,3 +241,17 @@ def test_both_executors_publish_byte_identical_chapter_pages(tmp_path):
     assert records["kernel"]["executed"] == records["runner"]["executed"]
     assert "data/reported_values.csv" in records["kernel"]["dependencies"]["chapters/survey"]
     assert "data/design_implications.csv" not in records["kernel"]["dependencies"]["chapters/survey"]
+
+
+def test_each_cell_gets_the_timeout_myst_nb_would_give_it(repo, tmp_path):
+    import nbformat
+
+    from helpers.build.runner import execution_timeout, notebook_timeout
+
+    assert execution_timeout(repo) == 120  # execute.timeout in _config.yml
+    (tmp_path / "_config.yml").write_text("execute:\n  timeout: -1\n", encoding="utf-8")
+    assert execution_timeout(tmp_path) is None  # myst-nb: -1 is no limit
+    page = nbformat.v4.new_notebook()
+    assert notebook_timeout(page, 120) == 120
+    page.metadata["mystnb"] = {"execution_timeout": 7}  # a page's own top matter overrides it, as in myst-nb
+    assert notebook_timeout(page, 120) == 7

@@ -401,6 +401,7 @@ class _Worker:
     progress: int  # read end of the worker's progress pipe; -1 once closed
     exited: int  # a descriptor readable when the worker has exited (pidfd); -1 where unsupported
     result_file: Path
+    timeout: float | None  # seconds each of its cells may run
     cell: int | None = None
     cell_started: float = 0.0
     buffer: bytes = b""
@@ -423,6 +424,9 @@ class _Worker:
         """Whether the worker has exited (it stays a zombie, its pid reserved, until reaped)."""
         return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
+    def overran(self) -> bool:
+        return self.timeout is not None and self.cell is not None and time.monotonic() - self.cell_started >= self.timeout
+
     def reap(self) -> int:
         """Kill what is left of the worker's process group, collect its exit status, release its descriptors."""
         _kill_group(self.pid)
@@ -434,7 +438,15 @@ class _Worker:
         return os.waitstatus_to_exitcode(status)
 
 
-def _fork_worker(docname: str, path: Path, notebook, execution_dir: Path, result_file: Path) -> _Worker:
+def notebook_timeout(notebook, timeout: float | None) -> float | None:
+    """A page's own limit where its top matter sets one (``mystnb: execution_timeout: N``, as myst-nb reads it)."""
+    own = (notebook.metadata.get("mystnb") or {}).get("execution_timeout")
+    if own is None:
+        return timeout
+    return float(own) if float(own) > 0 else None
+
+
+def _fork_worker(docname: str, path: Path, notebook, execution_dir: Path, result_file: Path, timeout: float | None) -> _Worker:
     read_end, write_end = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -465,7 +477,7 @@ def _fork_worker(docname: str, path: Path, notebook, execution_dir: Path, result
         exited = os.pidfd_open(pid)
     except (AttributeError, OSError):
         exited = -1
-    return _Worker(docname, notebook, pid, read_end, exited, result_file)
+    return _Worker(docname, notebook, pid, read_end, exited, result_file, timeout)
 
 
 def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None = None, timeout: float | None = -1) -> dict:
@@ -497,11 +509,12 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
             while queue and len(running) < workers and not report["timed_out"]:
                 docname, (path, notebook) = queue.pop(0)
                 results[docname] = scratch / f"{docname.replace('/', '__')}.json"
-                running.append(_fork_worker(docname, path, notebook, execution_dir, results[docname]))
+                limit = notebook_timeout(notebook, timeout)
+                running.append(_fork_worker(docname, path, notebook, execution_dir, results[docname], limit))
             if not running:
                 break
             now = time.monotonic()
-            deadlines = [w.cell_started + timeout for w in running if timeout is not None and w.cell is not None]
+            deadlines = [w.cell_started + w.timeout for w in running if w.timeout is not None and w.cell is not None]
             wait = max(0.0, min(deadlines) - now) if deadlines else None
             watched = [w.progress for w in running if w.progress >= 0] + [w.exited for w in running if w.exited >= 0]
             if any(w.exited < 0 for w in running):  # no pidfd (Linux < 5.3): look again at least every 50 ms
@@ -514,14 +527,14 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
                     running.remove(worker)
                     if worker.reap() != 0 or not worker.result_file.is_file():
                         report["failed"].append(worker.docname)
-                elif timeout is not None and worker.cell is not None and time.monotonic() - worker.cell_started >= timeout:
+                elif worker.overran():
                     running.remove(worker)
                     worker.reap()
                     label = cell_label(worker.notebook, worker.cell)
-                    report["timed_out"][worker.docname] = f"{label} did not finish within {timeout:g} s"
+                    report["timed_out"][worker.docname] = f"{label} did not finish within {worker.timeout:g} s"
                     print(
                         f"Runner: {worker.docname}: {label} did not finish within the execution timeout "
-                        f"({timeout:g} s, execute.timeout in _config.yml); stopping every chapter.",
+                        f"({worker.timeout:g} s, execute.timeout in _config.yml); stopping every chapter.",
                         file=sys.stderr,
                         flush=True,
                     )
