@@ -8,13 +8,13 @@ import os
 import subprocess
 import sys
 
-from helpers.build.reads import READS_LOG_ENV
+from helpers.build.protocol import KERNEL_STARTUP_NAME
+from helpers.build.reads import READS_LOG_ENV, kernel_ipython_dir
 
 KERNEL_LIKE = """
-import ipykernel  # the recorder only ever runs inside a kernel
+import ipykernel, sys  # the recorder only ever runs inside a kernel
 from pathlib import Path
-from helpers.build.reads import start_recording
-assert start_recording()  # what the build's IPython startup file does in every kernel
+exec(Path(sys.argv[1]).read_text())  # what IPython does with the build's startup file when the kernel starts
 from helpers.data import loaders as data
 data.load_cmos()
 sorted(Path('../data').glob('*.csv'))          # a loader that globs a folder
@@ -25,8 +25,13 @@ Path('scratch.txt').write_text('an output, not an input')
 def test_kernel_records_files_read_and_folders_listed_but_not_writes(repo_copy, tmp_path):
     log = tmp_path / "reads.jsonl"
     env = {**os.environ, "REPORT_ROOT": str(repo_copy), READS_LOG_ENV: str(log)}
+    startup = kernel_ipython_dir(tmp_path) / "profile_default" / "startup" / KERNEL_STARTUP_NAME
     result = subprocess.run(
-        [sys.executable, "-c", KERNEL_LIKE], cwd=repo_copy / "chapters", env=env, capture_output=True, text=True
+        [sys.executable, "-c", KERNEL_LIKE, str(startup)],
+        cwd=repo_copy / "chapters",
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     reads = {entry["file"]: entry["sha256"] for entry in map(json.loads, log.read_text(encoding="utf-8").splitlines())}
@@ -45,7 +50,7 @@ def test_nothing_is_recorded_outside_a_chapter_kernel(repo_copy, tmp_path):
     log = tmp_path / "reads.jsonl"
     code = (
         "import helpers; from helpers.build import reads; from helpers.data import loaders; loaders.load_cmos(); "
-        "print(reads.start_recording() or reads._state['installed'])"
+        "reads.start_recording(); print(reads._state['installed'])"
     )
     base = {k: v for k, v in os.environ.items() if k != READS_LOG_ENV}
     for prelude, extra in (("import ipykernel; ", {}), ("", {READS_LOG_ENV: str(log)})):

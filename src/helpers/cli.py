@@ -18,6 +18,7 @@ import json
 import sys
 from pathlib import Path
 
+from helpers.build.protocol import EXECUTORS
 from helpers.data.paths import root
 
 
@@ -38,11 +39,11 @@ def validate() -> int:
     return 0
 
 
-def build() -> int:
+def build(executor: str = "runner") -> int:
     """Validate, build strictly into a fresh directory, and publish to _build/html only if all went well."""
     from helpers.build.pipeline import build as build_and_publish
 
-    return build_and_publish(root(), validate)
+    return build_and_publish(root(), validate, executor)
 
 
 def audit() -> int:
@@ -142,7 +143,14 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("validate", help="check every dataset; print each problem with file, row and column")
-    commands.add_parser("build", help="validate, build strictly, publish _build/html only if all went well")
+    make = commands.add_parser("build", help="validate, build strictly, publish _build/html only if all went well")
+    make.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="runner",
+        help="runner: the fast chapter runner executes the chapters (default); "
+        "kernel: myst-nb executes each chapter in a Jupyter kernel of its own",
+    )
     commands.add_parser("audit", help="print every audit check")
     look = commands.add_parser("preview", help="build, serve on 127.0.0.1 and rebuild on every change (live reload)")
     look.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
@@ -187,4 +195,6 @@ def main(argv: list[str] | None = None) -> int:
         return preview(args.port, args.interval)
     if args.command == "citation":
         return citation(args.check)
-    return {"validate": validate, "build": build, "audit": audit}[args.command]()
+    if args.command == "build":
+        return build(args.executor)
+    return {"validate": validate, "audit": audit}[args.command]()

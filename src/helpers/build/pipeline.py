@@ -53,13 +53,13 @@ from helpers.build.protocol import (
     EXECUTION_DIR_ENV,
     EXECUTION_DIR_NAME,
     IPYTHONDIR_ENV,
-    KERNEL_PROFILE_DIR,
-    KERNEL_STARTUP_FILE,
     LEFTOVER_PREFIXES,
     LOCK_NAME,
     RETIRED_PREFIX,
     RUNNER_DONE_NAME,
     RUNNER_REPORT_ENV,
+    RUNNER_SIGNAL_ENV,
+    RUNNER_SIGNAL_NAME,
     STAGING_PREFIX,
     cache_dir,
     published_dir,
@@ -68,7 +68,7 @@ from helpers.build.protocol import (
     sphinx_dir,
     sphinx_state_path,
 )
-from helpers.build.reads import docname_of, read_entries, reads_logs, refusals
+from helpers.build.reads import docname_of, kernel_ipython_dir, read_entries, reads_logs, refusals
 from helpers.compat import JUPYTER_BOOK_MIRRORED, jupyter_book_output
 
 # The Sphinx and execution-cache modules are imported where a build needs them, so that an up-to-date
@@ -231,8 +231,12 @@ def up_to_date(root: Path, inputs: str) -> dict | None:
     return record
 
 
-def build(root: Path, validate) -> int:
-    """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid)."""
+def build(root: Path, validate, executor: str = "runner") -> int:
+    """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid).
+
+    ``executor``: ``runner`` (``helpers.build.runner`` executes the chapters before Sphinx reads them) or
+    ``kernel`` (myst-nb executes each in a Jupyter kernel of its own, as a plain Jupyter Book build would).
+    """
     started = datetime.now(UTC).isoformat(timespec="seconds")
     current = fingerprints(root)
     previous = up_to_date(root, current.inputs)
@@ -275,13 +279,14 @@ def build(root: Path, validate) -> int:
             except BlockingIOError:
                 print("Waiting for another build of this report to finish...", file=sys.stderr, flush=True)
                 fcntl.flock(lock, fcntl.LOCK_EX)
-            return _build_locked(root, build_root, started, current, jupyter_book)
+            return _build_locked(root, build_root, started, current, jupyter_book, executor)
     finally:
         _disarm(jupyter_book)
 
 
-def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thread:
-    """Fork the execution step from this process; when it ends, ``done`` holds its report (or says it failed).
+def _start_runner(root: Path, execution_dir: Path, done: Path, signal_fd: int) -> threading.Thread:
+    """Fork the execution step from this process; when it ends, ``done`` holds its report (or says it failed),
+    and a line written to ``signal_fd`` (the FIFO Sphinx waits on) says so.
 
     The step drops the cached executions whose files changed (``helpers.build.cache``), then executes
     every chapter without a cached execution (``helpers.build.runner``). Forked, not started afresh:
@@ -320,6 +325,7 @@ def _start_runner(root: Path, execution_dir: Path, done: Path) -> threading.Thre
             # Stale executions may still be cached: Sphinx must stop rather than serve them.
             partial.write_text(json.dumps({"executed": {}, "failed": [], "crashed": True}), encoding="utf-8")
         partial.replace(done)
+        os.write(signal_fd, b"done\n")
         # Recording the executions after Sphinx needs the execution cache's library: import it now, on the
         # core the runner has just left, rather than after Sphinx has finished.
         import jupyter_cache  # noqa: F401
@@ -347,23 +353,6 @@ def remove_leftovers(build_root: Path) -> list[str]:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)
     return removed
-
-
-# The IPython startup file of the build's kernels: a chapter myst-nb executes in a Jupyter kernel (one the
-# runner could not execute) is recorded and guarded from its first cell, like one the runner executes.
-KERNEL_STARTUP = """# Written by helpers.build.pipeline for this build's Jupyter kernels (see helpers.build.reads).
-from helpers.build.reads import start_recording
-
-start_recording()
-"""
-
-
-def _kernel_profile(staging: Path) -> Path:
-    profile = staging / KERNEL_PROFILE_DIR
-    startup = profile / KERNEL_STARTUP_FILE
-    startup.parent.mkdir(parents=True, exist_ok=True)
-    startup.write_text(KERNEL_STARTUP, encoding="utf-8")
-    return profile
 
 
 _PAGE_FINGERPRINT = re.compile(r'class="report-edition-fingerprint">([0-9a-f]+)<')
@@ -403,7 +392,22 @@ def departures(root: Path, snapshot: Snapshot, execution_dir: Path, built: Path 
     return problems
 
 
-def _build_locked(root: Path, build_root: Path, started: str, current: Snapshot, jupyter_book: subprocess.Popen) -> int:
+def _prepare_for_kernels(root: Path, done: Path) -> None:
+    """``--executor kernel``: drop stale executions here; Sphinx re-reads every chapter without one, and myst-nb
+    executes it in a kernel. ``done`` gets the report the runner would write, with those chapters as ``kernel``."""
+    from helpers.build import cache as execution
+    from helpers.build.runner import pending
+
+    prep = execution.invalidate_stale(root)
+    for docname, reason in sorted(prep.invalidated.items()):
+        print(f"Execution cache: {docname} will run again ({reason}).", flush=True)
+    kernel = sorted(pending(root, cache_dir(root)))
+    done.write_text(json.dumps({"executed": {}, "failed": [], "kernel": kernel, "preparation": prep.to_json()}))
+
+
+def _build_locked(
+    root: Path, build_root: Path, started: str, current: Snapshot, jupyter_book: subprocess.Popen, executor: str = "runner"
+) -> int:
     from helpers.build import cache as execution
 
     leftovers = remove_leftovers(build_root)
@@ -413,6 +417,7 @@ def _build_locked(root: Path, build_root: Path, started: str, current: Snapshot,
     kept = sphinx_dir(root)
     pinned = json.dumps({"root": str(root.resolve()), "fingerprint": current.data})
     os.environ[DATA_FINGERPRINT_ENV] = pinned  # for the chapters the runner forks from this process
+    signal_fd, waiter = -1, None
     try:
         execution_dir = staging / EXECUTION_DIR_NAME
         config = write_build_config(root, staging)
@@ -424,18 +429,29 @@ def _build_locked(root: Path, build_root: Path, started: str, current: Snapshot,
         kept.mkdir(parents=True, exist_ok=True)
         sphinx_state_path(root).unlink(missing_ok=True)  # a build that stops half-way leaves no claim to be reusable
         runner_done = staging / RUNNER_DONE_NAME
-        waiter = _start_runner(root, execution_dir, runner_done)
-        orders = {"source": str(root), "path_output": str(kept), "config": str(config)}  # strict, keep going
-        print(f"Running Jupyter Book {JUPYTER_BOOK_MIRRORED} in-process: {root} -> {kept} (strict).", flush=True)
         env = {
             EXECUTION_DIR_ENV: str(execution_dir),
             RUNNER_REPORT_ENV: str(runner_done),
             DATA_FINGERPRINT_ENV: pinned,
-            IPYTHONDIR_ENV: str(_kernel_profile(staging)),
+            # A chapter myst-nb executes in a kernel (every chapter with --executor kernel; with the runner, one
+            # it could not execute) is recorded and guarded from its first cell too.
+            IPYTHONDIR_ENV: str(kernel_ipython_dir(staging)),
         }
+        if executor == "kernel":
+            _prepare_for_kernels(root, runner_done)
+        else:
+            # Held open for reading and writing here, so Sphinx can open it at any time and a line written
+            # before it does waits in the FIFO.
+            os.mkfifo(staging / RUNNER_SIGNAL_NAME)
+            signal_fd = os.open(staging / RUNNER_SIGNAL_NAME, os.O_RDWR | os.O_NONBLOCK)
+            env[RUNNER_SIGNAL_ENV] = str(staging / RUNNER_SIGNAL_NAME)
+            waiter = _start_runner(root, execution_dir, runner_done, signal_fd)
+        orders = {"source": str(root), "path_output": str(kept), "config": str(config)}  # strict, keep going
+        print(f"Running Jupyter Book {JUPYTER_BOOK_MIRRORED} in-process: {root} -> {kept} (strict).", flush=True)
         built = jupyter_book_output(kept)
         returncode = _run_showing_final_paths(jupyter_book, orders, env, root, built)
-        waiter.join()
+        if waiter is not None:
+            waiter.join()
         runner_report = json.loads(runner_done.read_text(encoding="utf-8"))
         prep = execution.Preparation.from_json(runner_report.get("preparation"))
         summary = execution.record_executions(root, execution_dir, prep)
@@ -448,6 +464,8 @@ def _build_locked(root: Path, build_root: Path, started: str, current: Snapshot,
                 why = f"the strict build failed (exit status {returncode}; the first error is in the log above)"
             else:
                 why = "the build produced no index.html"
+            for docname, cell in sorted(runner_report.get("timed_out", {}).items()):
+                why += f"; {docname}: {cell} (execute.timeout in _config.yml)"
             shutil.rmtree(kept, ignore_errors=True)
             _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}"})
             print(
@@ -466,4 +484,6 @@ def _build_locked(root: Path, build_root: Path, started: str, current: Snapshot,
         return 0
     finally:
         os.environ.pop(DATA_FINGERPRINT_ENV, None)
+        if signal_fd >= 0 and (waiter is None or not waiter.is_alive()):  # else the waiter may still write to it
+            os.close(signal_fd)
         shutil.rmtree(staging, ignore_errors=True)

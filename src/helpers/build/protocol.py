@@ -19,24 +19,34 @@ READS_LOG_ENV = "REPORT_READS_LOG"
 # Set for Jupyter Book by the build: where the chapters' read logs go, and the runner's report when it has finished.
 EXECUTION_DIR_ENV = "REPORT_EXECUTION_DIR"
 RUNNER_REPORT_ENV = "REPORT_RUNNER_REPORT"
+# Set for Jupyter Book by the build when the runner executes: a FIFO the build writes one line to once the
+# runner's report is in place, so that Sphinx waits for it blocked rather than polling.
+RUNNER_SIGNAL_ENV = "REPORT_RUNNER_SIGNAL"
+# IPython's own variable, set for Jupyter Book by the build: a build-owned IPython directory whose startup
+# file starts the recorder and guard (``helpers.build.reads.start_recording``) in every chapter's kernel
+# before its first cell (every chapter with ``--executor kernel``; with the runner, one it could not execute).
+IPYTHONDIR_ENV = "IPYTHONDIR"
 # Set by ``python -m helpers publish`` for each edition's build: the version switcher's entries.
 EDITIONS_JSON_ENV = "REPORT_EDITIONS_JSON"
 
 # DATA_FINGERPRINT_ENV: set by the build for Jupyter Book (and so its kernels): the data fingerprint of the
 # snapshot it validated, which every page shows (``helpers.data.citation.data_fingerprint``).
-# IPython's own variable: the build points Jupyter kernels at a profile whose startup file installs the
-# build's guard (``helpers.build.reads.start_recording``) before a chapter's first cell.
-IPYTHONDIR_ENV = "IPYTHONDIR"
 
 ENVIRONMENT = (
     ROOT_ENV,
     READS_LOG_ENV,
     EXECUTION_DIR_ENV,
     RUNNER_REPORT_ENV,
+    RUNNER_SIGNAL_ENV,
     EDITIONS_JSON_ENV,
     DATA_FINGERPRINT_ENV,
     IPYTHONDIR_ENV,
 )
+
+# ---------------------------------------------------------------- executors of ``python -m helpers build``
+# runner: helpers.build.runner executes the chapters before Sphinx reads them; kernel: myst-nb executes each
+# chapter in a Jupyter kernel of its own while Sphinx reads it (no runner).
+EXECUTORS = ("runner", "kernel")
 
 # ---------------------------------------------------------------- state files, all under _build/
 REPORT_NAME = "execution-report.json"
@@ -53,8 +63,9 @@ EXECUTION_DIR_NAME = "execution"
 EXEC_DATA_NAME = "exec-data.json"  # written by helpers.sphinxext.incremental, read by helpers.build.cache
 READS_DIR_NAME = "reads"
 RUNNER_DONE_NAME = "runner.json"
-KERNEL_PROFILE_DIR = "ipython"
-KERNEL_STARTUP_FILE = "profile_default/startup/00-report-build-guard.py"
+KERNEL_IPYTHON_NAME = "ipython"  # the IPYTHONDIR of the build's kernels
+KERNEL_STARTUP_NAME = "00-report-reads.py"  # in its profile_default/startup/: starts the recorder and guard
+RUNNER_SIGNAL_NAME = "runner.fifo"  # the FIFO of RUNNER_SIGNAL_ENV
 
 
 def build_dir(root: Path) -> Path:

@@ -36,7 +36,7 @@ import sysconfig
 import zoneinfo
 from pathlib import Path
 
-from helpers.build.protocol import READS_DIR_NAME, READS_LOG_ENV
+from helpers.build.protocol import KERNEL_IPYTHON_NAME, KERNEL_STARTUP_NAME, READS_DIR_NAME, READS_LOG_ENV
 from helpers.data.paths import not_an_input
 
 _state: dict = {"installed": False, "busy": False, "seen": set(), "record": None, "written": set()}
@@ -289,3 +289,26 @@ def start_recording(in_kernel: bool = False) -> bool:
     finally:
         _state["busy"] = False
     return True
+
+
+# The startup file every chapter's kernel runs in ``build --executor kernel``: nothing imports helpers for it.
+KERNEL_STARTUP = """\
+# Written by `python -m helpers build --executor kernel`: record the files this chapter's kernel reads.
+from helpers.build.reads import start_recording
+
+start_recording()
+"""
+
+
+def kernel_ipython_dir(staging: Path) -> Path:
+    """A build-owned IPython directory (for ``IPYTHONDIR``) whose startup file starts recording in each kernel.
+
+    IPython runs every ``profile_default/startup/*.py`` when a kernel starts, before the first cell, without
+    output and without counting an execution; ``start_recording`` installs the hook only where ``READS_LOG_ENV``
+    is set, which ``helpers.sphinxext`` sets for the page whose kernel myst-nb is about to start.
+    """
+    directory = Path(staging) / KERNEL_IPYTHON_NAME
+    startup = directory / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / KERNEL_STARTUP_NAME).write_text(KERNEL_STARTUP, encoding="utf-8")
+    return directory

@@ -16,24 +16,43 @@ plotly, scipy and the rest, which is most of a chapter's execution time. Before 
 3. Each worker's outputs (display data, results, streams, in order) are stored in the execution
    cache under the same key myst-nb looks up, so Sphinx then serves every page from the cache.
 
-A chapter this runner cannot execute (an error in a cell, a crashed worker) is not cached: myst-nb
-then executes it in a real Jupyter kernel while Sphinx reads it, and reports the error as it always
-does. So the runner can make a build faster, never different.
+A worker behaves like a kernel where a chapter could tell the difference:
+
+- Output written to file descriptors 1 and 2 (by a child process, or C code) is captured, as ipykernel
+  captures it, into the cell's ``stdout``/``stderr`` stream (and stderr fails the strict build).
+- Each cell gets ``execute.timeout`` seconds from ``_config.yml``, as myst-nb gives it in a kernel. A
+  cell that overruns it ends the whole execution step at once: every worker is killed, and the
+  report's ``timed_out`` names the chapter and the cell, which stops the build (nothing is published)
+  instead of leaving the chapter to a kernel that would hang as long again.
+- A worker leads a process group of its own; when its chapter ends (done, failed or timed out), the
+  group is killed, so no process a chapter started outlives it. Its standard input is /dev/null.
+
+A chapter this runner cannot execute for another reason (an error in a cell, a crashed worker) is not
+cached: myst-nb then executes it in a real Jupyter kernel while Sphinx reads it, and reports the
+error as it always does. So the runner can make a build faster, never different.
 """
 
 from __future__ import annotations
 
 import ast
+import codecs
+import ctypes
 import importlib
 import json
 import os
 import platform
+import select
+import signal
 import sys
 import tempfile
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from helpers import compat
 from helpers.build.reads import READS_LOG_ENV, reads_log, start_recording
 
 # What a Jupyter kernel (ipykernel) writes into a notebook's metadata; myst-nb merges it from the cache.
@@ -47,10 +66,25 @@ LANGUAGE_INFO = {
     "version": platform.python_version(),
 }
 
+# myst-nb's default for nb_execution_timeout, used when _config.yml sets no execute.timeout.
+DEFAULT_TIMEOUT = 30
+
+
+def execution_timeout(root: Path) -> float | None:
+    """Seconds each cell may run: ``execute.timeout`` of ``_config.yml``; None when it is -1 or 0 (no limit)."""
+    try:
+        config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        config = {}
+    value = (config.get("execute") or {}).get("timeout", DEFAULT_TIMEOUT)
+    if value is None:
+        return None
+    value = float(value)
+    return value if value > 0 else None
+
 
 def toc_notebooks(root: Path) -> dict[str, Path]:
     """Every page of ``_toc.yml`` that myst-nb treats as a notebook: docname -> source path."""
-    from myst_nb.core.read import is_myst_markdown_notebook
     from sphinx_external_toc.parsing import parse_toc_yaml
 
     pages = {}
@@ -58,21 +92,33 @@ def toc_notebooks(root: Path) -> dict[str, Path]:
         for suffix in (".md", ".ipynb"):
             path = root / f"{docname}{suffix}"
             if path.is_file():
-                if suffix == ".ipynb" or is_myst_markdown_notebook(path.read_text(encoding="utf-8")):
+                if suffix == ".ipynb" or compat.is_myst_markdown_notebook(path.read_text(encoding="utf-8")):
                     pages[docname] = path
                 break
     return pages
 
 
-def read_notebook(path: Path):
-    """The notebook exactly as myst-nb reads the page (same cells, same metadata, so the same cache key)."""
+def _book_config(path: Path) -> Path:
+    for folder in Path(path).resolve().parents:
+        if (folder / "_config.yml").is_file():
+            return folder / "_config.yml"
+    raise FileNotFoundError(f"no _config.yml above {path}")
+
+
+def read_notebook(path: Path, md_config=None):
+    """The notebook exactly as myst-nb reads the page (same cells, same metadata, so the same cache key).
+
+    ``md_config`` is the book's Markdown configuration (``compat.md_parser_config``); found from the
+    ``_config.yml`` above ``path`` when not given.
+    """
     import nbformat
-    from myst_nb.core.read import read_myst_markdown_notebook
 
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".ipynb":
         return nbformat.reads(text, as_version=4)
-    return read_myst_markdown_notebook(text, add_source_map=True)
+    if md_config is None:
+        md_config = compat.md_parser_config(_book_config(path))
+    return compat.read_myst_markdown_notebook(text, path, md_config)
 
 
 def third_party_modules(package: Path) -> list[str]:
@@ -128,16 +174,41 @@ def preload_datasets() -> None:
 
 
 class _Outputs:
-    """A cell's outputs in the order they happen, in nbformat's shape."""
+    """A cell's outputs in the order they happen, in nbformat's shape.
+
+    ``before`` (when set) runs before each output a chapter's Python code makes: it collects what was
+    written to the file descriptors meanwhile, so that output lands in order, as a kernel flushes its
+    streams before it publishes.
+    """
 
     def __init__(self) -> None:
         self.items: list[dict] = []
+        self.before = None
 
-    def stream(self, name: str, text: str) -> None:
+    def _flush(self) -> None:
+        if self.before is not None:
+            self.before()
+
+    def stream(self, name: str, text: str, flush: bool = True) -> None:
+        if flush:
+            self._flush()
         if self.items and self.items[-1]["output_type"] == "stream" and self.items[-1]["name"] == name:
             self.items[-1]["text"] += text
         else:
             self.items.append({"output_type": "stream", "name": name, "text": text})
+
+    def display(self, data: dict, metadata: dict) -> None:
+        self._flush()
+        self.items.append({"output_type": "display_data", "data": data, "metadata": metadata})
+
+    def result(self, data: dict, metadata: dict) -> None:
+        self._flush()
+        # execution_count is the cell's, set once the cell has run
+        self.items.append({"output_type": "execute_result", "data": data, "metadata": metadata, "execution_count": None})
+
+    def clear(self) -> None:
+        self._flush()
+        self.items.clear()
 
 
 class _Stream:
@@ -162,49 +233,50 @@ class _Stream:
     encoding = "utf-8"
 
 
-def _shell(outputs: _Outputs):
-    """A fresh IPython shell whose displays and results land in ``outputs``, as a kernel would send them."""
-    from IPython.core.displayhook import DisplayHook
-    from IPython.core.displaypub import DisplayPublisher
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
+class _DescriptorCapture:
+    """What is written to file descriptors 1 and 2 (child processes, C code), as a kernel captures it.
 
-    class Publisher(DisplayPublisher):
-        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
-            outputs.items.append({"output_type": "display_data", "data": data, "metadata": metadata or {}})
+    Each descriptor is pointed at a temporary file of its own for as long as the chapter runs; after each
+    cell, what was written to it since the last cell becomes that cell's stdout/stderr stream. Files,
+    not pipes: a child writing a lot can never block on a full pipe nobody reads.
+    """
 
-        def clear_output(self, wait=False):
-            outputs.items.clear()
+    NAMES = {1: "stdout", 2: "stderr"}
 
-    class Hook(DisplayHook):
-        def start_displayhook(self):
-            pass
+    def __init__(self) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.saved = {fd: os.dup(fd) for fd in self.NAMES}
+        self.files = {fd: tempfile.TemporaryFile() for fd in self.NAMES}
+        self.offsets = dict.fromkeys(self.NAMES, 0)
+        # A character split between two collections is decoded whole, with the second.
+        self.decoders = {fd: codecs.getincrementaldecoder("utf-8")(errors="replace") for fd in self.NAMES}
+        for fd, handle in self.files.items():
+            os.dup2(handle.fileno(), fd)
+        try:
+            self.libc_fflush = ctypes.CDLL(None).fflush
+        except (OSError, AttributeError):
+            self.libc_fflush = None
 
-        def write_output_prompt(self):
-            pass
+    def collect(self, outputs: _Outputs) -> None:
+        if self.libc_fflush is not None:
+            self.libc_fflush(None)
+        for fd, name in self.NAMES.items():
+            handle = self.files[fd]
+            size = os.fstat(handle.fileno()).st_size
+            if size > self.offsets[fd]:
+                data = os.pread(handle.fileno(), size - self.offsets[fd], self.offsets[fd])
+                self.offsets[fd] += len(data)
+                text = self.decoders[fd].decode(data)
+                if text:
+                    outputs.stream(name, text, flush=False)
 
-        def write_format_data(self, format_dict, md_dict=None):
-            outputs.items.append(
-                {
-                    "output_type": "execute_result",
-                    "data": format_dict,
-                    "metadata": md_dict or {},
-                    "execution_count": None,  # the cell's, set once the cell has run
-                }
-            )
-
-        def finish_displayhook(self):
-            pass
-
-    config = Config()
-    config.HistoryManager.enabled = False
-    config.InteractiveShell.colors = "nocolor"
-    shell = InteractiveShell.instance(config=config)
-    shell.display_pub = Publisher(shell=shell, parent=shell)
-    hook = Hook(shell=shell, cache_size=shell.cache_size, parent=shell)
-    shell.displayhook = hook
-    shell.display_trap.hook = hook
-    return shell
+    def restore(self) -> None:
+        for fd, saved in self.saved.items():
+            os.dup2(saved, fd)
+            os.close(saved)
+        for handle in self.files.values():
+            handle.close()
 
 
 def _as_in_a_kernel() -> None:
@@ -218,8 +290,12 @@ def _as_in_a_kernel() -> None:
     pd.set_option("display.max_columns", 20)
 
 
-def execute(path: Path, notebook, log: Path) -> tuple[object, float, str]:
-    """Run every code cell of ``notebook`` (the page at ``path``); (executed notebook, seconds, error text or "")."""
+def execute(path: Path, notebook, log: Path, progress: int | None = None) -> tuple[object, float, str]:
+    """Run every code cell of ``notebook`` (the page at ``path``); (executed notebook, seconds, error text or "").
+
+    Before each code cell, its index in ``notebook.cells`` is written to the descriptor ``progress`` (one
+    line), so that the parent can time the cell.
+    """
     import nbformat
 
     started = time.perf_counter()
@@ -229,34 +305,43 @@ def execute(path: Path, notebook, log: Path) -> tuple[object, float, str]:
     start_recording(in_kernel=True)
     _as_in_a_kernel()
     outputs = _Outputs()
-    shell = _shell(outputs)
+    shell = compat.capturing_shell(outputs.display, outputs.result, outputs.clear)
     real_out, real_err = sys.stdout, sys.stderr
     error = ""
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        outputs.items = []
-        sys.stdout, sys.stderr = _Stream(outputs, "stdout"), _Stream(outputs, "stderr")
-        try:
-            result = shell.run_cell(cell.source, store_history=True)
-        finally:
-            sys.stdout, sys.stderr = real_out, real_err
-        cell.execution_count = shell.execution_count - 1
-        for item in outputs.items:
-            if item["output_type"] == "execute_result":
-                item["execution_count"] = cell.execution_count
-        cell.outputs = [nbformat.from_dict(item) for item in outputs.items]
-        if not result.success:
-            failure = result.error_in_exec or result.error_before_exec
-            error = "".join(traceback.format_exception(failure)) if failure else "the cell did not run"
-            break
+    descriptors = _DescriptorCapture()
+    outputs.before = lambda: descriptors.collect(outputs)
+    try:
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            if progress is not None:
+                os.write(progress, f"{index}\n".encode())
+            outputs.items = []
+            sys.stdout, sys.stderr = _Stream(outputs, "stdout"), _Stream(outputs, "stderr")
+            try:
+                result = shell.run_cell(cell.source, store_history=True)
+            finally:
+                sys.stdout, sys.stderr = real_out, real_err
+                descriptors.collect(outputs)
+            cell.execution_count = shell.execution_count - 1
+            for item in outputs.items:
+                if item["output_type"] == "execute_result":
+                    item["execution_count"] = cell.execution_count
+            cell.outputs = [nbformat.from_dict(item) for item in outputs.items]
+            if not result.success:
+                failure = result.error_in_exec or result.error_before_exec
+                error = "".join(traceback.format_exception(failure)) if failure else "the cell did not run"
+                break
+    finally:
+        outputs.before = None
+        descriptors.restore()
     notebook.metadata["language_info"] = LANGUAGE_INFO
     return notebook, time.perf_counter() - started, error
 
 
-def _work(docname: str, path: Path, notebook, execution_dir: Path, result_file: Path) -> int:
+def _work(docname: str, path: Path, notebook, execution_dir: Path, result_file: Path, progress: int) -> int:
     try:
-        notebook, seconds, error = execute(path, notebook, reads_log(execution_dir, docname))
+        notebook, seconds, error = execute(path, notebook, reads_log(execution_dir, docname), progress)
         if error:
             print(f"Fast runner: {docname} raised an error:\n{error}", file=sys.stderr, flush=True)
             return 1
@@ -277,9 +362,10 @@ def pending(root: Path, cache_path: Path) -> dict[str, tuple[Path, object]]:
     from jupyter_cache import get_cache
 
     cache = get_cache(str(cache_path))
+    md_config = compat.md_parser_config(root / "_config.yml")
     todo = {}
     for docname, path in toc_notebooks(root).items():
-        notebook = read_notebook(path)
+        notebook = read_notebook(path, md_config)
         try:
             cache.match_cache_notebook(notebook)
         except KeyError:
@@ -287,15 +373,127 @@ def pending(root: Path, cache_path: Path) -> dict[str, tuple[Path, object]]:
     return todo
 
 
-def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None = None) -> dict:
-    """Execute every pending chapter in forked workers and cache the results; what ran, how long, what failed."""
+def cell_label(notebook, index: int) -> str:
+    """How a message names a cell: its index, its line in the page where known, and its first line of code."""
+    cell = notebook.cells[index]
+    lines = [line for line in cell.source.splitlines() if line.strip()]
+    first = lines[0].strip() if lines else ""
+    if len(first) > 80:
+        first = first[:77] + "..."
+    source_map = notebook.metadata.get("source_map")
+    where = f", line {source_map[index] + 1}" if source_map and index < len(source_map) else ""
+    return f"cell {index}{where} (`{first}`)"
+
+
+def _kill_group(pid: int) -> None:
+    """Kill the worker's process group: the worker, if still running, and every process its chapter started."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@dataclass
+class _Worker:
+    docname: str
+    notebook: object
+    pid: int
+    progress: int  # read end of the worker's progress pipe; -1 once closed
+    exited: int  # a descriptor readable when the worker has exited (pidfd); -1 where unsupported
+    result_file: Path
+    timeout: float | None  # seconds each of its cells may run
+    cell: int | None = None
+    cell_started: float = 0.0
+    buffer: bytes = b""
+
+    def read_progress(self) -> None:
+        try:
+            data = os.read(self.progress, 4096)
+        except BlockingIOError:
+            return
+        if not data:
+            os.close(self.progress)
+            self.progress = -1
+            return
+        self.buffer += data
+        *lines, self.buffer = self.buffer.split(b"\n")
+        if lines:
+            self.cell, self.cell_started = int(lines[-1]), time.monotonic()
+
+    def has_exited(self) -> bool:
+        """Whether the worker has exited (it stays a zombie, its pid reserved, until reaped)."""
+        return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+    def overran(self) -> bool:
+        return self.timeout is not None and self.cell is not None and time.monotonic() - self.cell_started >= self.timeout
+
+    def reap(self) -> int:
+        """Kill what is left of the worker's process group, collect its exit status, release its descriptors."""
+        _kill_group(self.pid)
+        _, status = os.waitpid(self.pid, 0)
+        for fd in (self.progress, self.exited):
+            if fd >= 0:
+                os.close(fd)
+        self.progress = self.exited = -1
+        return os.waitstatus_to_exitcode(status)
+
+
+def notebook_timeout(notebook, timeout: float | None) -> float | None:
+    """A page's own limit where its top matter sets one (``mystnb: execution_timeout: N``, as myst-nb reads it)."""
+    own = (notebook.metadata.get("mystnb") or {}).get("execution_timeout")
+    if own is None:
+        return timeout
+    return float(own) if float(own) > 0 else None
+
+
+def _fork_worker(docname: str, path: Path, notebook, execution_dir: Path, result_file: Path, timeout: float | None) -> _Worker:
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        code = 1
+        try:
+            os.setpgid(0, 0)
+            # Its own group is a background group of the terminal: where the terminal stops background
+            # writers (stty tostop), the worker's messages must not stop it.
+            signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+            os.close(read_end)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.close(null)
+            code = _work(docname, path, notebook, execution_dir, result_file, write_end)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    try:
+        os.setpgid(pid, pid)  # also here: the group must exist before anything could be asked to kill it
+    except (ProcessLookupError, PermissionError):
+        pass  # the worker has already done it (and maybe exec'd or exited)
+    os.close(write_end)
+    os.set_blocking(read_end, False)
+    try:
+        exited = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        exited = -1
+    return _Worker(docname, notebook, pid, read_end, exited, result_file, timeout)
+
+
+def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None = None, timeout: float | None = -1) -> dict:
+    """Execute every pending chapter in forked workers and cache the results; what ran, how long, what failed.
+
+    ``timeout`` is each cell's limit in seconds (-1: ``execute.timeout`` of ``_config.yml``; None: no limit).
+    When a cell overruns it, every worker is stopped and the report's ``timed_out`` says which chapter and cell.
+    """
     todo = pending(root, cache_path)
-    report: dict = {"executed": {}, "failed": [], "workers": 0}
+    report: dict = {"executed": {}, "failed": [], "timed_out": {}, "stopped": [], "workers": 0}
     if not todo:
         return report
     from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
 
+    if timeout == -1:
+        timeout = execution_timeout(root)
     # Write the reads logs where Sphinx's extension would; the logs of an earlier try of this build go.
     execution_dir.mkdir(parents=True, exist_ok=True)
     warm_imports(Path(__file__).resolve().parents[1])
@@ -303,42 +501,62 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     report["workers"] = workers
     queue = sorted(todo.items(), key=lambda item: -item[1][0].stat().st_size)  # longest pages first
-    running: dict[int, tuple[str, Path]] = {}
+    running: list[_Worker] = []
     results: dict[str, Path] = {}
     scratch = Path(tempfile.mkdtemp(prefix="runner-", dir=execution_dir))
-    sys.stdout.flush()
-    sys.stderr.flush()
-    while queue or running:
-        while queue and len(running) < workers:
-            docname, (path, notebook) = queue.pop(0)
-            result_file = scratch / f"{docname.replace('/', '__')}.json"
-            pid = os.fork()
-            if pid == 0:  # the worker
-                code = 1
-                try:
-                    code = _work(docname, path, notebook, execution_dir, result_file)
-                finally:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                    os._exit(code)
-            running[pid] = (docname, path)
-            results[docname] = result_file
-        pid, status = os.wait()
-        docname, path = running.pop(pid)
-        if os.waitstatus_to_exitcode(status) != 0 or not results[docname].is_file():
-            report["failed"].append(docname)
+    try:
+        while queue or running:
+            while queue and len(running) < workers and not report["timed_out"]:
+                docname, (path, notebook) = queue.pop(0)
+                results[docname] = scratch / f"{docname.replace('/', '__')}.json"
+                limit = notebook_timeout(notebook, timeout)
+                running.append(_fork_worker(docname, path, notebook, execution_dir, results[docname], limit))
+            if not running:
+                break
+            now = time.monotonic()
+            deadlines = [w.cell_started + w.timeout for w in running if w.timeout is not None and w.cell is not None]
+            wait = max(0.0, min(deadlines) - now) if deadlines else None
+            watched = [w.progress for w in running if w.progress >= 0] + [w.exited for w in running if w.exited >= 0]
+            if any(w.exited < 0 for w in running):  # no pidfd (Linux < 5.3): look again at least every 50 ms
+                wait = 0.05 if wait is None else min(wait, 0.05)
+            readable = set(select.select(watched, [], [], wait)[0])
+            for worker in list(running):
+                if worker.progress in readable:
+                    worker.read_progress()
+                if worker.exited in readable or (worker.exited < 0 and worker.has_exited()):
+                    running.remove(worker)
+                    if worker.reap() != 0 or not worker.result_file.is_file():
+                        report["failed"].append(worker.docname)
+                elif worker.overran():
+                    running.remove(worker)
+                    worker.reap()
+                    label = cell_label(worker.notebook, worker.cell)
+                    report["timed_out"][worker.docname] = f"{label} did not finish within {worker.timeout:g} s"
+                    print(
+                        f"Runner: {worker.docname}: {label} did not finish within the execution timeout "
+                        f"({worker.timeout:g} s, execute.timeout in _config.yml); stopping every chapter.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+            if report["timed_out"]:
+                for worker in running:  # the build fails anyway: stop now rather than finish the others
+                    worker.reap()
+                    report["stopped"].append(worker.docname)
+                running.clear()
+                queue.clear()
+    finally:
+        for worker in running:  # an interrupted runner (Ctrl-C, an error above) leaves no worker behind
+            worker.reap()
     import nbformat
 
     cache = get_cache(str(cache_path))
     for docname, (path, _) in sorted(todo.items()):
-        if docname in report["failed"]:
+        if docname in report["failed"] or docname in report["stopped"] or docname in report["timed_out"]:
+            continue
+        if docname not in results:
             continue
         produced = json.loads(results[docname].read_text(encoding="utf-8"))
         notebook = nbformat.reads(produced["notebook"], as_version=4)
-        cache.cache_notebook_bundle(
-            CacheBundleIn(notebook, str(path), data={"execution_seconds": produced["seconds"]}),
-            check_validity=False,
-            overwrite=True,
-        )
+        compat.cache_executed_notebook(cache, notebook, str(path), produced["seconds"])
         report["executed"][docname] = round(produced["seconds"], 3)
     return report

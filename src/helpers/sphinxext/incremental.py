@@ -5,15 +5,59 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import time
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
 
-from helpers.build.protocol import EXECUTION_DIR_ENV, RUNNER_REPORT_ENV
+from helpers import compat
+from helpers.build.protocol import EXECUTION_DIR_ENV, RUNNER_REPORT_ENV, RUNNER_SIGNAL_ENV
 from helpers.sphinxext.bibliography import _preformat_bibliography
 
-RUNNER_WAIT_SECONDS = 3600
+# How long Sphinx waits for the runner beyond what its cells may take (imports, loading data, caching).
+RUNNER_START_SECONDS = 300
+
+
+def runner_wait_seconds(app, env) -> float | None:
+    """The longest the runner can take: every code cell of every page at its full timeout, one after another.
+
+    The runner enforces each cell's timeout itself and stops at the first overrun, so this bound only
+    matters if the runner itself is stuck. Code cells are over-counted (every ``{code-cell}`` in a page's
+    text), which only loosens the bound. None when there is no timeout (-1).
+    """
+    timeout = getattr(app.config, "nb_execution_timeout", 30)
+    if timeout is None or timeout <= 0:
+        return None
+    cells = 0
+    for docname in env.found_docs:
+        path = Path(env.doc2path(docname))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        cells += text.count('"cell_type": "code"') if path.suffix == ".ipynb" else text.count("{code-cell}")
+    return RUNNER_START_SECONDS + timeout * cells
+
+
+def _wait_for_runner(done: Path, signal: str | None, bound: float | None) -> None:
+    """Block until ``done`` exists: on the build's FIFO (one line once it is in place), at most ``bound`` seconds."""
+    deadline = None if bound is None else time.monotonic() + bound
+    fd = os.open(signal, os.O_RDONLY | os.O_NONBLOCK) if signal and Path(signal).exists() else -1
+    try:
+        while not done.is_file():
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise ExtensionError(f"the chapter runner did not finish within {bound:g} s")
+            if fd < 0:  # no FIFO (an older caller): look every 100 ms
+                time.sleep(0.1 if remaining is None else min(0.1, remaining))
+                continue
+            if select.select([fd], [], [], remaining)[0] and not os.read(fd, 64):
+                os.close(fd)  # nobody holds it for writing any more: nobody will signal
+                fd = -1
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def _reread_executed_chapters(app, env, added, changed, removed):
@@ -21,23 +65,25 @@ def _reread_executed_chapters(app, env, added, changed, removed):
 
     Sphinx only sees that a page's file changed; a chapter re-executed because its data changed has a
     new output in the execution cache but the same source. A chapter the runner could not execute is
-    re-read too, so that myst-nb executes it in a kernel and reports its error. If the step crashed
-    before it had dropped the stale executions from the cache, the build stops.
+    re-read too, so that myst-nb executes it in a kernel and reports its error; with ``--executor kernel``
+    every chapter without a cached execution is (``kernel``). If the step crashed before it had dropped
+    the stale executions from the cache, or a chapter overran its timeout, the build stops here: a hung
+    chapter is never handed to a kernel, where it would hang as long again.
     """
     done = os.environ.get(RUNNER_REPORT_ENV)
     if not done:
         return []
     if not Path(done).is_file():
         _preformat_bibliography(app, env)  # while the runner works: this process would only wait
-    deadline = time.monotonic() + RUNNER_WAIT_SECONDS
-    while not Path(done).is_file():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the chapter runner did not finish within {RUNNER_WAIT_SECONDS} s")
-        time.sleep(0.02)
+    _wait_for_runner(Path(done), os.environ.get(RUNNER_SIGNAL_ENV), runner_wait_seconds(app, env))
     report = json.loads(Path(done).read_text(encoding="utf-8"))
     if report.get("crashed"):
         raise ExtensionError("the execution step failed (its error is above), so cached outputs may be stale")
-    return sorted((set(report.get("executed", {})) | set(report.get("failed", []))) & env.found_docs)
+    if report.get("timed_out"):
+        hung = "; ".join(f"{docname}: {cell}" for docname, cell in sorted(report["timed_out"].items()))
+        raise ExtensionError(f"chapter execution timed out (execute.timeout in _config.yml): {hung}")
+    reread = set(report.get("executed", {})) | set(report.get("failed", [])) | set(report.get("kernel", []))
+    return sorted(reread & env.found_docs)
 
 
 def _note_changed_sources(app, env, added, changed, removed):
@@ -96,11 +142,9 @@ def _write_exec_data(app, env):
     execution_dir = os.environ.get(EXECUTION_DIR_ENV)
     if not execution_dir:
         return
-    from myst_nb.sphinx_ import NbMetadataCollector
-
     records = {}
     for docname in sorted(env.found_docs):
-        exec_data = NbMetadataCollector.get_exec_data(env, docname)
+        exec_data = compat.notebook_exec_data(env, docname)
         if exec_data:
             records[docname] = {
                 "source": str(env.doc2path(docname)),
