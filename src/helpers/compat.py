@@ -1,9 +1,9 @@
 """The one place where the report relies on what other packages do not promise: private or internal APIs.
 
-Every use below names the upstream version it mirrors (pinned in requirements.txt, with an upper bound),
-and the tests check each upstream shape directly (tests/test_compat.py: myst-nb, jupyter-cache, IPython;
-tests/test_compat_sphinx.py: Sphinx and the themes; tests/test_compat_build.py: Jupyter Book), so an upgrade that changes one fails that
-test at once, by name, rather than a build later or a page quietly wrong. Nothing else in the package
+Every use below names the upstream version it mirrors (pinned exactly in requirements.txt), and the tests
+check each upstream shape directly (tests/test_compat.py: myst-nb, jupyter-cache, IPython;
+tests/test_compat_sphinx.py: Sphinx and the themes; tests/test_compat_build.py: Jupyter Book), so an upgrade
+that changes one fails that test at once, by name, rather than a build later or a page quietly wrong. Nothing else in the package
 imports a private name of Sphinx, myst-nb, jupyter-cache, IPython, Jupyter Book or the theme.
 
 Every upstream import is inside the function that needs it: importing this module costs nothing.
