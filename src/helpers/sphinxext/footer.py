@@ -10,10 +10,9 @@ from pathlib import Path
 from helpers import compat
 from helpers.build.protocol import EDITIONS_JSON_ENV
 from helpers.data.citation import FINGERPRINT_SLOT, load_edition
+from helpers.data.paths import PLACES_FILE
+from helpers.data.places import load_places
 from helpers.sphinxext.assets import EDITIONS_JS, EDITIONS_JS_VERSION
-
-CHANGELOG_DOC = "chapters/changelog"
-
 
 _PAGE_PLACEHOLDER = re.compile(r'<span class="report-cite-page" data-anchor="([^"]*)"></span>')
 
@@ -22,6 +21,8 @@ def _configure_edition(app, config):
     """Version and release from CITATION.cff; the version switcher when the site is published in editions."""
     edition = load_edition(Path(app.srcdir))
     app.report_edition = edition
+    places = load_places(Path(app.srcdir) / PLACES_FILE)
+    app.report_changelog_doc = f"{places.folder}/{places.named['changelog'].page}" if "changelog" in places.named else None
     config.version = config.release = edition.version
     json_url = os.environ.get(EDITIONS_JSON_ENV)
     if json_url:
@@ -41,8 +42,9 @@ def _edition_on_page(app, pagename, templatename, context, doctree):
     pathto = context["pathto"]
     landing = "" if pagename == app.config.root_doc else pathto(app.config.root_doc)  # pathto(self) is "#"
     links = [f'<a href="{landing}#report-cite-version">cite this edition</a>']
-    if CHANGELOG_DOC in app.env.found_docs:
-        links.append(f'<a href="{pathto(CHANGELOG_DOC)}">what changed</a>')
+    changelog = app.report_changelog_doc
+    if changelog in app.env.found_docs:
+        links.append(f'<a href="{pathto(changelog)}">what changed</a>')
     footer = (
         f'<p class="report-edition" data-version="{esc(edition.version)}">Edition '
         f'<strong class="report-edition-version">{esc(edition.version)}</strong>, released '
