@@ -39,7 +39,7 @@ from pathlib import Path
 from helpers.build.protocol import KERNEL_IPYTHON_NAME, KERNEL_STARTUP_NAME, READS_DIR_NAME, READS_LOG_ENV
 from helpers.data.paths import not_an_input
 
-_state: dict = {"installed": False, "busy": False, "seen": set(), "record": None, "written": set()}
+_state: dict = {"installed": False, "busy": False, "seen": set(), "record": None, "written": set(), "resolved": {}}
 
 # Where a chapter's process may read outside the report: the kernel's own view of the machine, and the
 # system files the standard library reads by itself (time zones, the table of MIME types).
@@ -96,7 +96,10 @@ def note_read(path: Path, digest: str | None = None) -> None:
         return
     _state["busy"] = True
     try:
-        record(Path(path).resolve(), digest=digest)
+        resolved = _state["resolved"].get(path)
+        if resolved is None:
+            resolved = _state["resolved"][path] = Path(path).resolve()
+        record(resolved, digest=digest)
     except OSError:
         pass
     finally:

@@ -186,11 +186,16 @@ def family_names(author_field: str) -> list[str]:
     'Ali, K. and Farrer, L. and others' -> ['Ali', 'Farrer', 'others']; '{World Health Organization}' ->
     ['{World Health Organization}'] (braces are dropped by ``author_year``).
     """
+    return list(_family_names(author_field or ""))
+
+
+@functools.lru_cache(maxsize=65536)  # a pure function of the text; a long table cites the same works again
+def _family_names(author_field: str) -> tuple[str, ...]:
     from pybtex.bibtex.utils import split_name_list
     from pybtex.database import Person
 
-    people = (Person(name) for name in split_name_list(author_field or "") if name.strip())
-    return [family_name(person.prelast_names, person.last_names) for person in people]
+    people = (Person(name) for name in split_name_list(author_field) if name.strip())
+    return tuple(family_name(person.prelast_names, person.last_names) for person in people)
 
 
 def no_author(organization: str | None, title: str | None) -> str:

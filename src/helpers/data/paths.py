@@ -110,18 +110,22 @@ def read_input(path: Path) -> bytes:
     """The bytes of an input file, read once; the SHA-256 of exactly these bytes is what :func:`note_read` reports."""
     path = Path(path)
     data = path.read_bytes()
-    _READ_DIGESTS[path.resolve()] = hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
+    _READ_DIGESTS[path] = _READ_DIGESTS[path.resolve()] = digest
     return data
 
 
 def read_digest(path: Path) -> str | None:
     """The SHA-256 of the bytes last read from ``path`` through :func:`read_input` in this process, if any."""
-    return _READ_DIGESTS.get(Path(path).resolve())
+    path = Path(path)
+    # A loader asks again with the path it read (a page asks for its places hundreds of times): no resolving then.
+    return _READ_DIGESTS.get(path) or _READ_DIGESTS.get(path.resolve())
 
 
 def note_read(path: Path) -> None:
     """A loader was asked for ``path``: tell every observer (none outside a build's chapter execution)."""
-    path = Path(path)
-    digest = read_digest(path) if _READ_OBSERVERS else None
+    if not _READ_OBSERVERS:
+        return
+    digest = _READ_DIGESTS.get(path) or read_digest(path)
     for callback in list(_READ_OBSERVERS):
         callback(path, digest)

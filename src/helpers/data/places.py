@@ -11,6 +11,7 @@ is :mod:`helpers.views.places`.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from helpers.data.errors import DataError, Problem
-from helpers.data.paths import note_read, places_path
+from helpers.data.paths import ROOT_ENV, note_read, places_path, read_input
 from helpers.data.readers import check_file_size, display_name
 
 # A card lives on the chapter of its CMO's theory area when cmo_cards says this instead of a page.
@@ -277,7 +278,7 @@ def _parse(content, name: str, lines: dict[str, int]) -> Places:
 def _load(path: Path) -> Places:
     name = display_name(path)
     check_file_size(path, name)
-    text = path.read_text(encoding="utf-8")
+    text = read_input(path).decode("utf-8")  # parsed from these bytes, whose hash the build records
     try:
         content = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -288,12 +289,23 @@ def _load(path: Path) -> Places:
     return _parse(content, name, _key_lines(text))
 
 
+@functools.cache
+def _places_file(working_dir: str, root_env: str | None) -> Path:
+    """Where the places file of the report found from ``working_dir`` is (``root_env``: REPORT_ROOT, if set).
+
+    Kept per working folder: a page links to hundreds of places, and finding the root each time costs more than
+    everything else a link needs.
+    """
+    return places_path().resolve()
+
+
 def load_places(path: Path | str | None = None) -> Places:
     """The book's declared places (``chapters/places.yml``), checked; a DataError names file, line and key."""
-    resolved = (Path(path) if path else places_path()).resolve()
+    resolved = Path(path).resolve() if path else _places_file(os.getcwd(), os.environ.get(ROOT_ENV))
     note_read(resolved)  # a chapter that links somewhere depends on this file
     return _load(resolved)
 
 
 def clear_cache() -> None:
     _load.cache_clear()
+    _places_file.cache_clear()
