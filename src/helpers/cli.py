@@ -66,6 +66,22 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from helpers.bench.report import markdown
 
     base = root()
+    if args.synthetic is not None:
+        from helpers.bench.synthetic import make_scaled_copy
+
+        if args.to is None:
+            parser.error("--synthetic FACTOR needs --to DEST, the folder for the copy")
+        dest = make_scaled_copy(base, args.synthetic, args.to)
+        print(f"Synthetic {args.synthetic}x copy in {dest}; build it with: cd {dest} && python -m helpers build")
+        return 0
+    if args.site is not None:
+        from helpers.bench.pages import measure_site, text_table
+
+        site = measure_site(args.site, runs=args.pages_runs, pages=args.page)
+        print(text_table(site))
+        if args.json:
+            args.json.write_text(json.dumps(site, indent=1), encoding="utf-8")
+        return 0
     if args.render:
         target = (args.output or args.render.parent) / "BENCHMARKS.md"
         target.write_text(markdown(json.loads(args.render.read_text(encoding="utf-8"))), encoding="utf-8")
@@ -163,6 +179,13 @@ def parser() -> argparse.ArgumentParser:
     )
     measure.add_argument("--output", type=Path, default=None, help="folder for BENCHMARKS.md/.json (default: root)")
     measure.add_argument("--render", type=Path, default=None, help="write BENCHMARKS.md from this JSON; measure nothing")
+    measure.add_argument("--site", type=Path, default=None, help="only measure what each page of this built site costs a reader")
+    measure.add_argument("--page", action="append", help="with --site: only this page (repeatable)")
+    measure.add_argument("--json", type=Path, default=None, help="with --site: also write the results here")
+    measure.add_argument(
+        "--synthetic", type=int, default=None, metavar="FACTOR", help="only make a copy with FACTOR x the sources"
+    )
+    measure.add_argument("--to", type=Path, default=None, metavar="DEST", help="with --synthetic: the folder for the copy")
     cut = commands.add_parser("release", help="check the data, bump the version, record the changes, commit and tag")
     cut.add_argument("version", help="the new version X.Y.Z")
     cut.add_argument("--date", help="release date YYYY-MM-DD (default: today)")

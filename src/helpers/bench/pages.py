@@ -25,19 +25,16 @@ session per page). A response counts when ``Network.responseReceived`` reports i
 counts as a request with no body. Bytes are those of the served file (the server reads files from
 ``html_dir``), so raw and gzip sizes do not depend on what the server compresses.
 
-Command line: ``python -m helpers.bench.pages _build/html [--runs N] [--json out.json]``.
+Command line: ``python -m helpers bench --site _build/html [--pages-runs N] [--page P] [--json out.json]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import gzip
-import json
 import re
 import shutil
 import statistics
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -341,21 +338,3 @@ def text_table(results: dict) -> str:
         f"fetched {site['plotly_fetches']} time(s) over a visit of {site['pages_visited']} pages"
     )
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.bench.pages", description="What each page costs a reader.")
-    parser.add_argument("html_dir", type=Path)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--page", action="append", help="measure only this page (repeatable)")
-    args = parser.parse_args(argv)
-    results = measure_site(args.html_dir, runs=args.runs, pages=args.page)
-    print(text_table(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

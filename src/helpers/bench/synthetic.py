@@ -23,7 +23,7 @@ run with the copy as working directory builds the copy: ``helpers.data.paths.roo
 the working directory first (``REPORT_ROOT`` overrides; :func:`copy_env` sets it). ``src/`` is not
 copied: the helpers installed in the environment (editable from this checkout) build it.
 
-Command line: ``python -m helpers.bench.synthetic FACTOR DEST`` (from the repository root).
+Command line: ``python -m helpers bench --synthetic FACTOR --to DEST`` (from the repository root).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -183,19 +182,3 @@ def make_scaled_copy(root: Path, factor: int, dest: Path) -> Path:
 def copy_env(dest: Path) -> dict[str, str]:
     """Environment for running ``python -m helpers ...`` against the copy whatever the working directory."""
     return {**os.environ, "REPORT_ROOT": str(Path(dest).resolve())}
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2:
-        print("usage: python -m helpers.bench.synthetic FACTOR DEST", file=sys.stderr)
-        return 2
-    from helpers.data.paths import root
-
-    dest = make_scaled_copy(root(), int(argv[0]), Path(argv[1]))
-    print(f"Synthetic {argv[0]}x copy in {dest}; build it with: cd {dest} && python -m helpers build")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
