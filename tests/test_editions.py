@@ -241,6 +241,14 @@ def test_changelog_lists_exactly_the_changes_between_the_releases(history):
     assert changelog.compare_refs(history["root"], "v1.0.0", "v1.1.0") == changes
 
 
+def test_changelog_command_prints_the_changes_between_two_tags(history):
+    shown = run_helpers(history["root"], "changelog", "v1.0.0", "v1.1.0")
+    assert shown.returncode == 0, shown.stderr
+    assert "Changes from v1.0.0 to v1.1.0:" in shown.stdout
+    assert f"reworded {edits.REWORDED_CMO}" in shown.stdout and f"added {edits.ADDED_SOURCE}" in shown.stdout
+    assert "Needs a minor release" in shown.stdout
+
+
 def test_changelog_page_of_each_edition(history):
     newer = (history["site"] / "v1.1.0" / "chapters" / "changelog.html").read_text(encoding="utf-8")
     older = (history["site"] / "v1.0.0" / "chapters" / "changelog.html").read_text(encoding="utf-8")

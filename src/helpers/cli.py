@@ -123,12 +123,12 @@ def changelog(old: str | None, new: str | None) -> int:
             snapshot = changes.snapshot_from_git(base, new) if new else changes.snapshot_from_dir(base)
             print(f"No release tag yet: the first edition would hold {changes.counts(snapshot)}.")
             return 0
-        changes = changes.compare_refs(base, old, new)
+        compared = changes.compare_refs(base, old, new)
     except ReleaseError as exc:
         print(f"Changelog failed: {exc}", file=sys.stderr)
         return 1
     print(f"Changes from {old or '(nothing)'} to {new or 'the working tree'}:")
-    print(changes.changes_text(changes))
+    print(changes.changes_text(compared))
     return 0
 
 

@@ -222,12 +222,9 @@ def label_disagreements() -> HTML:
 
 def cmo_links(cells: pd.Series, cmos: pd.DataFrame) -> pd.Series:
     """Cells of CMO ids as links to their cards: 'CMO-2024-01; CMO-2024-21' -> two links labelled 'CMO 1', 'CMO 21'."""
-    index = cmos.set_index("cmo_id", drop=False)
-    return cells.map(
-        lambda cell: ", ".join(
-            f'<a href="{esc(cmo_href(index.loc[i]))}">{esc(index.loc[i, "label"])}</a>' for i in data.split_ids(cell)
-        )
-    )
+    # One link per CMO, made once: a table of thousands of sources links the same few dozen CMOs again and again.
+    links = {cmo["cmo_id"]: f'<a href="{esc(cmo_href(cmo))}">{esc(cmo["label"])}</a>' for _, cmo in cmos.iterrows()}
+    return cells.map(lambda cell: ", ".join(links[i] for i in data.split_ids(cell)))
 
 
 # Up to this many rows a findable table ships its rows as HTML, so it reads in full without JavaScript.
