@@ -161,11 +161,28 @@ def test_the_build_code_counts_as_an_input_when_installed_from_outside_the_repor
 
     root = copy_repo(tmp_path / "report")
     package = tmp_path / "installed" / "helpers"
-    package.mkdir(parents=True)
-    (package / "inputs.py").write_text("# version 1\n", encoding="utf-8")
-    monkeypatch.setattr(inputs, "__file__", str(package / "inputs.py"))
+    (package / "build").mkdir(parents=True)
+    (package / "build" / "fingerprint.py").write_text("# version 1\n", encoding="utf-8")
+    monkeypatch.setattr(inputs, "__file__", str(package / "build" / "fingerprint.py"))
     before = inputs.fingerprints(root)
     assert inputs.fingerprints(root) == before
     (package / "figures.py").write_text("# a renderer changed\n", encoding="utf-8")
     after = inputs.fingerprints(root)
     assert after.inputs != before.inputs and after.structure != before.structure
+
+
+def test_the_places_file_rebuilds_every_page_a_chapter_only_its_own(tmp_path):
+    """Every page's footer links through chapters/places.yml: a change to it is a change of structure (Sphinx starts
+    from nothing), while a chapter's text is content (Sphinx re-reads that page only)."""
+    from helpers.build import fingerprint
+
+    root = copy_repo(tmp_path / "report")
+    before = fingerprint.fingerprints(root)
+    chapter = root / "chapters" / "methods.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    edited = fingerprint.fingerprints(root)
+    assert edited.inputs != before.inputs and edited.structure == before.structure
+    places = root / "chapters" / "places.yml"
+    places.write_text(places.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    after = fingerprint.fingerprints(root)
+    assert after.inputs != edited.inputs and after.structure != edited.structure

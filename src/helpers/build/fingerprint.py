@@ -14,7 +14,7 @@ data fingerprint on every page.
   the chapters, as it rebuilds the pages.
 - ``inputs``: all of the above, the release tags and the ``REPORT_*`` environment variables. Equal to the
   fingerprint of the published site: the site is up to date and ``python -m helpers build`` has nothing to do.
-- ``structure``: the same minus the *contents* of ``data/`` and ``chapters/``. Equal to the one the
+- ``structure``: the same minus the *contents* of ``data/`` and ``chapters/`` (but ``chapters/places.yml``). Equal to the one the
   kept Sphinx environment was built from: Sphinx may re-read only the pages that changed (chapters it
   sees itself; chapters whose data changed, the build tells it). Anything else changed (configuration,
   table of contents, code, bibliography, static files, packages, a page added or removed): Sphinx
@@ -34,10 +34,13 @@ from importlib import metadata
 from pathlib import Path
 
 from helpers.data.citation import data_fingerprint_of
-from helpers.data.paths import DATASETS, not_an_input
+from helpers.data.paths import DATASETS, PLACES_FILE, not_an_input
 
 # Only their file names count towards the structure: their contents are what a living update changes.
 CONTENT_DIRS = ("data", "chapters")
+# ...except the places file: the Sphinx extension reads it for every page (the footer's links), so a change to
+# it must rewrite every page, not only those of the chapters that read it.
+STRUCTURE_FILES = (PLACES_FILE,)
 PYTHON = "python"  # the Python version's entry among the packages
 
 
@@ -135,6 +138,6 @@ def fingerprints(root: Path) -> Snapshot:
         digest.update(_release_tags(root))
     for name, content in files.items():
         inputs.update(f"{name}\0{content}\n".encode())
-        in_content_dir = name.split("/", 1)[0] in CONTENT_DIRS
+        in_content_dir = name.split("/", 1)[0] in CONTENT_DIRS and name not in STRUCTURE_FILES
         structure.update(f"{name}\0{'' if in_content_dir else content}\n".encode())
     return Snapshot(inputs.hexdigest(), structure.hexdigest(), files, packages)
