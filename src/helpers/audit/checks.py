@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from helpers.audit.recompute import (  # noqa: F401 (re-exported: the audit's verdicts)
+from helpers.audit.recompute import (
     CANNOT_CHECK,
     CONSISTENT,
     INCONSISTENT,

@@ -77,8 +77,6 @@ EDITS = {
     "data/reported_values.csv": _edit_reported_value,
     "data/sources.xlsx": _edit_source_note,
 }
-# The edit the one-data-file budget is judged on: a corrected survey figure, the update the report's
-# own living-build test makes. Every edit in EDITS is reported with its own ratio.
 
 
 # ----------------------------------------------------------------------------------- running builds

@@ -54,14 +54,15 @@ from helpers.build.protocol import (
     EXECUTION_DIR_NAME,
     IPYTHONDIR_ENV,
     LEFTOVER_PREFIXES,
-    LOCK_NAME,
     RETIRED_PREFIX,
     RUNNER_DONE_NAME,
     RUNNER_REPORT_ENV,
     RUNNER_SIGNAL_ENV,
     RUNNER_SIGNAL_NAME,
     STAGING_PREFIX,
+    build_dir,
     cache_dir,
+    lock_path,
     published_dir,
     published_state_path,
     report_path,
@@ -241,7 +242,7 @@ def build(root: Path, validate, executor: str = "runner") -> int:
     current = fingerprints(root)
     previous = up_to_date(root, current.inputs)
     if previous is not None:
-        _remove_leftovers_if_idle(root / "_build")
+        _remove_leftovers_if_idle(root)
         every = sorted({*previous.get("executed", []), *previous.get("from_cache", [])})
         _write_report(
             root,
@@ -271,9 +272,9 @@ def build(root: Path, validate, executor: str = "runner") -> int:
                 file=sys.stderr,
             )
             return 1
-        build_root = root / "_build"
+        build_root = build_dir(root)
         build_root.mkdir(parents=True, exist_ok=True)
-        with (build_root / LOCK_NAME).open("w") as lock:
+        with lock_path(root).open("w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -335,14 +336,14 @@ def _start_runner(root: Path, execution_dir: Path, done: Path, signal_fd: int) -
     return waiter
 
 
-def _remove_leftovers_if_idle(build_root: Path) -> None:
+def _remove_leftovers_if_idle(root: Path) -> None:
     """Remove a killed build's leftovers when no build is running (an up-to-date check does not wait for one)."""
-    with (build_root / LOCK_NAME).open("a") as lock:
+    with lock_path(root).open("a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return
-        remove_leftovers(build_root)
+        remove_leftovers(build_dir(root))
 
 
 def remove_leftovers(build_root: Path) -> list[str]:
