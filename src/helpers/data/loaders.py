@@ -175,6 +175,7 @@ CONVERSIONS: dict[str, dict[str, str]] = {
     "design_implications": {"paper": "int64", "theory_area_number": "int64"},
     "value_relations": {},
     "cross_checks": {"paper": "int64"},
+    "claims": {"paper": "int64"},
 }
 
 
@@ -257,6 +258,11 @@ def load_value_relations(path: Path | str | None = None) -> pd.DataFrame:
 def load_cross_checks(path: Path | str | None = None) -> pd.DataFrame:
     """Printed labels, citation brackets and reference details, each with what it should agree with."""
     return _load_csv("cross_checks", _resolve("cross_checks", path)).copy()
+
+
+def load_claims(path: Path | str | None = None) -> pd.DataFrame:
+    """The report's own finding sentences, each with the verbatim passage of a paper it rests on."""
+    return _load_csv("claims", _resolve("claims", path)).copy()
 
 
 def split_ids(cell: str) -> list[str]:

@@ -47,6 +47,7 @@ DATASETS: dict[str, str] = {
     "reference_map": "bib/reference_map.csv",
     "value_relations": "data/value_relations.csv",
     "cross_checks": "data/cross_checks.csv",
+    "claims": "data/claims.csv",
 }
 
 

@@ -35,6 +35,8 @@ SOURCE_DOCUMENT_TYPES = [
     NOT_REPORTED,
 ]
 CMO_KINDS = ["synthesis", "initial", "refined", "new"]
+# Which text of a paper a verbatim statement or passage is taken from (the 2024 text is the submitted manuscript).
+TEXT_VERSIONS = ["submitted manuscript", "published article"]
 REPORTED_DOMAINS = [
     "sample",
     "demographics",
@@ -150,6 +152,7 @@ CMOS = pa.DataFrameSchema(
         "refines": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
         "refines_basis": _text(required=False),
         "location": _text(),
+        "text_version": _text(_one_of(TEXT_VERSIONS, "text versions")),
         "split_note": _text(required=False),
     },
     strict=True,
@@ -257,6 +260,27 @@ CROSS_CHECKS = pa.DataFrameSchema(
     name="cross_checks",
 )
 
+CLAIM_ID = r"[a-z0-9]+(?:[.-][a-z0-9]+)+"
+
+# The report's own sentences that state a finding, each with the passage of a paper it rests on
+# (helpers.data.claims checks them against the chapters; the tests check each passage against the papers).
+CLAIMS = pa.DataFrameSchema(
+    {
+        "claim_id": _id(_matches(rf"^{CLAIM_ID}$", "must be lowercase words joined by '.' or '-', e.g. survey.caseness-comparison"), unique=True),
+        "page": _id(_matches(r"^[a-z0-9][a-z0-9-]*$", "must be a chapter name as in _toc.yml, e.g. survey")),
+        "sentence": _text(),
+        "paper": _text(_one_of(["2024", "2025"], "paper years")),
+        "text_version": _text(_one_of(TEXT_VERSIONS, "text versions")),
+        "location": _text(),
+        "passage": _text(),
+        "hedge_override": _text(required=False),
+        "override_by": _text(required=False),
+    },
+    strict=True,
+    ordered=False,
+    name="claims",
+)
+
 SCHEMAS = {
     "sources": SOURCES,
     "cmos": CMOS,
@@ -265,4 +289,5 @@ SCHEMAS = {
     "design_implications": DESIGN_IMPLICATIONS,
     "value_relations": VALUE_RELATIONS,
     "cross_checks": CROSS_CHECKS,
+    "claims": CLAIMS,
 }

@@ -10,6 +10,7 @@ import yaml
 
 from helpers.data import bib
 from helpers.data import citation as edition
+from helpers.data import claims as finding_claims
 from helpers.data import loaders as data
 from helpers.data import places as book_places
 from helpers.data.errors import DataError, Problem
@@ -204,6 +205,11 @@ def audit_input_problems(
     return problems
 
 
+def claim_problems(claims: pd.DataFrame, folder: Path) -> list[Problem]:
+    """The finding sentences of the chapters against data/claims.csv (see helpers.data.claims)."""
+    return finding_claims.claim_problems(claims, folder, data.display_name(dataset_path("claims")))
+
+
 def toc_files(base: Path) -> set[str]:
     """Every page _toc.yml lists (its root and each ``file`` entry), as written there ('chapters/methods')."""
     toc = yaml.safe_load((base / "_toc.yml").read_text(encoding="utf-8"))
@@ -297,6 +303,7 @@ def collect_problems() -> list[Problem]:
     relations = _load(data.load_value_relations, problems)
     cross = _load(data.load_cross_checks, problems)
     places = _load(book_places.load_places, problems)
+    claims = _load(data.load_claims, problems)
     if cmos is not None:
         problems += cmo_problems(cmos)
     if sources is not None:
@@ -310,5 +317,7 @@ def collect_problems() -> list[Problem]:
     problems += audit_input_problems(values, relations, cross, bibliography, places)
     if places is not None:
         problems += places_problems(places, cmos, values, bibliography)
+    if claims is not None and places is not None:
+        problems += claim_problems(claims, root() / places.folder)
     problems += edition.citation_problems()
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))

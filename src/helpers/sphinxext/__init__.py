@@ -17,6 +17,8 @@
 - During ``python -m helpers build`` (which sets ``REPORT_EXECUTION_DIR``), each chapter's kernel is
   told where to log the files it reads, and myst-nb's own execution data for every page are written
   to ``exec-data.json`` there (see ``helpers.build.cache``).
+- A finding sentence of a chapter ends with the role ``{claim}`id```: the role numbers it and puts the
+  verbatim passage it rests on (data/claims.csv) in a "Source passages" disclosure after its paragraph.
 - The edition (version, release date, data fingerprint) is read once from ``CITATION.cff``
   (``helpers.data.citation``) and shown in the footer of every page; each figure's "Cite this figure"
   gets the page it is on.
@@ -24,10 +26,11 @@
   pages carry the version switcher of pydata-sphinx-theme, fed from that file at reading time.
 """
 
-from helpers.sphinxext import assets, bibliography, footer, incremental
+from helpers.sphinxext import assets, bibliography, claims, footer, incremental
 
 
 def setup(app):
+    claims.register(app)
     bibliography.register_style(app)
     app.connect("config-inited", footer._configure_edition)
     app.connect("source-read", incremental._point_kernel_at_log)

@@ -91,7 +91,7 @@ def cmo_card(cmo: pd.Series, supporting: list[str], bibliography: pd.DataFrame) 
         f'<a class="report-cmo-link" href="#{anchor}" aria-label="Link to {esc(cmo["label"])}">#</a>'
         f'<span class="report-cmo-study">{esc(study_name(cmo["study"]))}, {esc(cmo["theory_area"])}</span></h3>'
         f'<dl class="report-cmo-parts">{rows}</dl>'
-        f'<details class="report-cmo-verbatim"><summary>Full statement as published</summary>'
+        f'<details class="report-cmo-verbatim"><summary>Full statement, word for word from the {esc(cmo["text_version"])}</summary>'
         f'<blockquote>{esc(cmo["statement"])}</blockquote><p class="report-cmo-location">{esc(cmo["location"])}</p></details>'
         f"{evidence_html}{notes}</section>"
     )
@@ -184,16 +184,16 @@ INCLUDED_SOURCES = "s24.sources.included.n"
 
 
 def evidence_coverage() -> HTML:
-    """How many of the synthesis's included sources this report holds, stated from the data."""
+    """How many sources this report holds, and what is known of their relation to the synthesis's included sources."""
     sources = data.load_sources()
     total = int(data.reported([INCLUDED_SOURCES])["value"].iloc[0])
     held = len(sources)
     with_cmo = int((sources["cmo_ids"] != "").sum())
     return _paragraph(
-        f"This edition holds <strong>{held} of the {total}</strong> included sources "
-        f"({held / total:.0%}): the ones the synthesis cites as evidence in its text. {with_cmo} of them are cited "
-        f"for at least one named CMO configuration. The other {total - held} are listed only in the paper's "
-        "Multimedia Appendix 5, which the report can import when it is available."
+        f"This edition holds <strong>{held} sources</strong> that the synthesis cites as evidence in its text; "
+        f"{with_cmo} of them are cited for at least one named CMO configuration. The synthesis included {total} "
+        "sources, listed in its Multimedia Appendix 5, which the report can import when it is available; the paper "
+        "does not say which of the sources it cites are among them."
     )
 
 

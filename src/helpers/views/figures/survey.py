@@ -81,9 +81,9 @@ SAMPLE_ROWS = [
     ("Gender: women", "e25.demog.gender.female", "e25.demog.gender"),
     ("Ethnicity: White", "e25.demog.ethnicity.white", "e25.demog.ethnicity"),
     ("Age: 16-24 years", "e25.demog.age.16_24", "e25.demog.age"),
-    ("Came to help themselves", "e25.use.reason.help_self", "e25.use.reason"),
-    ("Came to help someone else", "e25.use.reason.help_someone_else", "e25.use.reason"),
-    ("Came to help others", "e25.use.reason.help_others", "e25.use.reason"),
+    ("Came seeking help for themselves", "e25.use.reason.help_self", "e25.use.reason"),
+    ("Wanted help for someone else", "e25.use.reason.help_someone_else", "e25.use.reason"),
+    ("Came intending to help others", "e25.use.reason.help_others", "e25.use.reason"),
     ("Used the forum for over a month", "e25.use.duration.more_than_month", "e25.use.duration"),
     ("Used the forum for a year or more", "e25.use.duration.year_or_more", "e25.use.duration"),
     ("Had responded to or liked a post", "e25.use.activity.responded_or_liked", "e25.use.activity"),
@@ -372,7 +372,7 @@ def caseness() -> Figure:
             hovertemplate="%{x}<br>%{text} met caseness<extra></extra>",
         )
     )
-    theme(fig, "Caseness at entry: forum users and NHS Talking Therapies", "", "Met caseness (%)")
+    theme(fig, "Caseness: forum users and people completing NHS Talking Therapies", "", "Met caseness (%)")
     fig.update_yaxes(range=[0, 110], tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_layout(height=440)
     recomputed = (
@@ -389,8 +389,8 @@ def caseness() -> Figure:
         caption=(
             "Share of people whose symptoms met 'caseness' (GAD-7 above "
             f"{printed['e25.caseness.threshold.gad7']} or PHQ-8 above {printed['e25.caseness.threshold.phq8']}, as the "
-            "paper defines it) among forum survey respondents and among people entering NHS Talking Therapies in one "
-            "English region. Forum users were less often above the clinical threshold, though most still were. " + recomputed
+            "paper defines it) among forum survey respondents and among people completing NHS Talking Therapies in "
+            "the North West UK region (2022-2023). Forum users were less often above the clinical threshold, though most still were. " + recomputed
         ),
         source=(
             "data/reported_values.csv (2025 evaluation, Methods and Results, caseness); "
