@@ -235,10 +235,16 @@ def _normalise(text: str) -> str:
 def test_cross_checks_are_transcribed_from_the_papers(papers):
     """What each cross-check compares is printed in the papers, and it lists every repeated citation number."""
     both = _normalise(papers[2024] + papers[2025])
+
+    def printed_whole(detail: str) -> bool:
+        """The detail is printed as a whole: not the start of a longer number or word (e07514 is not e075142)."""
+        return re.search(re.escape(_normalise(detail)) + r"(?![0-9a-z])", both) is not None
+
+    assert not printed_whole("13(7):e07514") and printed_whole("13(7):e075142")
     for row in data.load_cross_checks().itertuples():
-        assert _normalise(row.printed) in both, row.check_id
+        assert printed_whole(row.printed), row.check_id
         if row.kind == "same" and row.compared_with:
-            assert _normalise(row.compared_with) in both, row.check_id
+            assert printed_whole(row.compared_with), row.check_id
     recorded = set(data.load_cross_checks().query("kind == 'no_repeats'")["printed"])
     for year, text in papers.items():
         for bracket in re.findall(r"\[[\d,\s\u2013-]+\]", text):

@@ -31,6 +31,8 @@ from helpers.audit.recompute import (
     p_interval,
     parse_printed,
     percent,
+    pooled_d_minimum,
+    pooled_group_sizes,
     repeated_numbers,
     smallest_n_for_p_below,
 )
@@ -308,22 +310,51 @@ def _p_text(interval: tuple[float, float]) -> str:
 
 
 def effect_size_checks(values: _Values) -> list[Check]:
-    """Cohen's d of the t tests: recomputing it needs the two group sizes, which the paper does not print."""
+    """Cohen's d of each t test against the t and df printed with it: could a pooled (Student) test give them?
+
+    A pooled test on N = df + 2 people cannot give a d below 2|t|/sqrt(N) (see ``recompute.pooled_d_minimum``).
+    Where the printed d fits, the group sizes that give it are shown. Where it does not, the three numbers cannot
+    all describe a pooled test: the df may be a Welch (unequal-variance) df, which is not N - 2, and the paper
+    states neither which test it ran nor the group sizes, so d cannot be recomputed: 'cannot be checked', saying so.
+    Without a printed t and df, d follows from numbers the paper does not print.
+    """
     checks = []
     for prefix in _prefix_rows(values, "d"):
-        d_id = prefix + ".d"
-        checks.append(
-            _check(
-                values,
-                d_id,
-                "Effect sizes",
-                f"{values.row(d_id)['measure']}: Cohen's d",
-                values.row(d_id)["value_reported"],
-                "",
-                CANNOT_CHECK,
-                "d follows from t and the two group sizes, and the paper prints neither group's size for this test",
-                (d_id,),
+        d_id, t_id, df_id = prefix + ".d", prefix + ".t", prefix + ".df"
+        d = values.printed(d_id)
+        what = f"{values.row(d_id)['measure']}: Cohen's d against t and df (pooled or Welch t test)"
+        if t_id not in values or df_id not in values:
+            checks.append(
+                _check(values, d_id, "Effect sizes", what, str(d), "", CANNOT_CHECK,
+                       "d follows from t and the two group sizes, and the paper prints neither for this test", (d_id,))
             )
+            continue
+        t, df = values.printed(t_id), values.printed(df_id).value
+        t_low, _ = t.interval()
+        d_low, d_high = d.interval()
+        smallest = pooled_d_minimum(t_low, df)
+        total = int(df) + 2
+        reported = f"t({df:g})={t}, d={d}"
+        if d_high >= smallest:
+            sizes = pooled_group_sizes(t.value, df, min(max(d.value, pooled_d_minimum(t.value, df)), d_high))
+            split = f"groups of about {sizes[0]:.0f} and {sizes[1]:.0f}" if sizes else "some split of the sample"
+            verdict = CONSISTENT
+            why = (
+                f"a pooled (Student) t test on df + 2 = {total} people gives |d| of at least 2t/sqrt(N) = {smallest:.3f}; "
+                f"the printed d fits it with {split} (the paper does not print the group sizes)"
+            )
+        else:
+            verdict = CANNOT_CHECK
+            why = (
+                f"a pooled (Student) t test with df = {df:g} has N = {total} people and then |d| is at least "
+                f"2t/sqrt(N) = {smallest:.3f} whatever the split, above the printed {d}: these three numbers cannot all "
+                "describe a pooled test. The paper states only that its t tests were 1-tailed, not whether variances "
+                "were pooled; a Welch (unequal-variance) test, whose df is not N - 2, on more people could give them, "
+                "but without the group sizes and standard deviations (Multimedia Appendix 9) d cannot be recomputed"
+            )
+        checks.append(
+            _check(values, d_id, "Effect sizes", what, reported, f"pooled-test minimum |d| = {smallest:.3f}", verdict,
+                   why, (d_id, t_id, df_id))
         )
     return checks
 
@@ -401,6 +432,18 @@ def relation_checks(values: _Values, relations: pd.DataFrame) -> list[Check]:
         elif kind == "equals_one_of":
             ok = any(fits(n, printed) for n, _ in numbers)
             recomputed, why = shown_inputs, f"{printed} {'equals' if ok else 'equals none of'} {shown_inputs}"
+        elif kind == "union_of":
+            # The share giving at least one of several answers lies between the largest share and their sum.
+            low, high = max(n for n, _ in numbers), sum(n for n, _ in numbers)
+            inside = fits((low, high), printed)
+            ok = None if inside else False
+            recomputed = f"{low:g} to {high:g}"
+            why = (
+                f"{printed} lies between the largest of {shown_inputs} and their sum, as a share giving at least one of "
+                "them would; the paper prints no such combined figure to compare it with"
+                if inside
+                else f"{printed} lies outside {low:g} to {high:g}, where a share giving at least one of {shown_inputs} must lie"
+            )
         elif kind == "repeated":
             ok = None
             recomputed = shown_inputs
@@ -459,16 +502,32 @@ def textbox_mapping_checks(cmos: pd.DataFrame) -> list[Check]:
 
 
 def narrative_label_checks(sources: pd.DataFrame, cmos: pd.DataFrame) -> list[Check]:
-    """The CMO numbers the 2024 narrative prints beside each citation, against the CMO its passage describes."""
+    """The CMO numbers the 2024 narrative prints beside each citation, against the CMO its passage describes.
+
+    Which passages disagree is read from one place, ``data.label_disagreements`` (the notes the evidence-base page
+    lists): a source is inconsistent when any of its labelled passages is, whatever its labels add up to. A CMO the
+    source is linked to through a passage with no printed label is no disagreement: no printed label is wrong.
+    """
     labels = cmos.set_index("cmo_id")["label"]
+    disagreements = data.label_disagreements(sources).groupby("source_id")["passage_note"].apply(list)
     checks = []
     for source in sources.sort_values("ref_number_2024").itertuples():
         printed = data.split_ids(source.cmo_ids_as_labelled)
         if not printed:
             continue
         content = data.split_ids(source.cmo_ids)
-        ok = sorted(printed) == sorted(content)
+        notes = disagreements.get(source.source_id, [])
         number = "" if pd.isna(source.ref_number_2024) else f" [{int(source.ref_number_2024)}]"
+        unlabelled = [labels.get(i, i) for i in content if i not in printed]
+        if notes:
+            passages = "passage's label differs" if len(notes) == 1 else "passages' labels differ"
+            explanation = f"{len(notes)} {passages} from its content: " + " | ".join(notes)
+        else:
+            explanation = "every CMO label printed beside its citation names the configuration its passage describes"
+            if unlabelled:
+                explanation += (
+                    f"; {', '.join(unlabelled)} comes from a passage with no printed label, so no printed label is wrong"
+                )
         checks.append(
             Check(
                 paper=2024,
@@ -477,13 +536,9 @@ def narrative_label_checks(sources: pd.DataFrame, cmos: pd.DataFrame) -> list[Ch
                 what=f"CMO label beside the citation of {source.authors.split(',')[0]} {source.year}{number}",
                 reported=", ".join(labels.get(i, i) for i in printed),
                 recomputed=", ".join(labels.get(i, i) for i in content) or "none",
-                verdict=CONSISTENT if ok else INCONSISTENT,
-                explanation=(
-                    "the cited passage describes the configuration its label names"
-                    if ok
-                    else (source.label_note or "the cited passage describes a different configuration")
-                ),
-                place="label-disagreements" if not ok else source.bibkey,
+                verdict=INCONSISTENT if notes else CONSISTENT,
+                explanation=explanation,
+                place="label-disagreements" if notes else source.bibkey,
                 value_ids=(source.source_id,),
             )
         )

@@ -133,6 +133,29 @@ def p_from_t(t: float, df: float, tails: str) -> float:
     return float(one if tails == "one" else 2 * one)
 
 
+def pooled_d_minimum(t: float, df: float) -> float:
+    """The smallest |Cohen's d| a pooled-variance (Student) t test with this t and df can give.
+
+    A pooled test has df = n1 + n2 - 2 and d = t * sqrt(1/n1 + 1/n2); for a fixed total N = df + 2 the root is
+    smallest for equal groups, so |d| >= 2|t| / sqrt(N), whatever the split.
+    """
+    return 2 * abs(t) / math.sqrt(df + 2)
+
+
+def pooled_group_sizes(t: float, df: float, d: float) -> tuple[float, float] | None:
+    """The group sizes (smaller first, summing to df + 2) at which a pooled t test with this t gives this d.
+
+    From 1/n1 + 1/n2 = (d / t)^2 and n1 + n2 = N: n1 * n2 = N / (d / t)^2. None when no split gives d.
+    """
+    total = df + 2
+    product = total / (d / t) ** 2
+    discriminant = total * total - 4 * product
+    if discriminant < 0:
+        return None
+    root = math.sqrt(discriminant)
+    return (total - root) / 2, (total + root) / 2
+
+
 def p_from_chi2(chi2: float, df: float) -> float:
     """p of a chi-square statistic on df degrees of freedom (its upper tail, as every chi-square test uses)."""
     return float(special.chdtrc(df, chi2))  # as scipy.stats.chi2.sf

@@ -265,6 +265,29 @@ def load_claims(path: Path | str | None = None) -> pd.DataFrame:
     return _load_csv("claims", _resolve("claims", path)).copy()
 
 
+# A source's label_note holds one note per passage whose printed CMO label differs from its content.
+LABEL_NOTE_SEPARATOR = " | "
+
+
+def label_disagreements(sources: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per cited passage whose printed CMO label differs from the configuration it describes.
+
+    The one place that says which labels disagree (data/sources.xlsx, column ``label_note``, one note per passage):
+    the evidence-base page lists these rows and the audit's verdict on each source counts them. Columns: the
+    source's ``source_id``, ``bibkey``, ``ref_number_2024``, ``authors``, ``year``, ``cmo_ids_as_labelled``,
+    ``cmo_ids``, and ``passage_note``.
+    """
+    sources = load_sources() if sources is None else sources
+    columns = ["source_id", "bibkey", "ref_number_2024", "authors", "year", "cmo_ids_as_labelled", "cmo_ids"]
+    rows = [
+        {**{c: source[c] for c in columns}, "passage_note": note.strip()}
+        for _, source in sources.iterrows()
+        for note in str(source["label_note"]).split(LABEL_NOTE_SEPARATOR)
+        if note.strip()
+    ]
+    return pd.DataFrame(rows, columns=[*columns, "passage_note"])
+
+
 def split_ids(cell: str) -> list[str]:
     """'CMO-2024-01; CMO-2024-02' -> ['CMO-2024-01', 'CMO-2024-02'] (empty cell -> [])."""
     return [part for part in (p.strip() for p in str(cell).split(";")) if part]

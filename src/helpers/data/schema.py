@@ -213,7 +213,7 @@ DESIGN_IMPLICATIONS = pa.DataFrameSchema(
     name="design_implications",
 )
 
-RELATION_KINDS = ["sum", "product", "chi_square", "cramers_v", "at_most", "equals_one_of", "repeated"]
+RELATION_KINDS = ["sum", "product", "chi_square", "cramers_v", "at_most", "equals_one_of", "union_of", "repeated"]
 VALUE_ID_OR_NUMBER = rf"(?:[a-z0-9]+(?:\.[a-z0-9_\-]+)+|{NUMBER})"
 
 # Relations between reported values that the audit recomputes (helpers.audit.checks); ids must exist in reported_values.

@@ -77,6 +77,17 @@ def source_problems(
             for ref in data.split_ids(source[column]):
                 if cmo_ids is not None and ref not in cmo_ids:
                     problems.append(Problem(name, row, column, f"{ref} is not a CMO in data/cmos.csv"))
+        unmatched = set(data.split_ids(source["cmo_ids_as_labelled"])) - set(data.split_ids(source["cmo_ids"]))
+        if unmatched and not source["label_note"]:
+            problems.append(
+                Problem(
+                    name,
+                    row,
+                    "label_note",
+                    f"the printed label {', '.join(sorted(unmatched))} is not among the CMOs its passages describe "
+                    "(cmo_ids): say in label_note, one note per passage, why the label and the content disagree",
+                )
+            )
         key = source["bibkey"]
         if keys is not None and key != "not reported" and key not in keys:
             problems.append(Problem(name, row, "bibkey", f"BibTeX key {key!r} is not defined in bib/references.bib"))

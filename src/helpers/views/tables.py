@@ -198,23 +198,23 @@ def evidence_coverage() -> HTML:
 
 
 def label_disagreements() -> HTML:
-    """Sources whose printed CMO label differs from the configuration their passage describes."""
-    sources = data.load_sources()
-    chosen = sources[sources["label_note"] != ""].sort_values("ref_number_2024")
+    """Each cited passage whose printed CMO label differs from the configuration it describes (one row per passage)."""
+    chosen = data.label_disagreements().sort_values("ref_number_2024", kind="stable")
     cmos = data.load_cmos()
     shown = pd.DataFrame(
         {
             "Source": source_citations(chosen["bibkey"]),
             "Reference no. (2024)": chosen["ref_number_2024"],
-            "CMO as printed": cmo_labels(chosen["cmo_ids_as_labelled"], cmos),
-            "CMO by content": cmo_labels(chosen["cmo_ids"], cmos),
-            "Why": chosen["label_note"],
+            "CMOs as printed": cmo_labels(chosen["cmo_ids_as_labelled"], cmos),
+            "CMOs by content": cmo_labels(chosen["cmo_ids"], cmos),
+            "The passage and why": chosen["passage_note"],
         }
     )
     return HTML(
         html_table(
             shown,
-            f"Label and content disagreements ({len(chosen)} sources; data/sources.xlsx, column label_note)",
+            f"Label and content disagreements ({len(chosen)} passages of {chosen['source_id'].nunique()} sources; "
+            "data/sources.xlsx, column label_note, one note per passage)",
             "label-disagreements",
         )
     )
