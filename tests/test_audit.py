@@ -214,18 +214,77 @@ def test_cross_references_are_checked(checks):
     assert references[2025].verdict == "inconsistent" and "[10] and [12]" in references[2025].explanation
     sources = data.load_sources()
     labelled = sources[sources["cmo_ids_as_labelled"] != ""]
-    differing = sum(
-        sorted(data.split_ids(a)) != sorted(data.split_ids(b))
-        for a, b in zip(labelled.cmo_ids_as_labelled, labelled.cmo_ids, strict=True)
-    )
     narrative = [c for c in checks if c.topic == "CMO numbers the narrative cites" and c.paper == 2024]
-    assert len(narrative) == len(labelled) and sum(c.verdict == "inconsistent" for c in narrative) == differing >= 5
+    assert len(narrative) == len(labelled)
+    # One source of truth: the sources the audit finds inconsistent are those the evidence-base page lists.
+    listed = data.label_disagreements()
+    inconsistent = {c.value_ids[0] for c in narrative if c.verdict == "inconsistent"}
+    assert inconsistent == set(listed["source_id"]) and len(inconsistent) >= 5
     by_id = {c.value_ids[0]: c.verdict for c in checks if c.value_ids}
     assert by_id["x24.citation_bracket.42_46_46"] == "inconsistent"
     assert by_id["x24.table_labels.table1"] == "inconsistent"
     assert by_id["x25.textbox.design_recommendations"] == "inconsistent"
     assert by_id["x.shared_ref.ogrady2010promoting.year"] == "inconsistent"
     assert by_id["x.shared_ref.griffiths2012effectiveness.year"] == "consistent"
+
+
+def _narrative(checks, reference: int) -> audit.Check:
+    found = [c for c in checks if c.topic == "CMO numbers the narrative cites" and c.what.endswith(f"[{reference}]")]
+    assert len(found) == 1, reference
+    return found[0]
+
+
+def test_label_verdicts_count_passages_not_label_sets(checks):
+    """Smit [41]: its labels add up to its content, yet three of its passages are mislabelled, so it is inconsistent;
+    Lobban 2020 [39]: its CMO 1 comes from an unlabelled sentence, so no printed label is wrong."""
+    listed = data.label_disagreements()
+    smit_id = data.load_sources().set_index("ref_number_2024").loc[41, "source_id"]
+    smit = _narrative(checks, 41)
+    assert smit.verdict == "inconsistent" and smit.place == "label-disagreements"
+    assert smit.explanation.startswith(f"{(listed['source_id'] == smit_id).sum()} passages") and (listed["source_id"] == smit_id).sum() == 3
+    lobban = _narrative(checks, 39)
+    assert lobban.verdict == "consistent" and "no printed label, so no printed label is wrong" in lobban.explanation
+
+
+def test_label_verdict_follows_the_notes(checks):
+    """Remove a source's notes and the audit calls it consistent; the page and the audit still agree."""
+    sources = data.load_sources()
+    cmos = data.load_cmos()
+    cleared = sources.copy()
+    cleared.loc[cleared["ref_number_2024"] == 41, "label_note"] = ""
+    smit = [c for c in audit.narrative_label_checks(cleared, cmos) if c.what.endswith("[41]")][0]
+    assert smit.verdict == "consistent"
+    assert "SRC-041" not in set(data.label_disagreements(cleared)["source_id"])
+
+
+def test_pooled_or_welch_t_test_from_d():
+    # A pooled test on N = df + 2 people cannot give |d| below 2|t|/sqrt(N).
+    assert recompute.pooled_d_minimum(4.931, 419) == pytest.approx(0.4806, abs=1e-4)
+    assert recompute.pooled_d_minimum(2.638, 789) == pytest.approx(0.1876, abs=1e-4)
+    small, large = recompute.pooled_group_sizes(2.638, 789, 0.199)
+    assert small + large == pytest.approx(791) and 250 < small < 280
+    assert recompute.pooled_group_sizes(4.931, 419, 0.407) is None
+
+
+def test_the_audit_says_which_t_tests_can_be_pooled(checks):
+    posting = _find(checks, "e25.ttest.selfeff_by_posting.d")
+    assert posting.verdict == "cannot be checked" and "cannot all describe a pooled test" in posting.explanation
+    assert "0.481" in posting.explanation and "1-tailed" in posting.explanation
+    safety = _find(checks, "e25.ttest.safe_by_posting.d")
+    assert safety.verdict == "consistent" and "791 people" in safety.explanation
+
+
+def test_a_share_of_either_reason_is_checked_as_a_range(checks):
+    first_visit = _find(checks, "e25.use.first_visit_help_someone_else.percent", "Statements that must agree")
+    assert first_visit.verdict == "cannot be checked" and first_visit.recomputed == "30 to 59"
+
+
+def test_union_of_outside_its_range_is_inconsistent():
+    values = audit._Values(data.load_reported_values())
+    relation = data.load_value_relations().query("kind == 'union_of'").copy()
+    relation["inputs"] = "10; 20"
+    (check,) = audit.relation_checks(values, relation)
+    assert check.verdict == "inconsistent" and "lies outside 20 to 30" in check.explanation
 
 
 def _normalise(text: str) -> str:

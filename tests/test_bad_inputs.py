@@ -28,6 +28,7 @@ from helpers.data.errors import Problem
 
 CMOS, VALUES, REFMAP = "data/cmos.csv", "data/reported_values.csv", "bib/reference_map.csv"
 SOURCES, BIB = "data/sources.xlsx", "bib/references.bib"
+CLAIMS = "data/claims.csv"
 
 
 # --------------------------------------------------------------------------- ways to break a copy
@@ -583,6 +584,25 @@ CASES = [
         bib_line("@misc{someone2021post"),
         "url",
         "holds a link to a user profile (twitter.com/***)",
+    ),
+    # ---- label disagreements and finding claims
+    Case(
+        "printed CMO label with no note on its disagreement",
+        set_xlsx(34, "label_note", None),
+        SOURCES,
+        34,
+        "label_note",
+        "is not among the CMOs its passages describe",
+    ),
+    Case("claim override without its reviewer", set_csv(CLAIMS, 2, "hedge_override", "reviewed"), CLAIMS, 2, "override_by", "needs its reviewer"),
+    Case("claim of an unknown text version", set_csv(CLAIMS, 3, "text_version", "preprint"), CLAIMS, 3, "text_version", "must be one of the text versions"),
+    Case(
+        "claim sentence the chapter does not write",
+        set_csv(CLAIMS, 4, "sentence", "Forums cure loneliness."),
+        CLAIMS,
+        4,
+        "sentence",
+        "does not end with this sentence before the claim role",
     ),
 ]
 
