@@ -241,7 +241,10 @@ def test_label_verdicts_count_passages_not_label_sets(checks):
     smit_id = data.load_sources().set_index("ref_number_2024").loc[41, "source_id"]
     smit = _narrative(checks, 41)
     assert smit.verdict == "inconsistent" and smit.place == "label-disagreements"
-    assert smit.explanation.startswith(f"{(listed['source_id'] == smit_id).sum()} passages") and (listed["source_id"] == smit_id).sum() == 3
+    assert (
+        smit.explanation.startswith(f"{(listed['source_id'] == smit_id).sum()} passages")
+        and (listed["source_id"] == smit_id).sum() == 3
+    )
     lobban = _narrative(checks, 39)
     assert lobban.verdict == "consistent" and "no printed label, so no printed label is wrong" in lobban.explanation
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_helpers
 
+from conftest import run_helpers
 from helpers.data import claims as finding_claims
 from helpers.data import loaders as data
 from helpers.data.schema import TEXT_VERSIONS

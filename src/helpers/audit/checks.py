@@ -325,8 +325,17 @@ def effect_size_checks(values: _Values) -> list[Check]:
         what = f"{values.row(d_id)['measure']}: Cohen's d against t and df (pooled or Welch t test)"
         if t_id not in values or df_id not in values:
             checks.append(
-                _check(values, d_id, "Effect sizes", what, str(d), "", CANNOT_CHECK,
-                       "d follows from t and the two group sizes, and the paper prints neither for this test", (d_id,))
+                _check(
+                    values,
+                    d_id,
+                    "Effect sizes",
+                    what,
+                    str(d),
+                    "",
+                    CANNOT_CHECK,
+                    "d follows from t and the two group sizes, and the paper prints neither for this test",
+                    (d_id,),
+                )
             )
             continue
         t, df = values.printed(t_id), values.printed(df_id).value
@@ -353,8 +362,17 @@ def effect_size_checks(values: _Values) -> list[Check]:
                 "but without the group sizes and standard deviations (Multimedia Appendix 9) d cannot be recomputed"
             )
         checks.append(
-            _check(values, d_id, "Effect sizes", what, reported, f"pooled-test minimum |d| = {smallest:.3f}", verdict,
-                   why, (d_id, t_id, df_id))
+            _check(
+                values,
+                d_id,
+                "Effect sizes",
+                what,
+                reported,
+                f"pooled-test minimum |d| = {smallest:.3f}",
+                verdict,
+                why,
+                (d_id, t_id, df_id),
+            )
         )
     return checks
 

@@ -266,7 +266,10 @@ CLAIM_ID = r"[a-z0-9]+(?:[.-][a-z0-9]+)+"
 # (helpers.data.claims checks them against the chapters; the tests check each passage against the papers).
 CLAIMS = pa.DataFrameSchema(
     {
-        "claim_id": _id(_matches(rf"^{CLAIM_ID}$", "must be lowercase words joined by '.' or '-', e.g. survey.caseness-comparison"), unique=True),
+        "claim_id": _id(
+            _matches(rf"^{CLAIM_ID}$", "must be lowercase words joined by '.' or '-', e.g. survey.caseness-comparison"),
+            unique=True,
+        ),
         "page": _id(_matches(r"^[a-z0-9][a-z0-9-]*$", "must be a chapter name as in _toc.yml, e.g. survey")),
         "sentence": _text(),
         "paper": _text(_one_of(["2024", "2025"], "paper years")),

@@ -45,9 +45,7 @@ class ClaimRole(SphinxRole):
         self.env.note_dependency(str(path))
         claim = _claims().get(claim_id)
         if claim is None:
-            message = self.inliner.reporter.error(
-                f"claim {claim_id!r} is not a claim_id of data/claims.csv", line=self.lineno
-            )
+            message = self.inliner.reporter.error(f"claim {claim_id!r} is not a claim_id of data/claims.csv", line=self.lineno)
             problem = self.inliner.problematic(self.rawtext, self.rawtext, message)
             return [problem], [message]
         marker = claim_marker(claim_id=claim_id)
@@ -74,6 +72,13 @@ def _source_item(marker: claim_marker, number: int, study_names: dict) -> nodes.
     if marker["hedge_override"]:
         item += nodes.paragraph("", f"Reviewed wording: {marker['hedge_override']}", classes=["report-claim-override"])
     return item
+
+
+def _numbers(numbers: list[int]) -> str:
+    """'1 to 8' for a run of consecutive numbers, '3' for one, '2, 5' otherwise."""
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]} to {numbers[-1]}"
+    return ", ".join(str(n) for n in numbers)
 
 
 def _numbered_link(marker: claim_marker, number: int) -> nodes.superscript:
@@ -104,7 +109,7 @@ def _add_source_passages(app, doctree: nodes.document) -> None:
     for block, numbered in paragraphs.values():
         disclosure = claim_sources(classes=["report-claim-sources"])
         label = "Source passage" if len(numbered) == 1 else "Source passages"
-        disclosure += claim_summary("", f"{label} for this paragraph ({', '.join(str(n) for _, n in numbered)})")
+        disclosure += claim_summary("", f"{label} for this paragraph ({_numbers([n for _, n in numbered])})")
         listing = nodes.bullet_list(classes=["report-claim-list"])
         for marker, number in numbered:
             listing += _source_item(marker, number, study_names)

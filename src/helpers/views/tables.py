@@ -91,7 +91,8 @@ def cmo_card(cmo: pd.Series, supporting: list[str], bibliography: pd.DataFrame) 
         f'<a class="report-cmo-link" href="#{anchor}" aria-label="Link to {esc(cmo["label"])}">#</a>'
         f'<span class="report-cmo-study">{esc(study_name(cmo["study"]))}, {esc(cmo["theory_area"])}</span></h3>'
         f'<dl class="report-cmo-parts">{rows}</dl>'
-        f'<details class="report-cmo-verbatim"><summary>Full statement, word for word from the {esc(cmo["text_version"])}</summary>'
+        f'<details class="report-cmo-verbatim">'
+        f"<summary>Full statement, word for word from the {esc(cmo['text_version'])}</summary>"
         f'<blockquote>{esc(cmo["statement"])}</blockquote><p class="report-cmo-location">{esc(cmo["location"])}</p></details>'
         f"{evidence_html}{notes}</section>"
     )

@@ -390,7 +390,8 @@ def caseness() -> Figure:
             "Share of people whose symptoms met 'caseness' (GAD-7 above "
             f"{printed['e25.caseness.threshold.gad7']} or PHQ-8 above {printed['e25.caseness.threshold.phq8']}, as the "
             "paper defines it) among forum survey respondents and among people completing NHS Talking Therapies in "
-            "the North West UK region (2022-2023). Forum users were less often above the clinical threshold, though most still were. " + recomputed
+            "the North West UK region (2022-2023). Forum users were less often above the clinical threshold, though "
+            "most still were. " + recomputed
         ),
         source=(
             "data/reported_values.csv (2025 evaluation, Methods and Results, caseness); "
