@@ -140,3 +140,29 @@ def test_built_pages_show_each_claims_source_passage(built_site, claims):
             assert f'href="#{target}"' in built and f'id="{target}"' in built, (page, claim.claim_id)
             passage = html_lib.escape(re.sub(r"\s+", " ", claim.passage), quote=False)
             assert passage[:60] in re.sub(r"\s+", " ", built), (page, claim.claim_id)
+
+
+def test_quoted_statements_name_their_text_version(built_site):
+    """A 2024 configuration is quoted from the submitted manuscript, a 2025 theory from the published article."""
+    synthesis = (built_site / "chapters" / "synthesis-1-self-efficacy.html").read_text(encoding="utf-8")
+    evaluation = (built_site / "chapters" / "evaluation-1-self-efficacy.html").read_text(encoding="utf-8")
+    assert "Full statement, word for word from the submitted manuscript" in synthesis
+    assert "as published" not in synthesis
+    assert "Full statement, word for word from the published article" in evaluation
+    assert "(word for word from the submitted manuscript)" in evaluation  # the 2024 configuration beside it
+
+
+def test_a_changed_source_record_reaches_its_page_without_executing_chapters(repo_copy):
+    """The pages that show a claim are read again when data/claims.csv changes; no chapter runs again for it."""
+    first = run_helpers(repo_copy, "build")
+    assert first.returncode == 0, first.stderr[-3000:]
+    claims = repo_copy / FILE
+    rows = claims.read_text(encoding="utf-8")
+    claim = data.load_claims(claims).iloc[0]
+    marker = "Located again for this test"
+    claims.write_text(rows.replace(f'"{claim.location}"', f'"{marker}"', 1), encoding="utf-8")
+    second = run_helpers(repo_copy, "build")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "Executed 0 chapter(s)" in second.stdout + second.stderr
+    page = (repo_copy / "_build" / "html" / "chapters" / f"{claim.page}.html").read_text(encoding="utf-8")
+    assert marker in page

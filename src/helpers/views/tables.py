@@ -366,7 +366,8 @@ def refinement_comparison(theory_area_number: int) -> HTML:
             f'<div class="report-compare-col"><h4>Earlier</h4>{left}</div>'
             f'<div class="report-compare-col"><h4>2025: {esc(theory["label"])}</h4>'
             f"<blockquote>{esc(theory['statement'])}</blockquote>"
-            f'<p class="report-cmo-location">{esc(theory["refines_basis"])}</p></div></div>'
+            f'<p class="report-cmo-location">Word for word from the {esc(theory["text_version"])}. '
+            f"{esc(theory['refines_basis'])}</p></div></div>"
         )
     return HTML("".join(rows))
 
@@ -375,7 +376,8 @@ def _compact_card(cmo: pd.Series) -> str:
     """A CMO's statement with a link to its full card."""
     label = f"{study_name(cmo['study'])}, {cmo['label']}"
     return (
-        f'<div class="report-compare-earlier"><p><strong><a href="{cmo_href(cmo)}">{esc(label)}</a></strong></p>'
+        f'<div class="report-compare-earlier"><p><strong><a href="{cmo_href(cmo)}">{esc(label)}</a></strong> '
+        f'<span class="report-cmo-location">(word for word from the {esc(cmo["text_version"])})</span></p>'
         f"<blockquote>{esc(cmo['statement'])}</blockquote></div>"
     )
 
