@@ -324,56 +324,33 @@ def effect_size_checks(values: _Values) -> list[Check]:
         d = values.printed(d_id)
         what = f"{values.row(d_id)['measure']}: Cohen's d against t and df (pooled or Welch t test)"
         if t_id not in values or df_id not in values:
-            checks.append(
-                _check(
-                    values,
-                    d_id,
-                    "Effect sizes",
-                    what,
-                    str(d),
-                    "",
-                    CANNOT_CHECK,
-                    "d follows from t and the two group sizes, and the paper prints neither for this test",
-                    (d_id,),
-                )
-            )
-            continue
-        t, df = values.printed(t_id), values.printed(df_id).value
-        t_low, _ = t.interval()
-        d_low, d_high = d.interval()
-        smallest = pooled_d_minimum(t_low, df)
-        total = int(df) + 2
-        reported = f"t({df:g})={t}, d={d}"
-        if d_high >= smallest:
-            sizes = pooled_group_sizes(t.value, df, min(max(d.value, pooled_d_minimum(t.value, df)), d_high))
-            split = f"groups of about {sizes[0]:.0f} and {sizes[1]:.0f}" if sizes else "some split of the sample"
-            verdict = CONSISTENT
-            why = (
-                f"a pooled (Student) t test on df + 2 = {total} people gives |d| of at least 2t/sqrt(N) = {smallest:.3f}; "
-                f"the printed d fits it with {split} (the paper does not print the group sizes)"
-            )
+            reported, recomputed, verdict, ids = str(d), "", CANNOT_CHECK, (d_id,)
+            why = "d follows from t and the two group sizes, and the paper prints neither for this test"
         else:
-            verdict = CANNOT_CHECK
-            why = (
-                f"a pooled (Student) t test with df = {df:g} has N = {total} people and then |d| is at least "
-                f"2t/sqrt(N) = {smallest:.3f} whatever the split, above the printed {d}: these three numbers cannot all "
-                "describe a pooled test. The paper states only that its t tests were 1-tailed, not whether variances "
-                "were pooled; a Welch (unequal-variance) test, whose df is not N - 2, on more people could give them, "
-                "but without the group sizes and standard deviations (Multimedia Appendix 9) d cannot be recomputed"
-            )
-        checks.append(
-            _check(
-                values,
-                d_id,
-                "Effect sizes",
-                what,
-                reported,
-                f"pooled-test minimum |d| = {smallest:.3f}",
-                verdict,
-                why,
-                (d_id, t_id, df_id),
-            )
-        )
+            t, df = values.printed(t_id), values.printed(df_id).value
+            smallest = pooled_d_minimum(t.interval()[0], df)
+            total = int(df) + 2
+            reported, recomputed, ids = f"t({df:g})={t}, d={d}", f"pooled-test minimum |d| = {smallest:.3f}", (d_id, t_id, df_id)
+            d_high = d.interval()[1]
+            if d_high >= smallest:
+                sizes = pooled_group_sizes(t.value, df, min(max(d.value, pooled_d_minimum(t.value, df)), d_high))
+                split = f"groups of about {sizes[0]:.0f} and {sizes[1]:.0f}" if sizes else "some split of the sample"
+                verdict = CONSISTENT
+                why = (
+                    f"a pooled (Student) t test on df + 2 = {total} people gives |d| of at least 2t/sqrt(N) = "
+                    f"{smallest:.3f}; the printed d fits it with {split} (the paper does not print the group sizes)"
+                )
+            else:
+                verdict = CANNOT_CHECK
+                why = (
+                    f"a pooled (Student) t test with df = {df:g} has N = {total} people and then |d| is at least "
+                    f"2t/sqrt(N) = {smallest:.3f} whatever the split, above the printed {d}: these three numbers cannot "
+                    "all describe a pooled test. The paper states only that its t tests were 1-tailed, not whether "
+                    "variances were pooled; a Welch (unequal-variance) test, whose df is not N - 2, on more people could "
+                    "give them, but without the group sizes and standard deviations (Multimedia Appendix 9) d cannot be "
+                    "recomputed"
+                )
+        checks.append(_check(values, d_id, "Effect sizes", what, reported, recomputed, verdict, why, ids))
     return checks
 
 
