@@ -175,6 +175,8 @@ CONVERSIONS: dict[str, dict[str, str]] = {
     "design_implications": {"paper": "int64", "theory_area_number": "int64"},
     "value_relations": {},
     "cross_checks": {"paper": "int64"},
+    "staff_quotes": {"paper": "int64"},
+    "evaluation_findings": {"paper": "int64"},
 }
 
 
@@ -257,6 +259,17 @@ def load_value_relations(path: Path | str | None = None) -> pd.DataFrame:
 def load_cross_checks(path: Path | str | None = None) -> pd.DataFrame:
     """Printed labels, citation brackets and reference details, each with what it should agree with."""
     return _load_csv("cross_checks", _resolve("cross_checks", path)).copy()
+
+
+def load_staff_quotes(path: Path | str | None = None) -> pd.DataFrame:
+    """Quotes from the 2024 synthesis's staff interviews, verbatim, with the role label as printed and the
+    configuration the narrative ties each to."""
+    return _load_csv("staff_quotes", _resolve("staff_quotes", path)).copy()
+
+
+def load_evaluation_findings(path: Path | str | None = None) -> pd.DataFrame:
+    """Passages of the 2025 evaluation's results that name one of its initial theories, verbatim."""
+    return _load_csv("evaluation_findings", _resolve("evaluation_findings", path)).copy()
 
 
 def split_ids(cell: str) -> list[str]:

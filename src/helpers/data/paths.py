@@ -47,6 +47,8 @@ DATASETS: dict[str, str] = {
     "reference_map": "bib/reference_map.csv",
     "value_relations": "data/value_relations.csv",
     "cross_checks": "data/cross_checks.csv",
+    "staff_quotes": "data/staff_quotes.csv",
+    "evaluation_findings": "data/evaluation_findings.csv",
 }
 
 

@@ -69,11 +69,28 @@ def _add_findable_tables_where_needed(app, pagename, templatename, context, doct
         app.add_js_file(FINDABLE_JS, loading_method="defer")
 
 
+# Filters for long tables whose rows stay in the HTML (helpers.views.filters: the audit checks, the survey's
+# values): added, like the table script, only to a page whose body holds such a form.
+FILTERS_MARKER = "data-filter-for="
+
+
+FILTERS_JS_SOURCE = Path(__file__).parent / "static" / "report-filters.js"
+
+
+FILTERS_JS = f"report-filters-{hashlib.sha256(FILTERS_JS_SOURCE.read_bytes()).hexdigest()[:10]}.js"
+
+
+def _add_filters_where_needed(app, pagename, templatename, context, doctree):
+    if FILTERS_MARKER in context.get("body", ""):
+        app.add_js_file(FILTERS_JS, loading_method="defer")
+
+
 def _static_files() -> dict[str, bytes]:
     """Name in ``_static`` -> content, for every static file of the report in this build."""
     files = {
         PLOTLY_STATIC_NAME: get_plotlyjs().encode("utf-8"),
         FINDABLE_JS: FINDABLE_JS_SOURCE.read_bytes(),
+        FILTERS_JS: FILTERS_JS_SOURCE.read_bytes(),
     }
     if os.environ.get(EDITIONS_JSON_ENV):  # the version switcher's script, in published editions only
         files[EDITIONS_JS] = EDITIONS_JS_SOURCE.read_bytes()
