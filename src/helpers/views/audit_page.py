@@ -63,10 +63,12 @@ def summary_html(checks: list[audit.Check] | None = None) -> HTML:
         chosen = [(c, a) for c, a in zip(checks, anchors, strict=True) if c.verdict == verdict]
         if not chosen:
             continue
+        by_topic: dict[tuple[int, str], list[str]] = {}
+        for c, a in chosen:
+            by_topic.setdefault((c.paper, c.topic), []).append(f'<a href="#{a}">{esc(c.what)}</a>')
         items = "".join(
-            f'<li><a href="#{a}">{esc(study_name(c.paper))}: {esc(c.what)}</a> '
-            f'<span class="report-cmo-location">({esc(c.topic)})</span></li>'
-            for c, a in chosen
+            f"<li><strong>{esc(study_name(paper))}, {esc(topic)}</strong> ({len(links)}): {'; '.join(links)}</li>"
+            for (paper, topic), links in by_topic.items()
         )
         opened = " open" if verdict != audit.CONSISTENT else ""
         groups.append(

@@ -288,7 +288,7 @@ def at_a_glance() -> HTML:
             )
         cells = "".join(f"<td>{cell}</td>" for cell in _glance_cells(evidence))
         body += f'<tr><th scope="row">{_cmo_link(cmo)}</th>{cells}</tr>'
-    table_id = "evidence-at-a-glance"
+    table_id = "glance-table"
     caption = (
         f"The {len(gathered)} configurations of the {study_name(2024)} by kind of evidence (data/sources.xlsx, "
         "data/staff_quotes.csv, data/cmos.csv, data/evaluation_findings.csv). Each number links to the "
