@@ -197,7 +197,7 @@ def test_the_audit_page_opens_with_its_checks_by_verdict_each_linked_to_its_row(
     assert [(int(n), verdict) for _, n, verdict in groups] == [(counts[v], v) for v in audit_page.SUMMARY_ORDER if counts[v]]
     assert groups[0][2] == audit.INCONSISTENT
     links = re.findall(r'<a href="#(check-[^"]+)">', markup[overview : markup.index("</nav>", overview)])
-    rows = re.findall(r'<tr id="(check-[^"]+)"', markup)
+    rows = re.findall(r'<tr class="report-audit-[a-z]+" id="(check-[^"]+)"', markup)
     assert len(links) == len(checks) and sorted(links) == sorted(rows) and len(set(rows)) == len(rows)
 
 

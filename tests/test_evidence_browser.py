@@ -63,14 +63,14 @@ def test_the_audit_filters_work_from_the_keyboard_and_announce_the_count(open_pa
     assert status.get_attribute("aria-live") == "polite"
     assert status.inner_text() == f"Showing all {len(checks)} checks."
 
-    verdict = page.get_by_label("Verdict").nth(1)  # the 2025 paper's form is the second on the page
+    verdict = form.get_by_label("Verdict", exact=True)
     verdict.focus()
     verdict.select_option(audit.INCONSISTENT)
     assert page.evaluate(VISIBLE_ROWS, "audit-2025") == inconsistent
     assert status.inner_text() == f"Showing {inconsistent} of {len(checks)} checks."
 
     # A search narrows further, typed as a reader types; a section with no row left is hidden whole.
-    search = form.get_by_label("Search")
+    search = form.get_by_label("Search", exact=True)
     search.focus()
     page.keyboard.type("percentage")
     page.wait_for_function(f"() => ({VISIBLE_ROWS})('audit-2025') < {inconsistent}")
@@ -90,7 +90,7 @@ def test_the_audit_filters_work_from_the_keyboard_and_announce_the_count(open_pa
 
 def test_a_summary_link_to_a_filtered_out_row_clears_the_filters(open_page):
     page = open_page("chapters/audit.html")
-    page.get_by_label("Verdict").first.select_option(audit.CONSISTENT)
+    page.locator('form[data-filter-for="audit-2024"]').get_by_label("Verdict", exact=True).select_option(audit.CONSISTENT)
     first_inconsistent = page.locator('.report-audit-group[open] a[href^="#check-2024-"]').first
     target = first_inconsistent.get_attribute("href")[1:]
     assert not page.locator(f"#{target}").is_visible()
@@ -103,7 +103,7 @@ def test_the_survey_tables_filter_by_measure(open_page):
     form = page.locator("form.report-filter").first
     scope = form.get_attribute("data-filter-for")
     total = page.evaluate(VISIBLE_ROWS, scope)
-    select = form.get_by_label("Measure")
+    select = form.get_by_label("Measure", exact=True)
     option = select.locator("option").nth(1)
     measure = option.get_attribute("value")
     select.select_option(measure)

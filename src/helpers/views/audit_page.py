@@ -83,7 +83,7 @@ def _row(check: audit.Check, anchor: str) -> str:
     link = href(check.place)
     attributes = row_attributes({"verdict": check.verdict, "section": check.section})
     return (
-        f'<tr id="{anchor}" class="report-audit-{verdict_class}" data-value-ids="{esc(" ".join(check.value_ids))}"{attributes}>'
+        f'<tr class="report-audit-{verdict_class}" id="{anchor}" data-value-ids="{esc(" ".join(check.value_ids))}"{attributes}>'
         f"<td>{esc(check.what)}</td><td>{esc(check.reported)}</td><td>{esc(check.recomputed)}</td>"
         f'<td><span class="report-verdict report-verdict-{verdict_class}">{esc(check.verdict)}</span></td>'
         f"<td>{esc(check.explanation)}</td>"
