@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_repo
+import test_bad_inputs as corpus
 from helpers import cli
 from helpers.audit import checks as audit
 from helpers.data import loaders as data
@@ -22,7 +22,7 @@ from helpers.data.schema import ELISION
 from helpers.sphinxext.assets import FILTERS_JS, FILTERS_JS_SOURCE
 from helpers.views import audit_page, evidence
 from helpers.views.places import cmo_anchor
-from test_bad_inputs import Case, _assert_names_the_place, set_csv
+from test_bad_inputs import Case, set_csv
 from test_book import CHAPTERS, page, visible_text
 
 QUOTES, FINDINGS = "data/staff_quotes.csv", "data/evaluation_findings.csv"
@@ -90,12 +90,8 @@ BAD = [
 
 @pytest.mark.parametrize("case", BAD, ids=[case.name for case in BAD])
 def test_bad_evidence_data_is_refused_naming_file_row_and_column(case, tmp_path, monkeypatch, capsys):
-    root = copy_repo(tmp_path / "report")
-    case.breaks(root)
-    monkeypatch.setenv("REPORT_ROOT", str(root))
-    monkeypatch.chdir(root)
-    assert cli.main(["validate"]) == 1
-    _assert_names_the_place(case, root, capsys.readouterr().err)
+    """The bad-input corpus's own check: validate and build both refuse, naming the place; nothing is published."""
+    corpus.test_bad_input_is_refused_naming_file_row_and_column(case, tmp_path, monkeypatch, capsys)
 
 
 def test_the_shipped_evidence_data_validate(repo, monkeypatch, capsys):
