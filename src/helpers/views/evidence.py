@@ -150,18 +150,26 @@ def _quotes_html(evidence: Evidence) -> str:
 
 
 def _evaluation_html(evidence: Evidence) -> str:
+    checked = f'(<a href="{esc(place_href(MAPPING_PLACE))}">the mapping, checked</a>)'
     parts = []
-    if evidence.tested_as.empty:
+    if evidence.tested_as.empty and evidence.stated_only.empty:
         parts.append(_not_reported(": it is not among the 2025 evaluation's initial theories (Textbox 1)"))
+    elif evidence.tested_as.empty:
+        parts.append(_not_reported(": the text of no initial theory of the 2025 evaluation (Textbox 1) matches it."))
     else:
         tested = ", ".join(_cmo_link(c, _textbox_label(c)) for _, c in evidence.tested_as.iterrows())
         refined = ", ".join(_cmo_link(c) for _, c in evidence.refined_into.iterrows()) or _not_reported()
-        parts.append(f"Tested as {tested}; refined into {refined}.")
+        parts.append(f"Tested as {tested} (by its text); refined into {refined}.")
+    for _, initial in evidence.tested_as.iterrows():
+        if initial["stated_2024_equivalent"] != initial["content_2024_equivalent"]:
+            parts.append(
+                f"Textbox 1 itself states that its {esc(initial['label'])} corresponds to "
+                f"{_labels(initial['stated_2024_equivalent'])} of the {esc(study_name(2024))} {checked}."
+            )
     for _, initial in evidence.stated_only.iterrows():
         parts.append(
             f"Textbox 1 states that its {esc(initial['label'])} corresponds to this configuration, but the text of that "
-            f"theory matches {_labels(initial['content_2024_equivalent'])} of the {esc(study_name(2024))} "
-            f'(<a href="{esc(place_href(MAPPING_PLACE))}">the mapping, checked</a>).'
+            f"theory matches {_labels(initial['content_2024_equivalent'])} of the {esc(study_name(2024))} {checked}."
         )
     return "<p>" + " ".join(parts) + "</p>"
 
