@@ -62,8 +62,9 @@ def test_first_build_executes_every_notebook_and_records_what_each_read(built_co
     assert first["published"] is True
     assert sorted(first["executed"]) == notebooks and first["from_cache"] == []
     readers = {doc for doc, files in first["dependencies"].items() if "data/reported_values.csv" in files}
-    # Discovered, not declared: the survey page reads the reported values, the synthesis pages do not.
-    assert "chapters/survey" in readers and "chapters/synthesis-1-self-efficacy" not in readers
+    # Discovered, not declared: the survey page reads the reported values, a synthesis page without 2025 findings does not.
+    # (Theory area 1 of the synthesis shows 2025 values in its evidence panels; theory area 2 shows none.)
+    assert "chapters/survey" in readers and "chapters/synthesis-2-psychological-safety" not in readers
     assert "data/cmos.csv" in first["dependencies"]["chapters/synthesis-1-self-efficacy"]
 
 

@@ -29,6 +29,7 @@ CHAPTER_API: dict[str, str] = {
     "audit_report": "helpers.views.audit_page",
     "changelog": "helpers.views.changelog_page",
     "edition": "helpers.views.cite",
+    "evidence": "helpers.views.evidence",
 }
 
 __all__ = sorted(CHAPTER_API)

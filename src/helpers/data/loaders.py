@@ -176,6 +176,8 @@ CONVERSIONS: dict[str, dict[str, str]] = {
     "value_relations": {},
     "cross_checks": {"paper": "int64"},
     "claims": {"paper": "int64"},
+    "staff_quotes": {"paper": "int64"},
+    "evaluation_findings": {"paper": "int64"},
 }
 
 
@@ -286,6 +288,15 @@ def label_disagreements(sources: pd.DataFrame | None = None) -> pd.DataFrame:
         if note.strip()
     ]
     return pd.DataFrame(rows, columns=[*columns, "passage_note"])
+def load_staff_quotes(path: Path | str | None = None) -> pd.DataFrame:
+    """Quotes from the 2024 synthesis's staff interviews, verbatim, with the role label as printed and the
+    configuration the narrative ties each to."""
+    return _load_csv("staff_quotes", _resolve("staff_quotes", path)).copy()
+
+
+def load_evaluation_findings(path: Path | str | None = None) -> pd.DataFrame:
+    """Passages of the 2025 evaluation's results that name one of its initial theories, verbatim."""
+    return _load_csv("evaluation_findings", _resolve("evaluation_findings", path)).copy()
 
 
 def split_ids(cell: str) -> list[str]:

@@ -48,6 +48,8 @@ DATASETS: dict[str, str] = {
     "value_relations": "data/value_relations.csv",
     "cross_checks": "data/cross_checks.csv",
     "claims": "data/claims.csv",
+    "staff_quotes": "data/staff_quotes.csv",
+    "evaluation_findings": "data/evaluation_findings.csv",
 }
 
 

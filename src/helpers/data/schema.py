@@ -284,6 +284,50 @@ CLAIMS = pa.DataFrameSchema(
     name="claims",
 )
 
+# Quotes from the 2024 synthesis's staff interviews, each with the configuration its passage ties it to.
+STAFF_QUOTES = pa.DataFrameSchema(
+    {
+        "quote_id": _id(_matches(r"^SQ-2024-\d{2}$", "must look like SQ-2024-01"), unique=True),
+        "paper": _text(_one_of(["2024"], "paper years")),
+        "cmo_ids": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2024-07.1'")),
+        "cmo_ids_as_labelled": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
+        "role": _text(_matches(r"^[a-z][a-z ]* \d+$", "must be the role and number as printed, e.g. 'forum moderator 1'")),
+        "quote": _text(),
+        "location": _text(),
+        "label_note": _text(required=False),
+        "note": _text(required=False),
+    },
+    strict=True,
+    ordered=False,
+    name="staff_quotes",
+)
+
+FINDING_STRANDS = ["survey", "interviews", "forum posts", "theory area overview"]
+# Elided words inside a verbatim passage: each part between these markers is verbatim, in order.
+ELISION = " […] "
+
+# Passages of the 2025 evaluation's results that name one of its initial theories (Textbox 1), verbatim.
+EVALUATION_FINDINGS = pa.DataFrameSchema(
+    {
+        "finding_id": _id(_matches(r"^EF-2025-\d{2}$", "must look like EF-2025-01"), unique=True),
+        "paper": _text(_one_of(["2025"], "paper years")),
+        "cmo_ids": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2025-I1'")),
+        "labels_as_printed": _text(),
+        "strand": _text(_one_of(FINDING_STRANDS, "strands")),
+        "passage": _text(),
+        "value_ids": _id(
+            _matches(
+                r"^(?:[a-z0-9]+(?:\.[a-z0-9_\-]+)+(?:; [a-z0-9]+(?:\.[a-z0-9_\-]+)+)*)?$", "must be value ids separated by '; '"
+            ),
+            required=False,
+        ),
+        "location": _text(),
+    },
+    strict=True,
+    ordered=False,
+    name="evaluation_findings",
+)
+
 SCHEMAS = {
     "sources": SOURCES,
     "cmos": CMOS,
@@ -293,4 +337,6 @@ SCHEMAS = {
     "value_relations": VALUE_RELATIONS,
     "cross_checks": CROSS_CHECKS,
     "claims": CLAIMS,
+    "staff_quotes": STAFF_QUOTES,
+    "evaluation_findings": EVALUATION_FINDINGS,
 }

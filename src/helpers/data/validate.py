@@ -179,6 +179,33 @@ def design_implication_problems(implications: pd.DataFrame, cmos: pd.DataFrame) 
     ]
 
 
+def evidence_link_problems(
+    quotes: pd.DataFrame | None, findings: pd.DataFrame | None, cmos: pd.DataFrame | None, values: pd.DataFrame | None
+) -> list[Problem]:
+    """Staff quotes name 2024 configurations; 2025 findings name Textbox 1 theories and reported values that exist."""
+    problems = []
+    if cmos is not None and quotes is not None:
+        name = data.display_name(dataset_path("staff_quotes"))
+        known = set(cmos.loc[cmos["study"] == 2024, "cmo_id"])
+        for row, quote in quotes.iterrows():
+            for column in ("cmo_ids", "cmo_ids_as_labelled"):
+                for ref in data.split_ids(quote[column]):
+                    if ref not in known:
+                        problems.append(Problem(name, row, column, f"{ref} is not a 2024 CMO of data/cmos.csv"))
+    if findings is not None:
+        name = data.display_name(dataset_path("evaluation_findings"))
+        initial = set(cmos.loc[cmos["kind"] == "initial", "cmo_id"]) if cmos is not None else None
+        known_values = set(values["value_id"]) if values is not None else None
+        for row, finding in findings.iterrows():
+            for ref in data.split_ids(finding["cmo_ids"]):
+                if initial is not None and ref not in initial:
+                    problems.append(Problem(name, row, "cmo_ids", f"{ref} is not an initial theory (Textbox 1) of data/cmos.csv"))
+            for ref in data.split_ids(finding["value_ids"]):
+                if known_values is not None and ref not in known_values:
+                    problems.append(Problem(name, row, "value_ids", f"{ref} is not a value_id of data/reported_values.csv"))
+    return problems
+
+
 def audit_input_problems(
     values: pd.DataFrame | None,
     relations: pd.DataFrame | None,
@@ -313,8 +340,11 @@ def collect_problems() -> list[Problem]:
     implications = _load(data.load_design_implications, problems)
     relations = _load(data.load_value_relations, problems)
     cross = _load(data.load_cross_checks, problems)
+    quotes = _load(data.load_staff_quotes, problems)
+    findings = _load(data.load_evaluation_findings, problems)
     places = _load(book_places.load_places, problems)
     claims = _load(data.load_claims, problems)
+    problems += evidence_link_problems(quotes, findings, cmos, values)
     if cmos is not None:
         problems += cmo_problems(cmos)
     if sources is not None:

@@ -47,7 +47,7 @@ def setup(app):
     app.connect("html-page-context", bibliography._bibliography_entries_as_list_items)
     # After every other handler has added its files (Sphinx calls handlers by priority, then order).
     app.connect("html-page-context", assets._drop_thebe_and_duplicates, priority=900)
-    app.connect("html-page-context", assets._add_findable_tables_where_needed)
+    app.connect("html-page-context", assets._add_scripts_where_needed)
     app.connect("html-page-context", footer._edition_on_page)
     app.connect("html-page-context", assets._version_template_links)
     # Not parallel-read safe: the kernel log is chosen per page through one process-wide variable.

@@ -61,12 +61,34 @@ FINDABLE_MARKER = "report-findable"
 FINDABLE_JS_SOURCE = Path(__file__).parent / "static" / "report-tables.js"
 
 
-FINDABLE_JS = f"report-tables-{hashlib.sha256(FINDABLE_JS_SOURCE.read_bytes()).hexdigest()[:10]}.js"
+def _named_by_content(source: Path) -> str:
+    """'report-tables.js' -> 'report-tables-<10 hex digits of its SHA-256>.js'."""
+    return f"{source.stem}-{hashlib.sha256(source.read_bytes()).hexdigest()[:10]}{source.suffix}"
 
 
-def _add_findable_tables_where_needed(app, pagename, templatename, context, doctree):
-    if FINDABLE_MARKER in context.get("body", ""):
-        app.add_js_file(FINDABLE_JS, loading_method="defer")
+FINDABLE_JS = _named_by_content(FINDABLE_JS_SOURCE)
+
+
+# Filters for long tables whose rows stay in the HTML (helpers.views.filters: the audit checks, the survey's
+# values): added, like the table script, only to a page whose body holds such a form.
+FILTERS_MARKER = "data-filter-for="
+
+
+FILTERS_JS_SOURCE = Path(__file__).parent / "static" / "report-filters.js"
+
+
+FILTERS_JS = _named_by_content(FILTERS_JS_SOURCE)
+
+
+# The report's scripts that a page gets only when its body holds their marker (deferred: they work on the tables).
+SCRIPTS_WHERE_NEEDED = ((FINDABLE_MARKER, FINDABLE_JS), (FILTERS_MARKER, FILTERS_JS))
+
+
+def _add_scripts_where_needed(app, pagename, templatename, context, doctree):
+    body = context.get("body", "")
+    for marker, script in SCRIPTS_WHERE_NEEDED:
+        if marker in body:
+            app.add_js_file(script, loading_method="defer")
 
 
 def _static_files() -> dict[str, bytes]:
@@ -74,6 +96,7 @@ def _static_files() -> dict[str, bytes]:
     files = {
         PLOTLY_STATIC_NAME: get_plotlyjs().encode("utf-8"),
         FINDABLE_JS: FINDABLE_JS_SOURCE.read_bytes(),
+        FILTERS_JS: FILTERS_JS_SOURCE.read_bytes(),
     }
     if os.environ.get(EDITIONS_JSON_ENV):  # the version switcher's script, in published editions only
         files[EDITIONS_JS] = EDITIONS_JS_SOURCE.read_bytes()

@@ -7,6 +7,7 @@ import textwrap
 from IPython.display import HTML
 
 from helpers.audit import checks as audit
+from helpers.views.filters import filter_form, row_attributes
 from helpers.views.html import esc, slug
 from helpers.views.places import href, kind, study_name
 
@@ -22,11 +23,33 @@ def _link_label(place: str, link: str) -> str:
     return f"{name}: {anchor.replace('-', ' ')}" if anchor else name
 
 
+# How each verdict reads in the page's classes, and the order the summary lists them in (what needs a look first).
+VERDICT_CLASSES = {audit.CONSISTENT: "consistent", audit.INCONSISTENT: "inconsistent", audit.CANNOT_CHECK: "cannot"}
+SUMMARY_ORDER = (audit.INCONSISTENT, audit.CANNOT_CHECK, audit.CONSISTENT)
+# A check's anchor keeps at most this many characters of its topic and description.
+ANCHOR_CHARS = 72
+
+
+def check_anchors(checks: list[audit.Check]) -> list[str]:
+    """The id of each check's row, from its paper, topic and description (a repeat gets -2, -3...)."""
+    seen: dict[str, int] = {}
+    anchors = []
+    for check in checks:
+        base = f"check-{check.paper}-" + slug(f"{check.topic} {check.what}")[:ANCHOR_CHARS].rstrip("-")
+        seen[base] = seen.get(base, 0) + 1
+        anchors.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return anchors
+
+
+def _verdict_class(verdict: str) -> str:
+    return VERDICT_CLASSES[verdict]
+
+
 def summary_html(checks: list[audit.Check] | None = None) -> HTML:
-    """One sentence: how many checks, and how many got each verdict."""
+    """How many checks got each verdict, then every check by verdict, the inconsistent first, each linked to its row."""
     checks = audit.run_audit() if checks is None else checks
     counts = audit.summary(checks)
-    return HTML(
+    sentence = (
         '<p class="report-generated report-audit-summary">'
         f"The audit ran <strong>{len(checks)} checks</strong>: "
         f'<span class="report-verdict report-verdict-consistent">{counts[audit.CONSISTENT]} consistent</span>, '
@@ -34,13 +57,33 @@ def summary_html(checks: list[audit.Check] | None = None) -> HTML:
         f'<span class="report-verdict report-verdict-cannot">{counts[audit.CANNOT_CHECK]} that cannot be checked</span> '
         "from what the papers print.</p>"
     )
+    anchors = check_anchors(checks)
+    groups = []
+    for verdict in SUMMARY_ORDER:
+        chosen = [(c, a) for c, a in zip(checks, anchors, strict=True) if c.verdict == verdict]
+        if not chosen:
+            continue
+        by_topic: dict[tuple[int, str], list[str]] = {}
+        for c, a in chosen:
+            by_topic.setdefault((c.paper, c.topic), []).append(f'<a href="#{a}">{esc(c.what)}</a>')
+        items = "".join(
+            f"<li><strong>{esc(study_name(paper))}, {esc(topic)}</strong> ({len(links)}): {'; '.join(links)}</li>"
+            for (paper, topic), links in by_topic.items()
+        )
+        opened = " open" if verdict != audit.CONSISTENT else ""
+        groups.append(
+            f'<details class="report-audit-group"{opened}><summary><span class="report-verdict '
+            f'report-verdict-{_verdict_class(verdict)}">{len(chosen)} {esc(verdict)}</span></summary><ul>{items}</ul></details>'
+        )
+    return HTML(f'<nav class="report-audit-overview" aria-label="Audit checks by verdict">{sentence}{"".join(groups)}</nav>')
 
 
-def _row(check: audit.Check) -> str:
-    verdict_class = {"consistent": "consistent", "inconsistent": "inconsistent"}.get(check.verdict, "cannot")
+def _row(check: audit.Check, anchor: str) -> str:
+    verdict_class = _verdict_class(check.verdict)
     link = href(check.place)
+    attributes = row_attributes({"verdict": check.verdict, "section": check.section})
     return (
-        f'<tr class="report-audit-{verdict_class}" data-value-ids="{esc(" ".join(check.value_ids))}">'
+        f'<tr class="report-audit-{verdict_class}" id="{anchor}" data-value-ids="{esc(" ".join(check.value_ids))}"{attributes}>'
         f"<td>{esc(check.what)}</td><td>{esc(check.reported)}</td><td>{esc(check.recomputed)}</td>"
         f'<td><span class="report-verdict report-verdict-{verdict_class}">{esc(check.verdict)}</span></td>'
         f"<td>{esc(check.explanation)}</td>"
@@ -49,19 +92,21 @@ def _row(check: audit.Check) -> str:
 
 
 def checks_html(paper: int) -> HTML:
-    """Every check of one paper, one table per section of the paper, grouped by topic within it."""
-    checks = [c for c in audit.run_audit() if c.paper == paper]
-    if not checks:
+    """Every check of one paper, one table per section of the paper, grouped by topic within it, with filters."""
+    every = audit.run_audit()
+    anchored = [(c, a) for c, a in zip(every, check_anchors(every), strict=True) if c.paper == paper]
+    if not anchored:
         return HTML('<p class="report-missing">No checks for this paper.</p>')
+    checks = [c for c, _ in anchored]
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in COLUMNS)
     parts = []
     sections = list(dict.fromkeys(c.section for c in checks))
     for section in sections:
-        in_section = [c for c in checks if c.section == section]
+        in_section = [(c, a) for c, a in anchored if c.section == section]
         body = ""
-        for topic in dict.fromkeys(c.topic for c in in_section):
+        for topic in dict.fromkeys(c.topic for c, _ in in_section):
             body += f'<tr class="report-audit-topic"><th scope="rowgroup" colspan="{len(COLUMNS)}">{esc(topic)}</th></tr>'
-            body += "".join(_row(c) for c in in_section if c.topic == topic)
+            body += "".join(_row(c, a) for c, a in in_section if c.topic == topic)
         table_id = f"audit-{paper}-{slug(section)}"
         count = f"{len(in_section)} check" + ("" if len(in_section) == 1 else "s")
         parts.append(
@@ -69,7 +114,14 @@ def checks_html(paper: int) -> HTML:
             f"<caption>{esc(study_name(paper))}: {esc(section)} ({count})</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
         )
-    return HTML("".join(parts))
+    scope = f"audit-{paper}"
+    form = filter_form(
+        scope,
+        f"checks of the {study_name(paper)}",
+        "checks",
+        [("verdict", "Verdict", [c.verdict for c in checks]), ("section", "Section of the paper", [c.section for c in checks])],
+    )
+    return HTML(f'{form}<div id="{scope}" class="report-filter-scope">{"".join(parts)}</div>')
 
 
 def text_table(checks: list[audit.Check], width: int = 160) -> str:

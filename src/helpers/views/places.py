@@ -50,6 +50,17 @@ def cmo_href(cmo: pd.Series) -> str:
     return f"{link(page)}#{cmo_anchor(cmo['cmo_id'])}"
 
 
+def cmo_evidence_anchor(cmo_id: str) -> str:
+    """The id of the evidence panel on a 2024 card: its card's anchor and '-evidence'."""
+    return f"{cmo_anchor(cmo_id)}-evidence"
+
+
+def cmo_evidence_href(cmo: pd.Series) -> str:
+    """Link to the evidence panel on the card of a CMO."""
+    page = load_places().cmo_card(int(cmo["study"]), cmo["kind"], int(cmo["theory_area_number"]))
+    return f"{link(page)}#{cmo_evidence_anchor(cmo['cmo_id'])}"
+
+
 def value_href(value_id: str) -> str:
     """Where the book shows a reported value (data/reported_values.csv)."""
     values = data.load_reported_values().set_index("value_id")

@@ -10,8 +10,11 @@ from helpers.data import bib
 from helpers.data import loaders as data
 from helpers.data.schema import CMO_COMPONENTS as COMPONENTS
 from helpers.data.schema import SEGMENT_SEPARATOR
+from helpers.views.citations import citation_text, cite_link
+from helpers.views.evidence import Evidence, evidence_panel, gather
+from helpers.views.filters import filter_form, row_attributes
 from helpers.views.html import esc, slug
-from helpers.views.places import cite_href, cmo_anchor, cmo_href, place_href, study_name, theory_area_href
+from helpers.views.places import cmo_anchor, cmo_href, place_href, study_name, theory_area_href
 
 COMPONENT_LABELS = {
     "context": "Context",
@@ -19,12 +22,6 @@ COMPONENT_LABELS = {
     "mechanism_reasoning": "Mechanism (reasoning or response)",
     "outcome": "Outcome",
 }
-
-
-def citation_text(entry: pd.Series) -> str:
-    """Author-year text for a BibTeX entry, e.g. 'Griffiths et al. 2012': the bibliography's own label rule."""
-    families = bib.family_names(entry["author"] or entry.get("editor", ""))
-    return bib.author_year(families, entry["year"], bib.no_author(entry.get("organization"), entry["title"]))
 
 
 def cmo_labels(cells: pd.Series, cmos: pd.DataFrame) -> pd.Series:
@@ -39,18 +36,6 @@ def source_citations(bibkeys: pd.Series) -> pd.Series:
     return bibkeys.map(lambda key: citation_text(bibliography.loc[key]))
 
 
-def cite_link(bibkey: str, bibliography: pd.DataFrame, with_title: bool = True) -> str:
-    """A link to the source's entry on the bibliography page (ids set by ``bibtex_cite_id``).
-
-    ``bibliography`` is indexed by BibTeX key. ``with_title`` adds the work's title as a tooltip (a
-    table that shows the title in its own column does without).
-    """
-    entry = bibliography.loc[bibkey]
-    title = esc(entry["title"].replace("{", "").replace("}", ""), quote=True)
-    tooltip = f' title="{title}"' if with_title else ""
-    return f'<a class="report-cite" href="{esc(cite_href(bibkey))}"{tooltip}>{esc(citation_text(entry))}</a>'
-
-
 def _component_html(cmo: pd.Series, column: str) -> str:
     segments = [s for s in cmo[column].split(SEGMENT_SEPARATOR) if s]
     if not segments:
@@ -58,22 +43,22 @@ def _component_html(cmo: pd.Series, column: str) -> str:
     return " <span class='report-sep' aria-hidden='true'>|</span> ".join(esc(s) for s in segments)
 
 
-def cmo_card(cmo: pd.Series, supporting: list[str], bibliography: pd.DataFrame) -> str:
-    """One CMO as an HTML section: heading with anchor, the four components, verbatim statement, evidence."""
+def cmo_card(cmo: pd.Series, supporting: list[str], bibliography: pd.DataFrame, evidence: Evidence | None = None) -> str:
+    """One CMO as an HTML section: heading with anchor, the four components, verbatim statement, evidence.
+
+    A 2024 configuration's card carries its evidence panel (``evidence``, from :func:`helpers.views.evidence.gather`).
+    """
     anchor = cmo_anchor(cmo["cmo_id"])
     rows = "".join(
         f'<div class="report-cmo-part report-cmo-{column.replace("_", "-")}"><dt>{COMPONENT_LABELS[column]}</dt>'
         f"<dd>{_component_html(cmo, column)}</dd></div>"
         for column in COMPONENTS
     )
-    if supporting:
-        evidence = "; ".join(cite_link(key, bibliography) for key in supporting)
-        evidence_html = f'<p class="report-cmo-evidence"><strong>Evidence sources cited for it:</strong> {evidence}</p>'
-    elif cmo["study"] == 2024:
-        evidence_html = (
-            '<p class="report-cmo-evidence"><strong>Evidence sources cited for it:</strong> '
-            "none cited by number in the synthesis narrative (staff interviews or the workshop only).</p>"
-        )
+    if evidence is not None:
+        evidence_html = evidence_panel(evidence, bibliography)
+    elif supporting:
+        links = "; ".join(cite_link(key, bibliography) for key in supporting)
+        evidence_html = f'<p class="report-cmo-evidence"><strong>Evidence sources cited for it:</strong> {links}</p>'
     else:
         evidence_html = (
             '<p class="report-cmo-evidence"><strong>Evidence:</strong> the 2025 evaluation\'s survey, '
@@ -118,7 +103,10 @@ def cmo_cards(study: int, theory_area_number: int, kinds: tuple[str, ...] | None
         raise ValueError(f"No CMOs for study {study}, theory area {theory_area_number}, kinds {kinds}")
     support = supporting_sources(data.load_sources())
     bibliography = bib.load_bibliography().set_index("bibkey")
-    cards = "".join(cmo_card(cmo, support.get(cmo["cmo_id"], []), bibliography) for _, cmo in chosen.iterrows())
+    panels = gather() if (chosen["study"] == 2024).any() else {}
+    cards = "".join(
+        cmo_card(cmo, support.get(cmo["cmo_id"], []), bibliography, panels.get(cmo["cmo_id"])) for _, cmo in chosen.iterrows()
+    )
     return HTML(f'<div class="report-cmo-list">{cards}</div>')
 
 
@@ -127,11 +115,13 @@ def html_table(
     caption: str,
     table_id: str,
     html_columns: tuple[str, ...] = (),
+    row_attributes: list[str] | None = None,
 ) -> str:
     """A plain, accessible HTML table with every cell escaped.
 
     ``html_columns`` name columns whose cells this module already built as escaped HTML (links);
-    every other cell is escaped here.
+    every other cell is escaped here. ``row_attributes`` gives each row's attributes, built by
+    :func:`helpers.views.filters.row_attributes`.
     """
     head = "".join(f'<th scope="col">{esc(str(c))}</th>' for c in frame.columns)
     trusted = [c in html_columns for c in frame.columns]
@@ -140,8 +130,10 @@ def html_table(
         text = "" if pd.isna(value) else str(value)
         return f"<td>{text if is_html else esc(text)}</td>"
 
+    attributes = row_attributes or [""] * len(frame)
     body = "".join(
-        "<tr>" + "".join(cell(v, t) for v, t in zip(row, trusted, strict=True)) + "</tr>" for row in frame.itertuples(index=False)
+        f"<tr{extra}>" + "".join(cell(v, t) for v, t in zip(row, trusted, strict=True)) + "</tr>"
+        for row, extra in zip(frame.itertuples(index=False), attributes, strict=True)
     )
     classes = "report-table"
     return (
@@ -310,6 +302,10 @@ def all_sources() -> HTML:
     )
 
 
+# A table of reported values this long or longer gets filters (helpers.views.filters): by measure, and a search.
+FILTER_FROM_ROWS = 20
+
+
 def reported_values_table(paper: int, domains: tuple[str, ...] | None = None, section_contains: str | None = None) -> HTML:
     """Reported values of one paper, as printed, with where each appears."""
     values = data.load_reported_values()
@@ -335,7 +331,15 @@ def reported_values_table(paper: int, domains: tuple[str, ...] | None = None, se
     )
     what = ", ".join(domains) if domains else (section_contains or "all")
     table_id = "values-" + slug(f"{paper}-{what}")
-    return HTML(html_table(shown, f"Values reported in the {paper} paper ({what}; data/reported_values.csv)", table_id))
+    caption = f"Values reported in the {paper} paper ({what}; data/reported_values.csv)"
+    if len(chosen) < FILTER_FROM_ROWS:
+        return HTML(html_table(shown, caption, table_id))
+    table = html_table(shown, caption, table_id, row_attributes=[row_attributes({"measure": m}) for m in chosen["measure"]])
+    scope = f"{table_id}-scope"
+    form = filter_form(
+        scope, f"values reported in the {paper} paper ({what})", "values", [("measure", "Measure", list(chosen["measure"]))]
+    )
+    return HTML(f'{form}<div id="{scope}" class="report-filter-scope">{table}</div>')
 
 
 def _equivalent_2024(cmos: pd.DataFrame, cmo_id: str) -> list[str]:
