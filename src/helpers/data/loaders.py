@@ -15,14 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers.data import appendix, privacy, schema
+from helpers.data import appendix, hygiene, privacy, schema
 from helpers.data.errors import DataError, Problem
 from helpers.data.paths import dataset_path, note_read
-from helpers.data.readers import HEADER_ROW, display_name, read_csv_cells, read_xlsx_cells
+from helpers.data.readers import HEADER_ROW, display_name, input_path, read_csv_cells, read_xlsx_cells
 
 SOURCES_SHEET = "sources"
 
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CELL_CHARS = 5000
 
@@ -41,22 +40,18 @@ def _number_rows(frame: pd.DataFrame, row_numbers: list[int] | None = None) -> p
 # --------------------------------------------------------------------------- checking
 
 
-def _cell_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
-    """Checks every table shares: no formulas, invisible characters, control characters, huge cells."""
+def _cell_problems(frame: pd.DataFrame, name: str, dataframe_schema: pa.DataFrameSchema | None = None) -> list[Problem]:
+    """Checks every table shares: text hygiene (formulas, invisible characters and bidirectional controls,
+    non-ASCII ids: ``helpers.data.hygiene``), control characters, huge cells."""
     problems = []
+    declared = dataframe_schema.columns if dataframe_schema is not None else {}
     for column in frame.columns:
         cells = frame[column]
         filled = cells[cells.map(lambda v: isinstance(v, str) and v != "")]
         if filled.empty:
             continue
-        for row in filled.index[filled.str.startswith("=")]:
-            problems.append(
-                Problem(name, row, column, "holds a formula; paste the value instead (the report reads text, never formulas)")
-            )
-        for row in filled.index[filled.str.contains(_INVISIBLE)]:
-            problems.append(
-                Problem(name, row, column, "holds an invisible character (zero-width space, soft hyphen or BOM); retype the cell")
-            )
+        ascii_only = column in declared and bool((declared[column].metadata or {}).get(hygiene.ASCII_KEY))
+        problems += [Problem(name, row, column, message) for row, message in hygiene.column_problems(filled, ascii_only)]
         for row in filled.index[filled.str.contains(_CONTROL)]:
             problems.append(Problem(name, row, column, "holds a control character; retype the cell"))
         for row, length in filled.str.len()[filled.str.len() > MAX_CELL_CHARS].items():
@@ -149,12 +144,12 @@ def check_table(frame: pd.DataFrame, dataset: str, name: str, row_numbers: list[
 
     Rows are numbered as in the file (header in row 1) unless ``row_numbers`` gives each row's own number.
     """
-    frame = _number_rows(frame, row_numbers)
+    frame = hygiene.normalise(_number_rows(frame, row_numbers))
     if frame.empty:
         raise DataError([Problem(name, None, None, "has a header but no data rows")])
     dataframe_schema = schema.SCHEMAS[dataset]
     problems = (
-        _cell_problems(frame, name)
+        _cell_problems(frame, name, dataframe_schema)
         + _schema_problems(frame, dataframe_schema, name)
         + _privacy_problems(frame, dataframe_schema, name)
     )
@@ -185,7 +180,7 @@ def _typed(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
 
 
 def _resolve(dataset: str, path: Path | str | None) -> Path:
-    resolved = (Path(path) if path else dataset_path(dataset)).resolve()
+    resolved = input_path(Path(path) if path else dataset_path(dataset))
     note_read(resolved)  # a chapter depends on this file even when it is served from the cache
     return resolved
 

@@ -8,8 +8,12 @@ import codecs
 import csv
 import datetime as _dt
 import io
+import os
+import re
+import stat
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -21,10 +25,17 @@ from helpers.data.paths import read_input, root
 HEADER_ROW = 1  # row number of the header in every table; data start on the next row
 
 
+def input_path(path: Path | str) -> Path:
+    """``path`` made absolute with its folders resolved but not its last part: a file that is a symbolic
+    link stays the link, so it is checked (and refused, :func:`check_regular_file`), never followed."""
+    path = Path(path)
+    return path.parent.resolve() / path.name
+
+
 def display_name(path: Path) -> str:
     """The path as a contributor would type it: relative to the repository root where possible."""
     try:
-        return str(path.resolve().relative_to(root()))
+        return str(input_path(path).relative_to(root()))
     except (ValueError, FileNotFoundError):
         return str(path)
 
@@ -48,9 +59,53 @@ def column_letter(position: int) -> str:
     return letters
 
 
-def check_file_size(path: Path, name: str) -> None:
+def special_file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a plain file the report may read (a symbolic link, a folder, a pipe, a device), or
+    None. Asked of the entry itself (``lstat``): a link is never followed and what it points to never read."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return (
+            "is a symbolic link; the report reads only regular files in data/ and bib/, never what a link points "
+            "to: replace the link with the file itself"
+        )
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode) else "a device or socket"
+        return f"is {kind}, not a regular file; the report reads only regular files in data/ and bib/"
+    return None
+
+
+def check_regular_file(path: Path, name: str) -> None:
+    """Refuse ``path`` unless it is a regular file (not a link, folder, pipe or device); nothing is read."""
+    problem = special_file_problem(path)
+    if problem:
+        raise DataError([Problem(name, None, None, problem)])
     if not path.is_file():
         raise DataError([Problem(name, None, None, "file not found")])
+
+
+# The folders of the report's data; every entry in them must be a regular file (or a folder of them).
+INPUT_FOLDERS = ("data", "bib")
+
+
+def special_files(base: Path) -> list[Problem]:
+    """Every symbolic link and other non-regular entry under ``data/`` and ``bib/`` of ``base``, each a problem
+    naming it (without reading it or saying where a link points)."""
+    problems = []
+    for folder in INPUT_FOLDERS:
+        for directory, dirnames, filenames in os.walk(base / folder):
+            for entry in sorted([*dirnames, *filenames]):
+                path = Path(directory) / entry
+                problem = None if os.path.isdir(path) and not os.path.islink(path) else special_file_problem(path)
+                if problem:
+                    problems.append(Problem(path.relative_to(base).as_posix(), None, None, problem))
+    return problems
+
+
+def check_file_size(path: Path, name: str) -> None:
+    check_regular_file(path, name)
     size = path.stat().st_size
     if size == 0:
         raise DataError([Problem(name, None, None, "file is empty; it needs a header row and data rows")])
@@ -205,12 +260,90 @@ def cell_text(value) -> str:
     return str(value)
 
 
+# Limits on a workbook's structure, checked on its XML before openpyxl builds it in memory: today's
+# sources sheet has under a hundred rows and about 25 columns, so these leave a hundredfold margin and
+# more, while refusing a sheet that would take minutes or gigabytes to load.
+MAX_SHEETS = 50
+MAX_SHEET_ROWS = 100_000
+MAX_SHEET_CELLS = 2_000_000
+_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _check_parts(archive: zipfile.ZipFile, name: str) -> None:
+    """Every XML part of the workbook parses (defusedxml: no DTD, so no entity expansion) and no sheet is
+    beyond the limits; a failure is one problem naming the part, and the line and column within it."""
+    import defusedxml.ElementTree as SafeElementTree
+    from defusedxml import DefusedXmlException
+
+    sheets = [m for m in archive.namelist() if _WORKSHEET.match(m)]
+    if len(sheets) > MAX_SHEETS:
+        raise DataError([Problem(name, None, None, f"has {len(sheets)} sheets, over the limit of {MAX_SHEETS}")])
+    for part in archive.namelist():
+        if not part.endswith((".xml", ".rels")):
+            continue
+        rows = cells = 0
+        try:
+            with archive.open(part) as handle:
+                for _, element in SafeElementTree.iterparse(handle, forbid_dtd=True):
+                    tag = _local(element.tag)
+                    if part in sheets and tag in ("row", "c"):
+                        rows += tag == "row"
+                        cells += tag == "c"
+                        if tag == "row":
+                            element.clear()  # the sheet is only counted here: keep memory flat
+                        if rows > MAX_SHEET_ROWS or cells > MAX_SHEET_CELLS:
+                            raise DataError(
+                                [
+                                    Problem(
+                                        name,
+                                        None,
+                                        None,
+                                        f"part {part} holds over {MAX_SHEET_ROWS:,} rows or {MAX_SHEET_CELLS:,} cells, "
+                                        "over the limit for a sheet; is it a runaway export?",
+                                    )
+                                ]
+                            )
+        except DefusedXmlException:
+            raise DataError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        f"part {part} declares a DTD or entities, which no spreadsheet program writes (an XML "
+                        "entity-expansion attack?); the workbook is refused",
+                    )
+                ]
+            ) from None
+        except SafeElementTree.ParseError as exc:
+            line, column = exc.position
+            raise DataError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        f"part {part} is not well-formed XML (line {line}, column {column}); the workbook is damaged: "
+                        "open it in a spreadsheet program and save it again as .xlsx",
+                    )
+                ]
+            ) from None
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+            raise DataError([Problem(name, None, None, f"part {part} cannot be unpacked ({exc}); the workbook is damaged")]) from None
+
+
 def open_workbook(path: Path, name: str, read_only: bool = True):
-    """An .xlsx workbook, formulas as formulas, after the checks every workbook gets (size, zip, unpacked size).
+    """An .xlsx workbook, formulas as formulas, after the checks every workbook gets (a regular file, size, zip,
+    unpacked size, every XML part well-formed and without a DTD, sheet limits).
 
     Read with openpyxl directly, formulas as formulas: a formula typed into a cell has no computed value until
     a spreadsheet program saves it, and reading values only would make it an empty cell. ``read_only=False``
-    when merged cells matter (read-only sheets do not list them). The caller closes the workbook.
+    when merged cells or hidden rows and columns matter (read-only sheets do not list them). The caller
+    closes the workbook. Whatever else goes wrong reading the file is one problem naming it, never a traceback.
     """
     check_file_size(path, name)
     raw = io.BytesIO(read_input(path))  # parsed from these bytes, whose hash the build records
@@ -219,24 +352,27 @@ def open_workbook(path: Path, name: str, read_only: bool = True):
     try:
         with zipfile.ZipFile(raw) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
-        if unpacked > MAX_UNPACKED_XLSX_BYTES:
-            raise DataError(
-                [
-                    Problem(
-                        name,
-                        None,
-                        None,
-                        f"unpacks to {unpacked / 1e6:.0f} MB, over the limit of {MAX_UNPACKED_XLSX_BYTES / 1e6:.0f} MB "
-                        "for a workbook; is it a runaway export?",
-                    )
-                ]
-            )
+            if unpacked > MAX_UNPACKED_XLSX_BYTES:
+                raise DataError(
+                    [
+                        Problem(
+                            name,
+                            None,
+                            None,
+                            f"unpacks to {unpacked / 1e6:.0f} MB, over the limit of {MAX_UNPACKED_XLSX_BYTES / 1e6:.0f} MB "
+                            "for a workbook; is it a runaway export?",
+                        )
+                    ]
+                )
+            _check_parts(archive, name)
         with warnings.catch_warnings():
             # openpyxl warns about workbook features it ignores (data validation, conditional formats).
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(raw, read_only=read_only, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook: {exc}")]) from None
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a hostile or damaged file: one message naming it, never a traceback
+        raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook ({type(exc).__name__}: {exc})")]) from None
 
 
 def sheet_text(sheet) -> list[list[str]]:
@@ -244,18 +380,38 @@ def sheet_text(sheet) -> list[list[str]]:
     return [[cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
 
 
+def hidden_problems(worksheet, name: str, header: list[str], rows: list[tuple[int, list[str]]]) -> list[Problem]:
+    """A hidden column of the table, or a hidden row holding data: each a problem naming it (a reader of the
+    spreadsheet would not see what the report publishes)."""
+    problems = []
+    for dimension in worksheet.column_dimensions.values():
+        if dimension.hidden and dimension.min:
+            for position in range(dimension.min, min(dimension.max or dimension.min, len(header)) + 1):
+                column = header[position - 1].strip() or column_letter(position)
+                problems.append(Problem(name, HEADER_ROW, column, "is a hidden column; unhide it or delete it"))
+    for number, cells in rows:
+        if worksheet.row_dimensions[number].hidden and any(c.strip() for c in cells):
+            problems.append(Problem(name, number, None, "is a hidden row; unhide it (or delete it) so the sheet shows what is published"))
+    return problems
+
+
 def read_xlsx_cells(path: Path, sheet: str) -> pd.DataFrame:
-    """Every cell of ``sheet`` as text, indexed by its row number in the workbook (header = row 1)."""
+    """Every cell of ``sheet`` as text, indexed by its row number in the workbook (header = row 1).
+
+    Hidden rows that hold data and hidden columns of the table are refused, naming them."""
     name = display_name(path)
-    book = open_workbook(path, name)
+    book = open_workbook(path, name, read_only=False)  # hidden rows and columns are listed only outside read-only mode
     try:
         if sheet not in book.sheetnames:
             raise DataError(
                 [Problem(name, None, None, f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)}); rename the sheet")]
             )
         rows = list(enumerate(sheet_text(book[sheet]), start=1))
+        hidden = hidden_problems(book[sheet], name, rows[0][1] if rows else [], rows[1:])
     finally:
         book.close()
+    if hidden:
+        raise DataError(hidden)
     if not rows or not any(c.strip() for c in rows[0][1]):
         raise DataError([Problem(name, HEADER_ROW, None, f"sheet {sheet!r} has no header row in row 1")])
     header = rows[0][1]
