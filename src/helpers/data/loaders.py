@@ -64,6 +64,8 @@ def _cell_problems(frame: pd.DataFrame, name: str, dataframe_schema: pa.DataFram
 def _privacy_problems(frame: pd.DataFrame, dataframe_schema: pa.DataFrameSchema, name: str) -> list[Problem]:
     """The privacy guard over every column the schema declares (``helpers.data.privacy``)."""
     problems = []
+    notes = frame[privacy.REVIEW_COLUMN] if privacy.REVIEW_COLUMN in frame.columns else pd.Series(dtype=object)
+    reviewed = {row for row, note in notes.items() if isinstance(note, str) and not privacy.review_problem(note)}
     for column, declared in dataframe_schema.columns.items():
         kind = (declared.metadata or {}).get(privacy.PRIVACY_KEY)
         if column not in frame.columns or kind is None:
@@ -75,8 +77,14 @@ def _privacy_problems(frame: pd.DataFrame, dataframe_schema: pa.DataFrameSchema,
                 why = privacy.participant_id_problem(value.strip())
                 if why:
                     problems.append(Problem(name, row, column, why))
+            elif column == privacy.REVIEW_COLUMN:
+                why = privacy.review_problem(value)
+                if why:
+                    problems.append(Problem(name, row, column, why))
             else:
                 for found, masked in privacy.findings(value):
+                    if found == privacy.NAME_NEAR_CONDITION and row in reviewed:
+                        continue  # a curator checked this row's names (privacy.REVIEW_COLUMN)
                     problems.append(Problem(name, row, column, privacy.describe(found, masked)))
     return problems
 

@@ -11,7 +11,7 @@ import datetime as _dt
 import pandera.pandas as pa
 
 from helpers.data.hygiene import ASCII_KEY
-from helpers.data.privacy import FREE_TEXT, PRIVACY_KEY
+from helpers.data.privacy import FREE_TEXT, PRIVACY_KEY, REVIEW_COLUMN
 
 NOT_REPORTED = "not reported"
 # The four parts of a CMO configuration; a part the text labels more than once holds its
@@ -261,6 +261,18 @@ CROSS_CHECKS = pa.DataFrameSchema(
     strict=True,
     ordered=False,
     name="cross_checks",
+)
+
+def _reviewable(table: pa.DataFrameSchema) -> pa.DataFrameSchema:
+    """``table`` with the optional curator's column ``privacy_reviewed`` (``helpers.data.privacy``): a row whose
+    'personal name next to a health condition' finding a curator has checked says so there."""
+    reviewed = _text(required=False)
+    reviewed.required = False  # the column itself may be absent: only a table that needs it has it
+    return table.add_columns({REVIEW_COLUMN: reviewed})
+
+
+SOURCES, CMOS, REPORTED_VALUES, DESIGN_IMPLICATIONS, VALUE_RELATIONS, CROSS_CHECKS = (
+    _reviewable(t) for t in (SOURCES, CMOS, REPORTED_VALUES, DESIGN_IMPLICATIONS, VALUE_RELATIONS, CROSS_CHECKS)
 )
 
 SCHEMAS = {
