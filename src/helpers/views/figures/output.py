@@ -20,6 +20,7 @@ import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
 from helpers.views.cite import figure_citation
+from helpers.views.figures.theme import shorten_long_ticks
 from helpers.views.html import csv_download_href, esc, slug
 
 # typesetMath off: text from data that happens to hold $...$ must never be handed to MathJax (which
@@ -89,7 +90,7 @@ class Figure:
         # is described instead by its caption and by a text description every reader can open.
         return (
             f'<figure class="report-figure" id="{anchor}" aria-describedby="{anchor}-alt">'
-            f'<div class="report-figure-plot">{RENDERER.div(self.fig, anchor + "-plot", self.follow_links)}</div>'
+            f'<div class="report-figure-plot">{RENDERER.div(shorten_long_ticks(self.fig), anchor + "-plot", self.follow_links)}</div>'
             f"<figcaption><p>{esc(self.caption)}</p>"
             f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
             f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'

@@ -12,6 +12,8 @@ so a ``$...$`` in data is never handed to MathJax either.
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 
 from helpers.views.html import esc
@@ -50,3 +52,30 @@ def theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
 def shorten(text: str, limit: int = 160) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# A category label (tick) longer than this is shortened on the axis, with the full text in the hover label:
+# a long label from data (a theory area, a study design) would otherwise squash the plot to nothing.
+TICK_LIMIT = 60
+
+
+def shorten_long_ticks(fig: go.Figure, limit: int = TICK_LIMIT) -> go.Figure:
+    """``fig`` with every category axis label over ``limit`` characters shortened (…) on the axis only.
+
+    The bars keep their full labels as categories, so two labels that shorten alike stay two bars, and the
+    hover label (``%{x}``/``%{y}``) shows the full text. Labels arrive escaped (:func:`plotly_text`): they
+    are shortened as text and escaped again.
+    """
+    categories: dict[str, list[str]] = {}
+    for trace in fig.data:
+        for letter in ("x", "y"):
+            values = getattr(trace, letter, None)
+            if values is not None and len(values) and all(isinstance(v, str) for v in values):
+                axis = (getattr(trace, f"{letter}axis", None) or letter).replace(letter, f"{letter}axis", 1)
+                categories.setdefault(axis, [])
+                categories[axis] += [v for v in values if v not in categories[axis]]
+    for axis, labels in categories.items():
+        if any(len(html.unescape(label)) > limit for label in labels):
+            ticks = [plotly_text(shorten(html.unescape(label), limit)) for label in labels]
+            fig.layout[axis].update(tickmode="array", tickvals=labels, ticktext=ticks)
+    return fig
