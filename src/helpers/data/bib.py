@@ -35,7 +35,7 @@ def _field_problems(name: str, line: int, key: str, fields: dict) -> list[Proble
     problems = []
     for field, value in fields.items():
         text = str(value.value)
-        for message in hygiene.character_problems(text):
+        for message in hygiene.control_problems(text) + hygiene.character_problems(text):
             problems.append(Problem(name, line, field, f"entry {key!r} {message}"))
         if field == "url" and urls.url_problem(text.strip()):
             problems.append(Problem(name, line, field, f"entry {key!r}: the url {urls.url_problem(text.strip())}"))

@@ -38,6 +38,8 @@ FILLERS = frozenset(
 )
 INVISIBLE_CATEGORIES = ("Cf", "Zl", "Zp", "Zs")
 FORMULA_STARTS = ("=", "\uff1d")
+# Control characters other than tab, line feed and carriage return (which a cell with line breaks holds).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ASCII_KEY = "ascii"  # schema metadata: the column holds ids, ASCII only
 
 
@@ -73,6 +75,10 @@ def character_problems(text: str) -> list[str]:
             kind = "an invisible character"
         messages.append(f"holds {kind}, {code_point(char)} (character {position}); delete it or retype the cell")
     return messages
+
+
+def control_problems(text: str) -> list[str]:
+    return ["holds a control character; retype the cell"] if CONTROL.search(text) else []
 
 
 def id_problems(text: str) -> list[str]:

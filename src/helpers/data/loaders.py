@@ -8,7 +8,6 @@ by file, row and column. Results are cached per file path for the life of the pr
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from helpers.data.readers import HEADER_ROW, display_name, input_path, read_csv_
 
 SOURCES_SHEET = "sources"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CELL_CHARS = 5000
 
 
@@ -52,7 +50,7 @@ def _cell_problems(frame: pd.DataFrame, name: str, dataframe_schema: pa.DataFram
             continue
         ascii_only = column in declared and bool((declared[column].metadata or {}).get(hygiene.ASCII_KEY))
         problems += [Problem(name, row, column, message) for row, message in hygiene.column_problems(filled, ascii_only)]
-        for row in filled.index[filled.str.contains(_CONTROL)]:
+        for row in filled.index[filled.str.contains(hygiene.CONTROL)]:
             problems.append(Problem(name, row, column, "holds a control character; retype the cell"))
         for row, length in filled.str.len()[filled.str.len() > MAX_CELL_CHARS].items():
             problems.append(

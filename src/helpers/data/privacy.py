@@ -121,8 +121,16 @@ _USERNAME = re.compile(
     r"|\b(?:t\.me|snapchat\.com/add|twitch\.tv|[a-z0-9-]+\.tumblr\.com|mastodon\.[a-z.]+/@)[/@]?[a-z0-9_.-]*"
     r"|\b(?:user ?name|screen ?name|gamer ?tag|handle|nickname|display name)\s*[:=]\s*[\"'“‘]?[^\s\"'”’]{2,}"
 )
-_MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-_DATE = rf"(?:[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{2,4}}|[0-9]{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+[0-9]{{4}}|(?:{_MONTHS})\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?,?\s+[0-9]{{4}}|[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})"
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    "|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATE = (
+    r"(?:[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}"  # 12/03/1990
+    rf"|[0-9]{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+[0-9]{{4}}"  # 12 March 1990
+    rf"|(?:{_MONTHS})\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?,?\s+[0-9]{{4}}"  # March 12, 1990
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2})"  # 1990-03-12
+)
 _BIRTH = re.compile(rf"(?i)\b(?:d\.?o\.?b\.?|date of birth|birth ?date|birthday|born(?:\s+on)?)\s*[:\-]?\s*({_DATE})")
 _UK_POSTCODE = re.compile(r"\b(?:[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-HJKMNPR-Y]?)\s?[0-9][ABD-HJLNP-UW-Z]{2}\b")
 _POSTCODE_WORD = re.compile(r"(?i)\b(?:post ?code|zip(?: ?code)?|postal code)\s*[:=]?\s*([A-Z0-9][A-Z0-9 -]{2,9}[A-Z0-9])\b")

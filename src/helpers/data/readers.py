@@ -333,7 +333,9 @@ def _check_parts(archive: zipfile.ZipFile, name: str) -> None:
                 ]
             ) from None
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-            raise DataError([Problem(name, None, None, f"part {part} cannot be unpacked ({exc}); the workbook is damaged")]) from None
+            raise DataError(
+                [Problem(name, None, None, f"part {part} cannot be unpacked ({exc}); the workbook is damaged")]
+            ) from None
 
 
 def open_workbook(path: Path, name: str, read_only: bool = True):
@@ -391,7 +393,9 @@ def hidden_problems(worksheet, name: str, header: list[str], rows: list[tuple[in
                 problems.append(Problem(name, HEADER_ROW, column, "is a hidden column; unhide it or delete it"))
     for number, cells in rows:
         if worksheet.row_dimensions[number].hidden and any(c.strip() for c in cells):
-            problems.append(Problem(name, number, None, "is a hidden row; unhide it (or delete it) so the sheet shows what is published"))
+            problems.append(
+                Problem(name, number, None, "is a hidden row; unhide it (or delete it) so the sheet shows what is published")
+            )
     return problems
 
 

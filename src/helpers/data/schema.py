@@ -99,7 +99,9 @@ SOURCES = pa.DataFrameSchema(
                 rf"^(?:{BIBKEY}|{NOT_REPORTED})$", "must be a BibTeX key such as griffiths2012effectiveness, or 'not reported'"
             )
         ),
-        "ref_number_2024": _id(_matches(r"^(?:[1-9][0-9]{0,2})?$", "must be a reference number (1-999) or empty"), required=False),
+        "ref_number_2024": _id(
+            _matches(r"^(?:[1-9][0-9]{0,2})?$", "must be a reference number (1-999) or empty"), required=False
+        ),
         "authors": _text(),
         "year": _text(
             _matches(r"^[0-9]{4}$", "must be a four-digit year"),
@@ -262,6 +264,7 @@ CROSS_CHECKS = pa.DataFrameSchema(
     ordered=False,
     name="cross_checks",
 )
+
 
 def _reviewable(table: pa.DataFrameSchema) -> pa.DataFrameSchema:
     """``table`` with the optional curator's column ``privacy_reviewed`` (``helpers.data.privacy``): a row whose

@@ -85,12 +85,13 @@ class Figure:
 
     def _repr_html_(self) -> str:
         anchor = f"fig-{slug(self.figure_id)}"
+        plot = RENDERER.div(shorten_long_ticks(self.fig), anchor + "-plot", self.follow_links)
         href = csv_download_href(self.data)
         # The interactive plot holds focusable controls, so it cannot itself be role="img"; the figure
         # is described instead by its caption and by a text description every reader can open.
         return (
             f'<figure class="report-figure" id="{anchor}" aria-describedby="{anchor}-alt">'
-            f'<div class="report-figure-plot">{RENDERER.div(shorten_long_ticks(self.fig), anchor + "-plot", self.follow_links)}</div>'
+            f'<div class="report-figure-plot">{plot}</div>'
             f"<figcaption><p>{esc(self.caption)}</p>"
             f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
             f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'
