@@ -1079,3 +1079,41 @@ def test_messages_never_echo_identifying_text(tmp_path, monkeypatch, capsys):
     assert len(_problem_lines(err)) == 5
     for secret in ("jane.doe", "900123", "sadgirl", "someone_sad", "Jenny"):
         assert secret not in err
+
+
+def test_a_linked_file_is_neither_read_nor_named(tmp_path, monkeypatch, capsys):
+    """A data file linked to a system file: refused, and nothing of the target (its path, its first line) shown."""
+    root = copy_repo(tmp_path / "report")
+    link_to(CMOS, "/etc/passwd")(root)
+    monkeypatch.setenv("REPORT_ROOT", str(root))
+    assert cli.main(["validate"]) == 1
+    err = capsys.readouterr().err
+    assert "data/cmos.csv: is a symbolic link" in err
+    first_line = Path("/etc/passwd").read_text(encoding="utf-8").splitlines()[0]
+    assert "/etc/passwd" not in err and first_line not in err
+
+
+@pytest.mark.parametrize("fraction", [i / 16 for i in range(1, 16)])
+def test_a_workbook_cut_anywhere_is_one_message_never_a_traceback(fraction, tmp_path):
+    """The workbook truncated at fifteen points: each time one problem naming the file, as a DataError."""
+    root = copy_repo(tmp_path / "report")
+    raw = (root / SOURCES).read_bytes()
+    (root / SOURCES).write_bytes(raw[: int(len(raw) * fraction)])
+    with pytest.raises(data.DataError) as error:
+        data.load_sources(root / SOURCES)
+    assert len(error.value.problems) == 1 and error.value.problems[0].file.endswith(SOURCES), error.value.problems
+
+
+def test_new_privacy_findings_are_masked_in_messages(tmp_path, monkeypatch, capsys):
+    root = copy_repo(tmp_path / "report")
+    note = (
+        "jane.doe [at] example [dot] org; 07700\u2011900\u2011123; u/sad_throwaway99; Sarah Jones was diagnosed "
+        "with bipolar disorder; DOB 12/03/1990; SW1A 1AA"
+    )
+    set_csv(VALUES, 7, "note", note)(root)
+    monkeypatch.setenv("REPORT_ROOT", str(root))
+    assert cli.main(["validate"]) == 1
+    err = capsys.readouterr().err
+    assert len(_problem_lines(err)) == 6, err
+    for secret in ("jane.doe", "900", "sad_throwaway", "Sarah", "Jones", "03/1990", "SW1A", "1AA"):
+        assert secret not in err
