@@ -75,8 +75,9 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """The CSV a reader downloads: formulas neutralised (:func:`csv_safe`), no index."""
-    return csv_safe(frame).to_csv(index=False)
+    """The CSV a reader downloads: formulas neutralised (:func:`csv_safe`), no index, lines ended CRLF (RFC 4180;
+    with both characters as the line end, a cell holding either is quoted, so it cannot split a row)."""
+    return csv_safe(frame).to_csv(index=False, lineterminator="\r\n")
 
 
 def csv_download_href(frame: pd.DataFrame) -> str:
