@@ -264,6 +264,7 @@ def cell_text(value) -> str:
 # sources sheet has under a hundred rows and about 25 columns, so these leave a hundredfold margin and
 # more, while refusing a sheet that would take minutes or gigabytes to load.
 MAX_SHEETS = 50
+MAX_PARTS = 1_000  # files inside the workbook (a spreadsheet program writes a few dozen)
 MAX_SHEET_ROWS = 100_000
 MAX_SHEET_CELLS = 2_000_000
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
@@ -279,6 +280,8 @@ def _check_parts(archive: zipfile.ZipFile, name: str) -> None:
     import defusedxml.ElementTree as SafeElementTree
     from defusedxml import DefusedXmlException
 
+    if len(archive.infolist()) > MAX_PARTS:
+        raise DataError([Problem(name, None, None, f"holds {len(archive.infolist())} parts, over the limit of {MAX_PARTS}")])
     sheets = [m for m in archive.namelist() if _WORKSHEET.match(m)]
     if len(sheets) > MAX_SHEETS:
         raise DataError([Problem(name, None, None, f"has {len(sheets)} sheets, over the limit of {MAX_SHEETS}")])
