@@ -52,8 +52,14 @@ def _forbidden_character(char: str) -> bool:
 @functools.cache
 def _forbidden() -> re.Pattern:
     """One character class of every refused code point (built once, on first use)."""
-    chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF and _forbidden_character(chr(c))]
-    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+    codes = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF and _forbidden_character(chr(c))]
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return re.compile("[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]")
 
 
 def code_point(char: str) -> str:
@@ -108,9 +114,10 @@ def column_problems(cells: pd.Series, ascii_only: bool = False) -> list[tuple[ob
     found = []
     for row in cells.index[cells.map(is_formula)]:
         found.append((row, "holds a formula; paste the value instead (the report reads text, never formulas)"))
-    for row, text in cells[cells.str.contains(_forbidden())].items():
+    beyond_ascii = cells[~cells.map(str.isascii)]  # every refused character is beyond ASCII: most cells are skipped
+    for row, text in beyond_ascii[beyond_ascii.str.contains(_forbidden())].items():
         found.extend((row, message) for message in character_problems(text))
     if ascii_only:
-        for row, text in cells[~cells.map(str.isascii)].items():
+        for row, text in beyond_ascii.items():
             found.extend((row, message) for message in id_problems(text))
     return found

@@ -27,7 +27,9 @@ and identifies participants by forum pseudonym, an optional digit and a number: 
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 
@@ -98,10 +100,23 @@ _SPELLED_ADDRESS = re.compile(
 )
 
 
+@functools.cache
+def _fold_table() -> dict[int, str]:
+    """Every dash (Unicode Pd, and the minus sign) to '-', every other space character to ' ' (built on first use)."""
+    table = {}
+    for code in range(0x80, sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.category(char) == "Pd" or char == "\u2212":
+            table[code] = "-"
+        elif char.isspace():
+            table[code] = " "
+    return table
+
+
 def canonical(text: str) -> str:
     """``text`` as a person reads it: the folding and undoing of obfuscations described in the module."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join("-" if unicodedata.category(c) == "Pd" or c == "\u2212" else " " if c.isspace() else c for c in text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_fold_table())
     text = _SPELLED_RUN.sub(lambda m: "".join(_SPELLED[w.lower()] for w in re.findall(r"[A-Za-z]+", m.group(0))), text)
     text = _SPACED_DIGITS.sub(lambda m: re.sub(r"[ .-]", "", m.group(0)), text)
     text = _OBFUSCATED_AT.sub("@", text)
@@ -178,6 +193,9 @@ def _names_near_conditions(text: str) -> Iterator[str]:
 _NOT_PHONES = re.compile(r"(?i)\bISBN(?:-1[03])?:?\s*[0-9][0-9Xx -]{8,16}[0-9Xx]|\b10\.[0-9]{4,9}/\S+")
 
 
+_DIGIT_STRETCH = re.compile(r"\+?\(?[0-9](?:[\s().-]{0,3}[0-9]){6,}")
+
+
 def _phones(text: str) -> Iterator[str]:
     text = _NOT_PHONES.sub(" ", text)
     seen: set[str] = set()
@@ -190,14 +208,16 @@ def _phones(text: str) -> Iterator[str]:
         if digits not in seen:
             seen.add(digits)
             yield match.group(0)
-    if sum(c.isdigit() for c in text) < 7:
-        return
-    for region in PHONE_REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-            digits = re.sub(r"\D", "", match.raw_string)
-            if not any(digits in s or s in digits for s in seen):
-                seen.add(digits)
-                yield match.raw_string
+    # The library reads only stretches that could be a number (seven or more digits among separators), each
+    # with a little context: reading every cell whole with it would take most of validation's time budget.
+    for stretch in _DIGIT_STRETCH.finditer(text):
+        window = text[max(0, stretch.start() - 2) : stretch.end() + 1]
+        for region in PHONE_REGIONS:
+            for match in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
+                digits = re.sub(r"\D", "", match.raw_string)
+                if not any(digits in s or s in digits for s in seen):
+                    seen.add(digits)
+                    yield match.raw_string
 
 
 # Every pattern above needs one of these: '@' or a word for it (e-mail, handle), '/' (profile link), '_'
@@ -209,9 +229,16 @@ _MAYBE_IDENTIFYING = re.compile(r"[@/_+#:0-9A-Z\uff01-\uff5e]|(?i:\b(?:at|zero|o
 
 def findings(text: str) -> Iterator[tuple[str, str]]:
     """(kind, masked value) for every identifying detail in a free-text ``text``."""
-    if not _MAYBE_IDENTIFYING.search(text):
-        return
-    text = canonical(text)
+    if _MAYBE_IDENTIFYING.search(text):
+        yield from _findings(text)
+
+
+@functools.lru_cache(maxsize=65536)  # a pure function of the text; tables repeat many cells ('not reported')
+def _findings(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_scan(canonical(text)))
+
+
+def _scan(text: str) -> Iterator[tuple[str, str]]:
     for match in _EMAIL.finditer(text):
         yield "an e-mail address", f"{_mask(match.group(1))}@{match.group(2)}"
     for found in _phones(text):
