@@ -11,6 +11,7 @@ Refused in every cell of every table and every BibTeX field, each problem naming
   which the shipped data do not use; write a plain space), and the blank "fillers" that are letters or
   marks but show nothing (Hangul fillers U+115F, U+1160, U+3164, U+FFA0, braille blank U+2800,
   combining grapheme joiner U+034F, Khmer U+17B4/U+17B5, variation selectors);
+- **control characters** other than tab, line feed and carriage return;
 - **formulas**: a cell starting with ``=`` or its fullwidth form ``＝`` (the report reads text; a
   formula has no value until a spreadsheet program computes it);
 - in **ids** (a column the schema declares with ``ascii``): any character that is not ASCII, such as
@@ -84,6 +85,7 @@ def character_problems(text: str) -> list[str]:
 
 
 def control_problems(text: str) -> list[str]:
+    """Why ``text`` holds a control character (other than tab and line breaks), if it does."""
     return ["holds a control character; retype the cell"] if CONTROL.search(text) else []
 
 
@@ -114,6 +116,8 @@ def column_problems(cells: pd.Series, ascii_only: bool = False) -> list[tuple[ob
     found = []
     for row in cells.index[cells.map(is_formula)]:
         found.append((row, "holds a formula; paste the value instead (the report reads text, never formulas)"))
+    for row in cells.index[cells.str.contains(CONTROL)]:
+        found.append((row, control_problems(cells[row])[0]))
     beyond_ascii = cells[~cells.map(str.isascii)]  # every refused character is beyond ASCII: most cells are skipped
     for row, text in beyond_ascii[beyond_ascii.str.contains(_forbidden())].items():
         found.extend((row, message) for message in character_problems(text))

@@ -39,8 +39,8 @@ def _number_rows(frame: pd.DataFrame, row_numbers: list[int] | None = None) -> p
 
 
 def _cell_problems(frame: pd.DataFrame, name: str, dataframe_schema: pa.DataFrameSchema | None = None) -> list[Problem]:
-    """Checks every table shares: text hygiene (formulas, invisible characters and bidirectional controls,
-    non-ASCII ids: ``helpers.data.hygiene``), control characters, huge cells."""
+    """Checks every table shares: text hygiene (formulas, control and invisible characters, bidirectional
+    controls, non-ASCII ids: ``helpers.data.hygiene``) and huge cells."""
     problems = []
     declared = dataframe_schema.columns if dataframe_schema is not None else {}
     for column in frame.columns:
@@ -50,8 +50,6 @@ def _cell_problems(frame: pd.DataFrame, name: str, dataframe_schema: pa.DataFram
             continue
         ascii_only = column in declared and bool((declared[column].metadata or {}).get(hygiene.ASCII_KEY))
         problems += [Problem(name, row, column, message) for row, message in hygiene.column_problems(filled, ascii_only)]
-        for row in filled.index[filled.str.contains(hygiene.CONTROL)]:
-            problems.append(Problem(name, row, column, "holds a control character; retype the cell"))
         for row, length in filled.str.len()[filled.str.len() > MAX_CELL_CHARS].items():
             problems.append(
                 Problem(name, row, column, f"is {length} characters long (limit {MAX_CELL_CHARS}); is it a paste error?")
