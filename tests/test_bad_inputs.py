@@ -10,6 +10,7 @@ publish nothing: the build stops before Sphinx starts, so no ``_build`` appears.
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import time
 import zipfile
@@ -621,6 +622,396 @@ CASES = [
 ]
 
 
+# --------------------------------------------------------------------------- safe in, safe out (issue 15)
+
+
+def link_to(relative: str, target: str) -> Callable[[Path], None]:
+    """Replace a data file by a symbolic link to ``target`` (a system file, or another file of the copy)."""
+
+    def apply(root: Path) -> None:
+        (root / relative).unlink(missing_ok=True)
+        (root / relative).symlink_to(target if target.startswith("/") else root / target)
+
+    return apply
+
+
+def make_fifo(relative: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        (root / relative).unlink()
+        os.mkfifo(root / relative)
+
+    return apply
+
+
+def make_folder(relative: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        (root / relative).unlink()
+        (root / relative).mkdir()
+
+    return apply
+
+
+def rewrite_xlsx(change: Callable[[str, bytes], bytes], compression: int = zipfile.ZIP_DEFLATED) -> Callable[[Path], None]:
+    """Rewrite every part of the workbook through ``change(part name, bytes)``."""
+
+    def apply(root: Path) -> None:
+        with zipfile.ZipFile(root / SOURCES) as archive:
+            parts = [(info.filename, archive.read(info)) for info in archive.infolist()]
+        with zipfile.ZipFile(root / SOURCES, "w", compression=compression) as archive:
+            for part, content in parts:
+                archive.writestr(part, change(part, content))
+
+    return apply
+
+
+SHEET = "xl/worksheets/sheet1.xml"  # the sheet 'sources' of the shipped workbook
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+    + b"".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'.encode() for i in range(8))
+    + b"]>"
+)
+
+
+def entity_bomb(part: str, content: bytes) -> bytes:
+    """A billion-laughs DTD before the sheet, and its largest entity in a cell."""
+    if part != SHEET:
+        return content
+    return ENTITY_BOMB + content.replace(b"<t>", b"<t>&i;", 1)
+
+
+def broken_sheet_xml(part: str, content: bytes) -> bytes:
+    return content[: len(content) // 2] if part == SHEET else content
+
+
+def too_many_rows(part: str, content: bytes) -> bytes:
+    if part != SHEET:
+        return content
+    rows = b"".join(b'<row r="%d"/>' % n for n in range(1, readers.MAX_SHEET_ROWS + 2))
+    return (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + rows
+        + b"</sheetData></worksheet>"
+    )
+
+
+def bad_crc(root: Path) -> None:
+    """A stored (uncompressed) workbook with one letter of a cell changed after its checksum was written."""
+    rewrite_xlsx(lambda part, content: content, zipfile.ZIP_STORED)(root)
+    raw = (root / SOURCES).read_bytes()
+    assert b"Effectiveness" in raw
+    (root / SOURCES).write_bytes(raw.replace(b"Effectiveness", b"Effectivenesz", 1))
+
+
+def hide_xlsx(row: int | None = None, column: str | None = None) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        book = openpyxl.load_workbook(root / SOURCES)
+        sheet = book["sources"]
+        if row is not None:
+            sheet.row_dimensions[row].hidden = True
+        if column is not None:
+            header = [c.value for c in sheet[1]]
+            sheet.column_dimensions[readers.column_letter(header.index(column) + 1)].hidden = True
+        book.save(root / SOURCES)
+
+    return apply
+
+
+def add_review_column(row: int, note: str) -> Callable[[Path], None]:
+    def change(rows: list[list[str]]) -> None:
+        for number, cells in enumerate(rows, start=1):
+            cells.append("privacy_reviewed" if number == 1 else note if number == row else "")
+
+    return edit_csv_rows(CMOS, change)
+
+
+def misc_entry(key: str, **fields: str) -> str:
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in {"title": "A page", **fields}.items())
+    return f"@misc{{{key},\n{body}\n}}\n"
+
+
+NOT_A_LINK = "is not a link the report publishes"
+CASES += [
+    # ---- links from BibTeX: only http, https and doi become links
+    Case(
+        "javascript: URL in BibTeX",
+        append_bib(misc_entry("script2024link", url="javascript:alert(document.domain)")),
+        BIB,
+        bib_line("@misc{script2024link"),
+        "url",
+        f"{NOT_A_LINK} (its scheme is 'javascript:')",
+    ),
+    Case(
+        "javascript: URL hidden by a tab and capitals",
+        append_bib(misc_entry("script2024tab", url="JaVa\tScRiPt:alert(1)")),
+        BIB,
+        bib_line("@misc{script2024tab"),
+        "url",
+        "(its scheme is 'javascript:')",
+    ),
+    Case(
+        "data: URL in BibTeX",
+        append_bib(misc_entry("data2024link", url="data:text/html;base64,PHNjcmlwdD4=")),
+        BIB,
+        bib_line("@misc{data2024link"),
+        "url",
+        "(its scheme is 'data:')",
+    ),
+    Case(
+        "URL without a scheme in BibTeX",
+        append_bib(misc_entry("relative2024link", url="//evil.example/x")),
+        BIB,
+        bib_line("@misc{relative2024link"),
+        "url",
+        "(it has no scheme)",
+    ),
+    # ---- formulas, invisible characters, bidirectional controls, lookalike ids
+    Case("fullwidth formula in a CSV cell", set_csv(VALUES, 6, "note", "\uff1dSUM(1,2)"), VALUES, 6, "note", "holds a formula"),
+    Case(
+        "right-to-left override in a CMO label",
+        set_csv(CMOS, 5, "label", "Peer \u202esupport"),
+        CMOS,
+        5,
+        "label",
+        "U+202E RIGHT-TO-LEFT OVERRIDE",
+    ),
+    Case(
+        "bidirectional isolate in a source title",
+        set_xlsx(6, "title", "Online \u2066support\u2069 forums"),
+        SOURCES,
+        6,
+        "title",
+        "U+2066 LEFT-TO-RIGHT ISOLATE",
+    ),
+    Case(
+        "zero-width joiner in a note",
+        set_csv(VALUES, 9, "note", "as print\u200bed"),
+        VALUES,
+        9,
+        "note",
+        "holds an invisible character, U+200B ZERO WIDTH SPACE",
+    ),
+    Case(
+        "Hangul filler as a label",
+        set_csv(CMOS, 6, "label", "\u3164"),
+        CMOS,
+        6,
+        "label",
+        "U+3164 HANGUL FILLER",
+    ),
+    Case(
+        "halfwidth Hangul filler in a design implication",
+        set_csv("data/design_implications.csv", 3, "implication", "Moderation\uffa0matters"),
+        "data/design_implications.csv",
+        3,
+        "implication",
+        "U+FFA0 HALFWIDTH HANGUL FILLER",
+    ),
+    Case(
+        "invisible tag characters in a relation's basis",
+        set_csv("data/value_relations.csv", 2, "basis", "sum \U000e0041\U000e0042 as printed"),
+        "data/value_relations.csv",
+        2,
+        "basis",
+        "U+E0041 TAG LATIN CAPITAL LETTER A",
+    ),
+    Case(
+        "non-breaking space inside free text",
+        set_csv(CMOS, 7, "location", "Table\u00a01"),
+        CMOS,
+        7,
+        "location",
+        "holds a space other than the ordinary one, U+00A0 NO-BREAK SPACE",
+    ),
+    Case(
+        "line separator in a cross-check",
+        set_csv("data/cross_checks.csv", 2, "basis", "first line\u2028second line"),
+        "data/cross_checks.csv",
+        2,
+        "basis",
+        "U+2028 LINE SEPARATOR",
+    ),
+    Case(
+        "Arabic-Indic digits in a CMO id",
+        set_csv(CMOS, 3, "cmo_id", "CMO-2024-\u0660\u0661"),
+        CMOS,
+        3,
+        "cmo_id",
+        "holds U+0660 ARABIC-INDIC DIGIT ZERO, which is not ASCII",
+    ),
+    Case(
+        "fullwidth digits in a source id",
+        set_xlsx(7, "source_id", "SRC-\uff10\uff14\uff10"),
+        SOURCES,
+        7,
+        "source_id",
+        "holds U+FF10 FULLWIDTH DIGIT ZERO, which is not ASCII",
+    ),
+    Case(
+        "right-to-left override in a BibTeX title",
+        append_bib(misc_entry("bidi2024title", title="Forum \u202egnitsop", url="https://example.org/")),
+        BIB,
+        bib_line("@misc{bidi2024title"),
+        "title",
+        "U+202E RIGHT-TO-LEFT OVERRIDE",
+    ),
+    Case(
+        "control character in a BibTeX field",
+        append_bib(misc_entry("control2024note", note="a\x07b", url="https://example.org/")),
+        BIB,
+        bib_line("@misc{control2024note"),
+        "note",
+        "holds a control character",
+    ),
+    # ---- files that are not what they seem
+    Case("data file that is a link to a system file", link_to(CMOS, "/etc/passwd"), CMOS, None, None, "is a symbolic link"),
+    Case("BibTeX file that is a link", link_to(BIB, "data/README.md"), BIB, None, None, "is a symbolic link"),
+    Case("stray link in data/", link_to("data/extra.csv", "/etc/hostname"), "data/extra.csv", None, None, "is a symbolic link"),
+    Case("data file that is a pipe", make_fifo(REFMAP), REFMAP, None, None, "is a pipe, not a regular file"),
+    Case("workbook that is a folder", make_folder(SOURCES), SOURCES, None, None, "is a folder, not a regular file"),
+    Case(
+        "workbook with broken sheet XML",
+        rewrite_xlsx(broken_sheet_xml),
+        SOURCES,
+        None,
+        None,
+        f"part {SHEET} is not well-formed XML (line 1, column",
+    ),
+    Case(
+        "workbook with XML entity expansion",
+        rewrite_xlsx(entity_bomb),
+        SOURCES,
+        None,
+        None,
+        f"part {SHEET} declares a DTD or entities",
+    ),
+    Case("workbook part with a bad checksum", bad_crc, SOURCES, None, None, f"part {SHEET} cannot be unpacked"),
+    Case("sheet with too many rows", rewrite_xlsx(too_many_rows), SOURCES, None, None, "over the limit for a sheet"),
+    Case("hidden row in the spreadsheet", hide_xlsx(row=18), SOURCES, 18, None, "is a hidden row"),
+    Case("hidden column in the spreadsheet", hide_xlsx(column="venue"), SOURCES, 1, "venue", "is a hidden column"),
+    # ---- the stronger privacy guard
+    Case(
+        "obfuscated e-mail address with [at] and [dot]",
+        set_csv(VALUES, 10, "note", "write to jane.doe [at] example [dot] org"),
+        VALUES,
+        10,
+        "note",
+        "holds an e-mail address (j***@example.org)",
+    ),
+    Case(
+        "e-mail address spelled with dot and at",
+        set_csv(CMOS, 14, "split_note", "contact jane dot doe at example dot com"),
+        CMOS,
+        14,
+        "split_note",
+        "holds an e-mail address (j***@example.com)",
+    ),
+    Case(
+        "e-mail address with a fullwidth at sign",
+        set_xlsx(19, "inclusion_note", "author: jane\uff20example.org"),
+        SOURCES,
+        19,
+        "inclusion_note",
+        "holds an e-mail address (j***@example.org)",
+    ),
+    Case(
+        "phone number with non-breaking hyphens",
+        set_csv(CMOS, 15, "split_note", "call 07700\u2011900\u2011123"),
+        CMOS,
+        15,
+        "split_note",
+        "holds a phone number (0***23)",
+    ),
+    Case(
+        "phone number spelled digit by digit",
+        set_csv(VALUES, 11, "note", "ring zero seven seven zero zero nine zero zero one two three"),
+        VALUES,
+        11,
+        "note",
+        "holds a phone number",
+    ),
+    Case(
+        "phone number spaced digit by digit",
+        set_csv(VALUES, 12, "note", "ring 0 7 7 0 0 9 0 0 1 2 3"),
+        VALUES,
+        12,
+        "note",
+        "holds a phone number",
+    ),
+    Case(
+        "Irish phone number in national format",
+        set_csv(CMOS, 16, "split_note", "helpline (01) 234 5678"),
+        CMOS,
+        16,
+        "split_note",
+        "holds a phone number",
+    ),
+    Case(
+        "North American phone number",
+        set_xlsx(20, "label_note", "text (415) 555-0100"),
+        SOURCES,
+        20,
+        "label_note",
+        "holds a phone number",
+    ),
+    Case(
+        "Reddit username",
+        set_csv(CMOS, 17, "split_note", "as u/sad_throwaway99 put it"),
+        CMOS,
+        17,
+        "split_note",
+        "holds a username (u/***)",
+    ),
+    Case(
+        "Discord username",
+        set_csv(VALUES, 13, "note", "posted by bluebird#1234"),
+        VALUES,
+        13,
+        "note",
+        "holds a username",
+    ),
+    Case(
+        "username named as such",
+        set_xlsx(21, "label_note", "username: moonchild77"),
+        SOURCES,
+        21,
+        "label_note",
+        "holds a username",
+    ),
+    Case(
+        "full name next to a diagnosis",
+        set_csv(CMOS, 18, "split_note", "Sarah Jones was diagnosed with bipolar disorder"),
+        CMOS,
+        18,
+        "split_note",
+        "holds a personal name next to a health condition (S*** J***)",
+    ),
+    Case(
+        "date of birth",
+        set_csv(VALUES, 14, "note", "respondent DOB 12/03/1990"),
+        VALUES,
+        14,
+        "note",
+        "holds a date of birth",
+    ),
+    Case(
+        "postcode",
+        set_csv(VALUES, 15, "note", "lives near SW1A 1AA"),
+        VALUES,
+        15,
+        "note",
+        "holds a postcode (S***)",
+    ),
+    Case(
+        "privacy review note without who, when and why",
+        add_review_column(5, "fine"),
+        CMOS,
+        5,
+        "privacy_reviewed",
+        "must read 'reviewed by <who> on <YYYY-MM-DD>: <why>'",
+    ),
+]
+
+
 def test_the_corpus_is_large_and_every_case_distinct():
     assert len(CASES) >= 30
     assert len({case.name for case in CASES}) == len(CASES)
@@ -721,4 +1112,42 @@ def test_messages_never_echo_identifying_text(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert len(_problem_lines(err)) == 5
     for secret in ("jane.doe", "900123", "sadgirl", "someone_sad", "Jenny"):
+        assert secret not in err
+
+
+def test_a_linked_file_is_neither_read_nor_named(tmp_path, monkeypatch, capsys):
+    """A data file linked to a system file: refused, and nothing of the target (its path, its first line) shown."""
+    root = copy_repo(tmp_path / "report")
+    link_to(CMOS, "/etc/passwd")(root)
+    monkeypatch.setenv("REPORT_ROOT", str(root))
+    assert cli.main(["validate"]) == 1
+    err = capsys.readouterr().err
+    assert "data/cmos.csv: is a symbolic link" in err
+    first_line = Path("/etc/passwd").read_text(encoding="utf-8").splitlines()[0]
+    assert "/etc/passwd" not in err and first_line not in err
+
+
+@pytest.mark.parametrize("fraction", [i / 16 for i in range(1, 16)])
+def test_a_workbook_cut_anywhere_is_one_message_never_a_traceback(fraction, tmp_path):
+    """The workbook truncated at fifteen points: each time one problem naming the file, as a DataError."""
+    root = copy_repo(tmp_path / "report")
+    raw = (root / SOURCES).read_bytes()
+    (root / SOURCES).write_bytes(raw[: int(len(raw) * fraction)])
+    with pytest.raises(data.DataError) as error:
+        data.load_sources(root / SOURCES)
+    assert len(error.value.problems) == 1 and error.value.problems[0].file.endswith(SOURCES), error.value.problems
+
+
+def test_new_privacy_findings_are_masked_in_messages(tmp_path, monkeypatch, capsys):
+    root = copy_repo(tmp_path / "report")
+    note = (
+        "jane.doe [at] example [dot] org; 07700\u2011900\u2011123; u/sad_throwaway99; Sarah Jones was diagnosed "
+        "with bipolar disorder; DOB 12/03/1990; SW1A 1AA"
+    )
+    set_csv(VALUES, 7, "note", note)(root)
+    monkeypatch.setenv("REPORT_ROOT", str(root))
+    assert cli.main(["validate"]) == 1
+    err = capsys.readouterr().err
+    assert len(_problem_lines(err)) == 6, err
+    for secret in ("jane.doe", "900", "sad_throwaway", "Sarah", "Jones", "03/1990", "SW1A", "1AA"):
         assert secret not in err

@@ -67,7 +67,10 @@ def input_files(root: Path) -> Iterator[Path]:
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not not_an_input(d))
         for name in sorted(filenames):
-            yield Path(directory) / name
+            # A pipe or device (or a link to one) is never read: hashing it could block or never end.
+            # Validation refuses it, and every link, in data/ and bib/ (helpers.data.readers.special_files).
+            if os.path.isfile(Path(directory) / name):
+                yield Path(directory) / name
 
 
 def installed_packages() -> dict[str, str]:

@@ -14,10 +14,10 @@ from pathlib import Path
 import bibtexparser
 import pandas as pd
 
-from helpers.data import privacy
+from helpers.data import hygiene, privacy, urls
 from helpers.data.errors import DataError, Problem
 from helpers.data.paths import dataset_path, note_read, read_input
-from helpers.data.readers import check_file_size, display_name
+from helpers.data.readers import check_file_size, display_name, input_path
 from helpers.data.schema import BIBKEY, THIS_YEAR
 
 REQUIRED_FIELDS = ("author", "title", "year")
@@ -30,9 +30,24 @@ _KEY = re.compile(rf"^{BIBKEY}$")
 FREE_TEXT_FIELDS = ("title", "note", "x-note", "url", "howpublished", "annote", "abstract")
 
 
+def _field_problems(name: str, line: int, key: str, fields: dict) -> list[Problem]:
+    """Text hygiene of every field (``helpers.data.hygiene``) and the URL scheme allow-list (``helpers.data.urls``)."""
+    problems = []
+    for field, value in fields.items():
+        text = str(value.value)
+        for message in hygiene.control_problems(text) + hygiene.character_problems(text):
+            problems.append(Problem(name, line, field, f"entry {key!r} {message}"))
+        if field == "url" and urls.url_problem(text.strip()):
+            problems.append(Problem(name, line, field, f"entry {key!r}: the url {urls.url_problem(text.strip())}"))
+    return problems
+
+
 def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
     name = display_name(path)
-    library = bibtexparser.parse_string(text)
+    try:
+        library = bibtexparser.parse_string(text)
+    except Exception as exc:  # noqa: BLE001 - a damaged file: one message naming it, never a traceback
+        return [Problem(name, None, None, f"bibtexparser cannot read it ({type(exc).__name__}: {exc})")], []
     problems: list[Problem] = []
     for block in library.failed_blocks:
         line = block.start_line + 1
@@ -63,6 +78,7 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
                 )
             )
         fields = entry.fields_dict
+        problems += _field_problems(name, line, entry.key, fields)
         required = ("title",) if entry.entry_type.lower() in WEB_TYPES and "url" in fields else REQUIRED_FIELDS
         for field in required:
             if field not in fields or not str(fields[field].value).strip():
@@ -89,7 +105,7 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
 
     try:
         pybtex_keys = set(pybtex.database.parse_string(text, "bibtex").entries.keys())
-    except (pybtex.scanner.PybtexError, pybtex.database.BibliographyDataError) as exc:
+    except Exception as exc:  # noqa: BLE001 - PybtexError, BibliographyDataError or whatever a hostile file raises
         line_match = re.search(r"line (\d+)", str(exc))
         line = int(line_match.group(1)) if line_match else None
         lines = text.splitlines()
@@ -137,7 +153,7 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
         raise DataError(problems)
     rows = []
     for entry in entries:
-        fields = {k: str(v.value) for k, v in entry.fields_dict.items()}
+        fields = {k: hygiene.nfc(str(v.value)) for k, v in entry.fields_dict.items()}
         rows.append(
             {
                 "bibkey": entry.key,
@@ -159,7 +175,7 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
 def load_bibliography(path: Path | None = None) -> pd.DataFrame:
     """One row per BibTeX entry: key, type, author, editor, organization, title, year, venue, DOI, where each
     paper cites it."""
-    path = (Path(path) if path else dataset_path("bibliography")).resolve()
+    path = input_path(Path(path) if path else dataset_path("bibliography"))
     note_read(path)  # a chapter depends on this file even when it is served from the cache
     return _load_bibliography(path).copy()
 

@@ -8,22 +8,19 @@ by file, row and column. Results are cached per file path for the life of the pr
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers.data import appendix, privacy, schema
+from helpers.data import appendix, hygiene, privacy, schema
 from helpers.data.errors import DataError, Problem
 from helpers.data.paths import dataset_path, note_read
-from helpers.data.readers import HEADER_ROW, display_name, read_csv_cells, read_xlsx_cells
+from helpers.data.readers import HEADER_ROW, display_name, input_path, read_csv_cells, read_xlsx_cells
 
 SOURCES_SHEET = "sources"
 
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CELL_CHARS = 5000
 
 
@@ -41,24 +38,18 @@ def _number_rows(frame: pd.DataFrame, row_numbers: list[int] | None = None) -> p
 # --------------------------------------------------------------------------- checking
 
 
-def _cell_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
-    """Checks every table shares: no formulas, invisible characters, control characters, huge cells."""
+def _cell_problems(frame: pd.DataFrame, name: str, dataframe_schema: pa.DataFrameSchema | None = None) -> list[Problem]:
+    """Checks every table shares: text hygiene (formulas, control and invisible characters, bidirectional
+    controls, non-ASCII ids: ``helpers.data.hygiene``) and huge cells."""
     problems = []
+    declared = dataframe_schema.columns if dataframe_schema is not None else {}
     for column in frame.columns:
         cells = frame[column]
         filled = cells[cells.map(lambda v: isinstance(v, str) and v != "")]
         if filled.empty:
             continue
-        for row in filled.index[filled.str.startswith("=")]:
-            problems.append(
-                Problem(name, row, column, "holds a formula; paste the value instead (the report reads text, never formulas)")
-            )
-        for row in filled.index[filled.str.contains(_INVISIBLE)]:
-            problems.append(
-                Problem(name, row, column, "holds an invisible character (zero-width space, soft hyphen or BOM); retype the cell")
-            )
-        for row in filled.index[filled.str.contains(_CONTROL)]:
-            problems.append(Problem(name, row, column, "holds a control character; retype the cell"))
+        ascii_only = column in declared and bool((declared[column].metadata or {}).get(hygiene.ASCII_KEY))
+        problems += [Problem(name, row, column, message) for row, message in hygiene.column_problems(filled, ascii_only)]
         for row, length in filled.str.len()[filled.str.len() > MAX_CELL_CHARS].items():
             problems.append(
                 Problem(name, row, column, f"is {length} characters long (limit {MAX_CELL_CHARS}); is it a paste error?")
@@ -69,6 +60,8 @@ def _cell_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
 def _privacy_problems(frame: pd.DataFrame, dataframe_schema: pa.DataFrameSchema, name: str) -> list[Problem]:
     """The privacy guard over every column the schema declares (``helpers.data.privacy``)."""
     problems = []
+    notes = frame[privacy.REVIEW_COLUMN] if privacy.REVIEW_COLUMN in frame.columns else pd.Series(dtype=object)
+    reviewed = {row for row, note in notes.items() if isinstance(note, str) and not privacy.review_problem(note)}
     for column, declared in dataframe_schema.columns.items():
         kind = (declared.metadata or {}).get(privacy.PRIVACY_KEY)
         if column not in frame.columns or kind is None:
@@ -80,8 +73,14 @@ def _privacy_problems(frame: pd.DataFrame, dataframe_schema: pa.DataFrameSchema,
                 why = privacy.participant_id_problem(value.strip())
                 if why:
                     problems.append(Problem(name, row, column, why))
+            elif column == privacy.REVIEW_COLUMN:
+                why = privacy.review_problem(value)
+                if why:
+                    problems.append(Problem(name, row, column, why))
             else:
                 for found, masked in privacy.findings(value):
+                    if found == privacy.NAME_NEAR_CONDITION and row in reviewed:
+                        continue  # a curator checked this row's names (privacy.REVIEW_COLUMN)
                     problems.append(Problem(name, row, column, privacy.describe(found, masked)))
     return problems
 
@@ -149,12 +148,12 @@ def check_table(frame: pd.DataFrame, dataset: str, name: str, row_numbers: list[
 
     Rows are numbered as in the file (header in row 1) unless ``row_numbers`` gives each row's own number.
     """
-    frame = _number_rows(frame, row_numbers)
+    frame = hygiene.normalise(_number_rows(frame, row_numbers))
     if frame.empty:
         raise DataError([Problem(name, None, None, "has a header but no data rows")])
     dataframe_schema = schema.SCHEMAS[dataset]
     problems = (
-        _cell_problems(frame, name)
+        _cell_problems(frame, name, dataframe_schema)
         + _schema_problems(frame, dataframe_schema, name)
         + _privacy_problems(frame, dataframe_schema, name)
     )
@@ -188,7 +187,7 @@ def _typed(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
 
 
 def _resolve(dataset: str, path: Path | str | None) -> Path:
-    resolved = (Path(path) if path else dataset_path(dataset)).resolve()
+    resolved = input_path(Path(path) if path else dataset_path(dataset))
     note_read(resolved)  # a chapter depends on this file even when it is served from the cache
     return resolved
 

@@ -8,9 +8,15 @@ import codecs
 import csv
 import datetime as _dt
 import io
+import os
+import re
+import stat
 import warnings
 import zipfile
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 import openpyxl
 import pandas as pd
@@ -21,10 +27,17 @@ from helpers.data.paths import read_input, root
 HEADER_ROW = 1  # row number of the header in every table; data start on the next row
 
 
+def input_path(path: Path | str) -> Path:
+    """``path`` made absolute with its folders resolved but not its last part: a file that is a symbolic
+    link stays the link, so it is checked (and refused, :func:`check_regular_file`), never followed."""
+    path = Path(path)
+    return path.parent.resolve() / path.name
+
+
 def display_name(path: Path) -> str:
     """The path as a contributor would type it: relative to the repository root where possible."""
     try:
-        return str(path.resolve().relative_to(root()))
+        return str(input_path(path).relative_to(root()))
     except (ValueError, FileNotFoundError):
         return str(path)
 
@@ -48,9 +61,53 @@ def column_letter(position: int) -> str:
     return letters
 
 
-def check_file_size(path: Path, name: str) -> None:
+def special_file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a plain file the report may read (a symbolic link, a folder, a pipe, a device), or
+    None. Asked of the entry itself (``lstat``): a link is never followed and what it points to never read."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return (
+            "is a symbolic link; the report reads only regular files in data/ and bib/, never what a link points "
+            "to: replace the link with the file itself"
+        )
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode) else "a device or socket"
+        return f"is {kind}, not a regular file; the report reads only regular files in data/ and bib/"
+    return None
+
+
+def check_regular_file(path: Path, name: str) -> None:
+    """Refuse ``path`` unless it is a regular file (not a link, folder, pipe or device); nothing is read."""
+    problem = special_file_problem(path)
+    if problem:
+        raise DataError([Problem(name, None, None, problem)])
     if not path.is_file():
         raise DataError([Problem(name, None, None, "file not found")])
+
+
+# The folders of the report's data; every entry in them must be a regular file (or a folder of them).
+INPUT_FOLDERS = ("data", "bib")
+
+
+def special_files(base: Path) -> list[Problem]:
+    """Every symbolic link and other non-regular entry under ``data/`` and ``bib/`` of ``base``, each a problem
+    naming it (without reading it or saying where a link points)."""
+    problems = []
+    for folder in INPUT_FOLDERS:
+        for directory, dirnames, filenames in os.walk(base / folder):
+            for entry in sorted([*dirnames, *filenames]):
+                path = Path(directory) / entry
+                problem = None if os.path.isdir(path) and not os.path.islink(path) else special_file_problem(path)
+                if problem:
+                    problems.append(Problem(path.relative_to(base).as_posix(), None, None, problem))
+    return problems
+
+
+def check_file_size(path: Path, name: str) -> None:
+    check_regular_file(path, name)
     size = path.stat().st_size
     if size == 0:
         raise DataError([Problem(name, None, None, "file is empty; it needs a header row and data rows")])
@@ -205,13 +262,124 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def open_workbook(path: Path, name: str, read_only: bool = True):
-    """An .xlsx workbook, formulas as formulas, after the checks every workbook gets (size, zip, unpacked size).
+# Limits on a workbook's structure, checked on its XML before openpyxl builds it in memory: today's
+# sources sheet has under a hundred rows and about 25 columns, so these leave a hundredfold margin and
+# more, while refusing a sheet that would take minutes or gigabytes to load.
+MAX_SHEETS = 50
+MAX_PARTS = 1_000  # files inside the workbook (a spreadsheet program writes a few dozen)
+MAX_SHEET_ROWS = 100_000
+MAX_SHEET_CELLS = 2_000_000
+_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
-    Read with openpyxl directly, formulas as formulas: a formula typed into a cell has no computed value until
-    a spreadsheet program saves it, and reading values only would make it an empty cell. ``read_only=False``
-    when merged cells matter (read-only sheets do not list them). The caller closes the workbook.
-    """
+
+class _Refused(Exception):
+    """A part declares a DTD or an entity (raised from inside the XML parser)."""
+
+
+@dataclass
+class Layout:
+    """What a workbook's XML says beyond its cells: hidden rows and columns, by sheet name (1-based numbers)."""
+
+    hidden_rows: dict[str, set[int]] = field(default_factory=dict)
+    hidden_columns: dict[str, set[int]] = field(default_factory=dict)
+
+
+def _refuse(*_args) -> None:
+    raise _Refused
+
+
+def _scan_part(archive: zipfile.ZipFile, part: str, name: str, found: dict) -> None:
+    """Parse one XML part with expat as a stream, refusing any DTD or entity (so no entity expansion), counting
+    a sheet's rows and cells against the limits, and noting hidden rows and columns and the sheet names."""
+    is_sheet = bool(_WORKSHEET.match(part))
+    counts = {"row": 0, "c": 0}
+    hidden_rows, hidden_columns = found["rows"].setdefault(part, set()), found["columns"].setdefault(part, set())
+
+    def start(tag: str, attributes: dict) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if is_sheet and local in counts:
+            counts[local] += 1
+            if counts["row"] > MAX_SHEET_ROWS or counts["c"] > MAX_SHEET_CELLS:
+                raise DataError(
+                    [
+                        Problem(
+                            name,
+                            None,
+                            None,
+                            f"part {part} holds over {MAX_SHEET_ROWS:,} rows or {MAX_SHEET_CELLS:,} cells, over the "
+                            "limit for a sheet; is it a runaway export?",
+                        )
+                    ]
+                )
+            if local == "row" and attributes.get("hidden") in ("1", "true") and attributes.get("r", "").isdigit():
+                hidden_rows.add(int(attributes["r"]))
+        elif is_sheet and local == "col" and attributes.get("hidden") in ("1", "true"):
+            low, high = int(attributes.get("min", "0") or 0), int(attributes.get("max", "0") or 0)
+            hidden_columns.update(range(low, min(high, low + 16384) + 1))
+        elif part == "xl/workbook.xml" and local == "sheet":
+            relation = next((v for k, v in attributes.items() if k.rsplit(":", 1)[-1] == "id"), "")
+            found["sheets"][relation] = attributes.get("name", "")
+        elif part == "xl/_rels/workbook.xml.rels" and local == "Relationship":
+            target = attributes.get("Target", "")
+            found["targets"][attributes.get("Id", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = _refuse
+    parser.StartElementHandler = start
+    try:
+        with archive.open(part) as handle:
+            parser.ParseFile(handle)
+    except _Refused:
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"part {part} declares a DTD or entities, which no spreadsheet program writes (an XML "
+                    "entity-expansion attack?); the workbook is refused",
+                )
+            ]
+        ) from None
+    except expat.ExpatError as exc:
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"part {part} is not well-formed XML (line {exc.lineno}, column {exc.offset}); the workbook is "
+                    "damaged: open it in a spreadsheet program and save it again as .xlsx",
+                )
+            ]
+        ) from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise DataError([Problem(name, None, None, f"part {part} cannot be unpacked ({exc}); the workbook is damaged")]) from None
+
+
+def _check_parts(archive: zipfile.ZipFile, name: str) -> Layout:
+    """Every XML part of the workbook parses (no DTD, so no entity expansion) and no sheet is beyond the limits;
+    a failure is one problem naming the part, and the line and column within it. Returns the hidden rows and
+    columns of each sheet."""
+    if len(archive.infolist()) > MAX_PARTS:
+        raise DataError([Problem(name, None, None, f"holds {len(archive.infolist())} parts, over the limit of {MAX_PARTS}")])
+    sheets = [m for m in archive.namelist() if _WORKSHEET.match(m)]
+    if len(sheets) > MAX_SHEETS:
+        raise DataError([Problem(name, None, None, f"has {len(sheets)} sheets, over the limit of {MAX_SHEETS}")])
+    found: dict[str, dict] = {"rows": {}, "columns": {}, "sheets": {}, "targets": {}}
+    for part in archive.namelist():
+        if part.endswith((".xml", ".rels")):
+            _scan_part(archive, part, name, found)
+    layout = Layout()
+    for relation, sheet in found["sheets"].items():
+        part = found["targets"].get(relation, "")
+        layout.hidden_rows[sheet] = found["rows"].get(part, set())
+        layout.hidden_columns[sheet] = found["columns"].get(part, set())
+    return layout
+
+
+def _workbook(path: Path, name: str, read_only: bool = True):
+    """The openpyxl workbook and its :class:`Layout`, after every check (see :func:`open_workbook`)."""
     check_file_size(path, name)
     raw = io.BytesIO(read_input(path))  # parsed from these bytes, whose hash the build records
     if not zipfile.is_zipfile(raw):
@@ -219,24 +387,40 @@ def open_workbook(path: Path, name: str, read_only: bool = True):
     try:
         with zipfile.ZipFile(raw) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
-        if unpacked > MAX_UNPACKED_XLSX_BYTES:
-            raise DataError(
-                [
-                    Problem(
-                        name,
-                        None,
-                        None,
-                        f"unpacks to {unpacked / 1e6:.0f} MB, over the limit of {MAX_UNPACKED_XLSX_BYTES / 1e6:.0f} MB "
-                        "for a workbook; is it a runaway export?",
-                    )
-                ]
-            )
+            if unpacked > MAX_UNPACKED_XLSX_BYTES:
+                raise DataError(
+                    [
+                        Problem(
+                            name,
+                            None,
+                            None,
+                            f"unpacks to {unpacked / 1e6:.0f} MB, over the limit of {MAX_UNPACKED_XLSX_BYTES / 1e6:.0f} MB "
+                            "for a workbook; is it a runaway export?",
+                        )
+                    ]
+                )
+            layout = _check_parts(archive, name)
         with warnings.catch_warnings():
             # openpyxl warns about workbook features it ignores (data validation, conditional formats).
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(raw, read_only=read_only, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook: {exc}")]) from None
+            return openpyxl.load_workbook(raw, read_only=read_only, data_only=False), layout
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a hostile or damaged file: one message naming it, never a traceback
+        raise DataError([Problem(name, None, None, f"is not a readable .xlsx workbook ({type(exc).__name__}: {exc})")]) from None
+
+
+def open_workbook(path: Path, name: str, read_only: bool = True):
+    """An .xlsx workbook, formulas as formulas, after the checks every workbook gets (a regular file, size, zip,
+    unpacked size, every XML part well-formed and without a DTD or entities, limits on parts, sheets, rows and
+    cells).
+
+    Read with openpyxl directly, formulas as formulas: a formula typed into a cell has no computed value until
+    a spreadsheet program saves it, and reading values only would make it an empty cell. ``read_only=False``
+    when merged cells matter (read-only sheets do not list them). The caller closes the workbook. Whatever
+    else goes wrong reading the file is one problem naming it, never a traceback.
+    """
+    return _workbook(path, name, read_only)[0]
 
 
 def sheet_text(sheet) -> list[list[str]]:
@@ -244,10 +428,29 @@ def sheet_text(sheet) -> list[list[str]]:
     return [[cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
 
 
+def hidden_problems(layout: Layout, sheet: str, name: str, header: list[str], rows: list[tuple[int, list[str]]]) -> list[Problem]:
+    """A hidden column of the table, or a hidden row holding data: each a problem naming it (a reader of the
+    spreadsheet would not see what the report publishes)."""
+    problems = []
+    for position in sorted(layout.hidden_columns.get(sheet, set())):
+        if 1 <= position <= len(header):
+            column = header[position - 1].strip() or column_letter(position)
+            problems.append(Problem(name, HEADER_ROW, column, "is a hidden column; unhide it or delete it"))
+    hidden_rows = layout.hidden_rows.get(sheet, set())
+    for number, cells in rows:
+        if number in hidden_rows and any(c.strip() for c in cells):
+            problems.append(
+                Problem(name, number, None, "is a hidden row; unhide it (or delete it) so the sheet shows what is published")
+            )
+    return problems
+
+
 def read_xlsx_cells(path: Path, sheet: str) -> pd.DataFrame:
-    """Every cell of ``sheet`` as text, indexed by its row number in the workbook (header = row 1)."""
+    """Every cell of ``sheet`` as text, indexed by its row number in the workbook (header = row 1).
+
+    Hidden rows that hold data and hidden columns of the table are refused, naming them."""
     name = display_name(path)
-    book = open_workbook(path, name)
+    book, layout = _workbook(path, name)
     try:
         if sheet not in book.sheetnames:
             raise DataError(
@@ -258,6 +461,9 @@ def read_xlsx_cells(path: Path, sheet: str) -> pd.DataFrame:
         book.close()
     if not rows or not any(c.strip() for c in rows[0][1]):
         raise DataError([Problem(name, HEADER_ROW, None, f"sheet {sheet!r} has no header row in row 1")])
+    hidden = hidden_problems(layout, sheet, name, rows[0][1], rows[1:])
+    if hidden:
+        raise DataError(hidden)
     header = rows[0][1]
     while header and not header[-1].strip():
         header = header[:-1]

@@ -10,7 +10,8 @@ import datetime as _dt
 
 import pandera.pandas as pa
 
-from helpers.data.privacy import FREE_TEXT, PRIVACY_KEY
+from helpers.data.hygiene import ASCII_KEY
+from helpers.data.privacy import FREE_TEXT, PRIVACY_KEY, REVIEW_COLUMN
 
 NOT_REPORTED = "not reported"
 # The four parts of a CMO configuration; a part the text labels more than once holds its
@@ -19,7 +20,7 @@ CMO_COMPONENTS = ["context", "mechanism_resource", "mechanism_reasoning", "outco
 SEGMENT_SEPARATOR = " | "
 THIS_YEAR = _dt.date.today().year
 
-CMO_ID = r"CMO-(?:2024-\d{2}(?:\.\d)?|2025-(?:I\d|SE\d|UA\d|HO\d|CS\d))"
+CMO_ID = r"CMO-(?:2024-[0-9]{2}(?:\.[0-9])?|2025-(?:I[0-9]|SE[0-9]|UA[0-9]|HO[0-9]|CS[0-9]))"
 CMO_ID_LIST = rf"^(?:{CMO_ID}(?:; {CMO_ID})*)?$"
 BIBKEY = r"[a-z][a-z0-9]*"
 
@@ -55,20 +56,25 @@ REPORTED_DOMAINS = [
 ]
 
 
-def _text(*checks: pa.Check, required: bool = True, unique: bool = False, privacy: str | None = FREE_TEXT) -> pa.Column:
+def _text(
+    *checks: pa.Check, required: bool = True, unique: bool = False, privacy: str | None = FREE_TEXT, ascii_only: bool = False
+) -> pa.Column:
     """A text column. Empty cells arrive as missing values, so ``checks`` see only filled cells and a
     required column reports an empty cell once, as empty.
 
     ``privacy`` is what the privacy guard (``helpers.data.privacy``) checks in it: ``FREE_TEXT`` (the
     default: no contact details, profile links, handles or non-pseudonymous participant ids) or
     ``PARTICIPANT_ID`` (every cell a study pseudonym such as Magpie_100; for quote attributions).
+    ``ascii_only``: every character ASCII (ids; ``helpers.data.hygiene`` names any other by its code point).
+    Patterns write digits as ``[0-9]``, never ``\\d`` (which matches any script's digits).
     """
-    return pa.Column(str, checks=list(checks), nullable=not required, unique=unique, metadata={PRIVACY_KEY: privacy})
+    metadata = {PRIVACY_KEY: privacy, ASCII_KEY: ascii_only}
+    return pa.Column(str, checks=list(checks), nullable=not required, unique=unique, metadata=metadata)
 
 
 def _id(*checks: pa.Check, required: bool = True, unique: bool = False) -> pa.Column:
-    """A column of ids (join keys): also no stray whitespace around them."""
-    return _text(*checks, _no_surrounding_space(), required=required, unique=unique)
+    """A column of ids (join keys): ASCII only, and no stray whitespace around them."""
+    return _text(*checks, _no_surrounding_space(), required=required, unique=unique, ascii_only=True)
 
 
 def _matches(pattern: str, error: str) -> pa.Check:
@@ -95,10 +101,12 @@ SOURCES = pa.DataFrameSchema(
                 rf"^(?:{BIBKEY}|{NOT_REPORTED})$", "must be a BibTeX key such as griffiths2012effectiveness, or 'not reported'"
             )
         ),
-        "ref_number_2024": _text(_matches(r"^(?:[1-9]\d{0,2})?$", "must be a reference number (1-999) or empty"), required=False),
+        "ref_number_2024": _id(
+            _matches(r"^(?:[1-9][0-9]{0,2})?$", "must be a reference number (1-999) or empty"), required=False
+        ),
         "authors": _text(),
         "year": _text(
-            _matches(r"^\d{4}$", "must be a four-digit year"),
+            _matches(r"^[0-9]{4}$", "must be a four-digit year"),
             pa.Check(
                 lambda v: not v.isdigit() or 1950 <= int(v) <= THIS_YEAR,
                 element_wise=True,
@@ -160,7 +168,7 @@ CMOS = pa.DataFrameSchema(
     name="cmos",
 )
 
-NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
+NUMBER = r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
 
 REPORTED_VALUES = pa.DataFrameSchema(
     {
@@ -191,7 +199,7 @@ REPORTED_VALUES = pa.DataFrameSchema(
 REFERENCE_MAP = pa.DataFrameSchema(
     {
         "paper": _text(_one_of(["2024", "2025"], "paper years")),
-        "ref_number": _text(_matches(r"^[1-9]\d{0,2}$", "must be a reference number")),
+        "ref_number": _id(_matches(r"^[1-9][0-9]{0,2}$", "must be a reference number")),
         "bibkey": _id(_matches(rf"^{BIBKEY}$", "must be a BibTeX key")),
     },
     strict=True,
@@ -201,7 +209,7 @@ REFERENCE_MAP = pa.DataFrameSchema(
 
 DESIGN_IMPLICATIONS = pa.DataFrameSchema(
     {
-        "implication_id": _text(_matches(r"^DI-2025-\d{2}$", "must look like DI-2025-01"), unique=True),
+        "implication_id": _id(_matches(r"^DI-2025-[0-9]{2}$", "must look like DI-2025-01"), unique=True),
         "paper": _text(_one_of(["2025"], "paper years")),
         "theory_area_number": _text(_matches(r"^[1-4]$", "must be a 2025 theory area number 1-4")),
         "theory_area": _text(),
@@ -219,10 +227,10 @@ VALUE_ID_OR_NUMBER = rf"(?:[a-z0-9]+(?:\.[a-z0-9_\-]+)+|{NUMBER})"
 # Relations between reported values that the audit recomputes (helpers.audit.checks); ids must exist in reported_values.
 VALUE_RELATIONS = pa.DataFrameSchema(
     {
-        "relation_id": _text(_matches(r"^[a-z0-9_]+$", "must be lowercase letters, digits and _"), unique=True),
+        "relation_id": _id(_matches(r"^[a-z0-9_]+$", "must be lowercase letters, digits and _"), unique=True),
         "kind": _text(_one_of(RELATION_KINDS, "relation kinds")),
-        "target": _text(_matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be a value_id of data/reported_values.csv")),
-        "inputs": _text(
+        "target": _id(_matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be a value_id of data/reported_values.csv")),
+        "inputs": _id(
             _matches(
                 rf"^{VALUE_ID_OR_NUMBER}(?:; {VALUE_ID_OR_NUMBER})*$", "must be value ids or plain numbers separated by '; '"
             )
@@ -242,7 +250,7 @@ CROSS_CHECK_KINDS = ["same", "distinct", "no_repeats"]
 # Printed labels, citations and reference details compared with what they should agree with (helpers.audit.checks).
 CROSS_CHECKS = pa.DataFrameSchema(
     {
-        "check_id": _text(_matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be lowercase dot-separated"), unique=True),
+        "check_id": _id(_matches(r"^[a-z0-9]+(?:\.[a-z0-9_\-]+)+$", "must be lowercase dot-separated"), unique=True),
         "paper": _text(_one_of(["2024", "2025"], "paper years")),
         "section": _text(),
         "topic": _text(),
@@ -252,7 +260,7 @@ CROSS_CHECKS = pa.DataFrameSchema(
         "location": _text(),
         "compared_with": _text(required=False),
         "compared_location": _text(required=False),
-        "place": _text(_matches(rf"^{BIBKEY}(?:-[0-9a-z]+)*$", "must be a place of helpers.data.places.PLACES or a BibTeX key")),
+        "place": _id(_matches(rf"^{BIBKEY}(?:-[0-9a-z]+)*$", "must be a place of helpers.data.places.PLACES or a BibTeX key")),
         "basis": _text(),
     },
     strict=True,
@@ -287,11 +295,11 @@ CLAIMS = pa.DataFrameSchema(
 # Quotes from the 2024 synthesis's staff interviews, each with the configuration its passage ties it to.
 STAFF_QUOTES = pa.DataFrameSchema(
     {
-        "quote_id": _id(_matches(r"^SQ-2024-\d{2}$", "must look like SQ-2024-01"), unique=True),
+        "quote_id": _id(_matches(r"^SQ-2024-[0-9]{2}$", "must look like SQ-2024-01"), unique=True),
         "paper": _text(_one_of(["2024"], "paper years")),
         "cmo_ids": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2024-07.1'")),
         "cmo_ids_as_labelled": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
-        "role": _text(_matches(r"^[a-z][a-z ]* \d+$", "must be the role and number as printed, e.g. 'forum moderator 1'")),
+        "role": _text(_matches(r"^[a-z][a-z ]* [0-9]+$", "must be the role and number as printed, e.g. 'forum moderator 1'")),
         "quote": _text(),
         "location": _text(),
         "label_note": _text(required=False),
@@ -309,7 +317,7 @@ ELISION = " […] "
 # Passages of the 2025 evaluation's results that name one of its initial theories (Textbox 1), verbatim.
 EVALUATION_FINDINGS = pa.DataFrameSchema(
     {
-        "finding_id": _id(_matches(r"^EF-2025-\d{2}$", "must look like EF-2025-01"), unique=True),
+        "finding_id": _id(_matches(r"^EF-2025-[0-9]{2}$", "must look like EF-2025-01"), unique=True),
         "paper": _text(_one_of(["2025"], "paper years")),
         "cmo_ids": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2025-I1'")),
         "labels_as_printed": _text(),
@@ -326,6 +334,40 @@ EVALUATION_FINDINGS = pa.DataFrameSchema(
     strict=True,
     ordered=False,
     name="evaluation_findings",
+)
+
+
+def _reviewable(table: pa.DataFrameSchema) -> pa.DataFrameSchema:
+    """``table`` with the optional curator's column ``privacy_reviewed`` (``helpers.data.privacy``): a row whose
+    'personal name next to a health condition' finding a curator has checked says so there."""
+    reviewed = _text(required=False)
+    reviewed.required = False  # the column itself may be absent: only a table that needs it has it
+    return table.add_columns({REVIEW_COLUMN: reviewed})
+
+
+(
+    SOURCES,
+    CMOS,
+    REPORTED_VALUES,
+    DESIGN_IMPLICATIONS,
+    VALUE_RELATIONS,
+    CROSS_CHECKS,
+    CLAIMS,
+    STAFF_QUOTES,
+    EVALUATION_FINDINGS,
+) = (
+    _reviewable(t)
+    for t in (
+        SOURCES,
+        CMOS,
+        REPORTED_VALUES,
+        DESIGN_IMPLICATIONS,
+        VALUE_RELATIONS,
+        CROSS_CHECKS,
+        CLAIMS,
+        STAFF_QUOTES,
+        EVALUATION_FINDINGS,
+    )
 )
 
 SCHEMAS = {

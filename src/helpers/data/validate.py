@@ -15,6 +15,7 @@ from helpers.data import loaders as data
 from helpers.data import places as book_places
 from helpers.data.errors import DataError, Problem
 from helpers.data.paths import dataset_path, root
+from helpers.data.readers import special_files
 from helpers.data.schema import CMO_COMPONENTS as COMPONENTS
 from helpers.data.schema import SEGMENT_SEPARATOR
 
@@ -331,7 +332,7 @@ def collect_problems() -> list[Problem]:
     data.clear_cache()
     bib.clear_cache()
     book_places.clear_cache()
-    problems: list[Problem] = []
+    problems: list[Problem] = special_files(root())  # links and pipes are refused before anything is read
     bibliography = _load(bib.load_bibliography, problems)
     reference_map = _load(data.load_reference_map, problems)
     cmos = _load(data.load_cmos, problems)

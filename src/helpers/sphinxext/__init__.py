@@ -14,6 +14,8 @@
   through the pybtex style ``report-author-year`` (``bibtex_default_style`` in ``_config.yml``).
 - docutils marks each bibliography entry ``role="doc-biblioentry"``, a role ARIA deprecated, inside a
   ``role="list"``; assistive technology then sees a list without items. Entries become list items.
+- A link whose address has a scheme other than http, https or doi (a ``javascript:`` URL in BibTeX) is
+  shown as text on every page (``helpers.data.urls``, the one allow-list).
 - During ``python -m helpers build`` (which sets ``REPORT_EXECUTION_DIR``), each chapter's kernel is
   told where to log the files it reads, and myst-nb's own execution data for every page are written
   to ``exec-data.json`` there (see ``helpers.build.cache``).
@@ -45,6 +47,7 @@ def setup(app):
     app.connect("env-updated", incremental._write_exec_data)
     app.connect("html-page-context", assets._add_plotly_where_needed)
     app.connect("html-page-context", bibliography._bibliography_entries_as_list_items)
+    app.connect("doctree-resolved", bibliography._unlink_disallowed_schemes)
     # After every other handler has added its files (Sphinx calls handlers by priority, then order).
     app.connect("html-page-context", assets._drop_thebe_and_duplicates, priority=900)
     app.connect("html-page-context", assets._add_scripts_where_needed)

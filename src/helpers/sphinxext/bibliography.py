@@ -1,4 +1,10 @@
-"""The bibliography: author-year labels and pybtex style, entries formatted once and kept between builds."""
+"""The bibliography: author-year labels and pybtex style, entries formatted once and kept between builds.
+
+Links: a BibTeX ``url`` becomes a link only when its scheme is allowed (``helpers.data.urls``: http, https,
+doi); any other is shown as text. Validation refuses such a URL first; this is the second line. A third,
+:func:`_unlink_disallowed_schemes`, turns every link of every page whose address has another scheme
+(``javascript:``, ``data:``...) into its text, whatever made it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,13 @@ from collections import Counter
 from pathlib import Path
 
 import pybtex.plugin
+from docutils import nodes
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.template import field, href, words
 
 from helpers.data import bib
+from helpers.data.urls import link_target, url_scheme
 
 
 def _author_year_label(entry) -> str:
@@ -47,11 +56,22 @@ def _entry_identity(label: str, entry) -> tuple:
 
     persons = tuple((role, tuple(parts(p) for p in people)) for role, people in sorted(entry.persons.items()))
     fields = tuple(sorted((name.lower(), str(value)) for name, value in entry.fields.items()))
-    return (label, entry.key, entry.type, fields, persons)
+    return (STYLE_VERSION, label, entry.key, entry.type, fields, persons)
+
+
+# Part of every cached entry's identity: raise it when the style formats differently, so entries formatted
+# by an older style (kept between builds) are formatted again. 2: URL scheme allow-list.
+STYLE_VERSION = 2
 
 
 class AuthorYearStyle(PlainStyle):
     default_label_style = AuthorYearLabels
+
+    def format_url(self, e):
+        """'URL: address', a link only when the scheme is allowed (http, https, doi); otherwise text."""
+        target = link_target(e.fields.get("url", ""))
+        text = field("url", raw=True)
+        return words["URL:", href(target)[text] if target else text]
 
     def format_entry(self, label, entry, bib_format=None):
         identity = (type(self).__name__, _entry_identity(label, entry))
@@ -100,6 +120,15 @@ def _save_formatted_entries(app, exception):
 def _bibliography_entries_as_list_items(app, pagename, templatename, context, doctree):
     if 'role="doc-biblioentry"' in context.get("body", ""):
         context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _unlink_disallowed_schemes(app, doctree, docname) -> None:
+    """Every link of the page to an address with a scheme other than http, https or doi (``javascript:``,
+    ``data:``, ``vbscript:``...) becomes its text. Links within the site have no scheme and stay."""
+    for reference in list(doctree.findall(nodes.reference)):
+        uri = reference.get("refuri")
+        if uri and url_scheme(uri) is not None and link_target(uri) is None and not uri.startswith("mailto:"):
+            reference.replace_self(nodes.inline("", "", *reference.children, classes=["report-unlinked-url"]))
 
 
 def register_style(app) -> None:

@@ -11,14 +11,14 @@ from pathlib import Path
 from IPython.display import HTML
 
 from helpers.data.citation import FINGERPRINT_SLOT, _join_names, load_edition
-from helpers.views.html import esc
+from helpers.views.html import esc, link
 
 
 def cite_this_version(base: Path | None = None) -> HTML:
     """The landing page's "cite this version" block: formatted reference, BibTeX and DOI (when set)."""
     edition = load_edition(base)
     if edition.doi:
-        doi = f'<p>DOI: <a href="https://doi.org/{esc(edition.doi)}">https://doi.org/{esc(edition.doi)}</a></p>'
+        doi = f"<p>DOI: {link('doi:' + edition.doi, 'https://doi.org/' + edition.doi)}</p>"
     else:
         doi = "<p>No DOI has been registered for this edition yet; cite it by its version number.</p>"
     markup = (

@@ -11,7 +11,6 @@ build fails on: a chapter shows figures through ``Figure`` (or ``RENDERER.to_mim
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass
 
@@ -21,7 +20,8 @@ import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
 from helpers.views.cite import figure_citation
-from helpers.views.html import esc, slug
+from helpers.views.figures.theme import shorten_long_ticks
+from helpers.views.html import csv_download_href, esc, slug
 
 # typesetMath off: text from data that happens to hold $...$ must never be handed to MathJax (which
 # Jupyter Book loads on pages with maths) and turned into markup or links.
@@ -85,13 +85,13 @@ class Figure:
 
     def _repr_html_(self) -> str:
         anchor = f"fig-{slug(self.figure_id)}"
-        csv = self.data.to_csv(index=False).encode("utf-8")
-        href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
+        plot = RENDERER.div(shorten_long_ticks(self.fig), anchor + "-plot", self.follow_links)
+        href = csv_download_href(self.data)
         # The interactive plot holds focusable controls, so it cannot itself be role="img"; the figure
         # is described instead by its caption and by a text description every reader can open.
         return (
             f'<figure class="report-figure" id="{anchor}" aria-describedby="{anchor}-alt">'
-            f'<div class="report-figure-plot">{RENDERER.div(self.fig, anchor + "-plot", self.follow_links)}</div>'
+            f'<div class="report-figure-plot">{plot}</div>'
             f"<figcaption><p>{esc(self.caption)}</p>"
             f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
             f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'

@@ -109,6 +109,10 @@ COLUMN_TITLES = [
 ]
 
 
+# Longest label text a node or a theory area shows on the figure (a longer one from data is shortened, full on hover).
+NODE_LABEL_LIMIT = 24
+AREA_LABEL_LIMIT = 48
+
 SYMBOL_OF_KIND = {"synthesis": "circle", "initial": "diamond", "refined": "square", "new": "star"}
 
 
@@ -167,9 +171,13 @@ def programme_theory_network() -> Figure:
             name=name,
             # Short labels: the 2025 paper numbers its tested theories "CMO 1"-"CMO 5" again (Textbox 1),
             # so they read "TB1 CMO n" here, and refined paragraphs "TB2 ¶1" (Textbox 2, paragraph 1).
+            # A label from data longer than NODE_LABEL_LIMIT is shortened here; the hover shows it in full.
             text=[
                 plotly_text(
-                    f"TB1 {label}" if kind == "initial" else label.replace("Textbox ", "TB").replace(", paragraph ", " ¶")
+                    shorten(
+                        f"TB1 {label}" if kind == "initial" else label.replace("Textbox ", "TB").replace(", paragraph ", " ¶"),
+                        NODE_LABEL_LIMIT,
+                    )
                 )
                 for label in part["label"]
             ],
@@ -199,7 +207,12 @@ def programme_theory_network() -> Figure:
         fig.add_annotation(
             x=-0.08,
             y=sum(ys) / len(ys),
-            text="<br>".join(plotly_text(line) for line in textwrap.wrap(f"{int(area)}. {part['theory_area'].iloc[0]}", 16)),
+            # At most AREA_LABEL_LIMIT characters in lines of 16; the full name on hover.
+            text="<br>".join(
+                plotly_text(line)
+                for line in textwrap.wrap(shorten(f"{int(area)}. {part['theory_area'].iloc[0]}", AREA_LABEL_LIMIT), 16)
+            ),
+            hovertext=plotly_text(f"{int(area)}. {part['theory_area'].iloc[0]}"),
             showarrow=False,
             xanchor="right",
             font={"size": 11, "color": OKABE_ITO[(int(area) - 1) % len(OKABE_ITO)]},
