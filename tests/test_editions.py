@@ -399,8 +399,7 @@ def _text(markup: str) -> str:
 
 def _footers(pages: dict[str, str]) -> dict[str, str]:
     return {
-        name: visible_text(re.search(r'<p class="report-edition[^"]*".*?</p>', markup, re.S).group(0))
-        for name, markup in pages.items()
+        name: _text(re.search(r'<p class="report-edition[^"]*".*?</p>', markup, re.S).group(0)) for name, markup in pages.items()
     }
 
 

@@ -21,6 +21,7 @@ import gzip
 import html
 import json
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,9 @@ def _as_text(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def snapshot_from_dir(base: Path, label: str | None = None) -> Snapshot:
-    """The data of the report checked out at ``base``, loaded (and so validated) by the usual loaders."""
+    """The data of the report checked out at ``base``, loaded (and so validated) by the usual loaders, read afresh
+    (the loaders keep what they read for the life of a process; a comparison must see the files as they are now)."""
+    data.clear_cache()
     tables = {name: _as_text(LOADERS[name](base / DATASETS[name]), key) for name, key in COMPARED.items()}
     return Snapshot(label or "working tree", tables)
 
@@ -228,7 +231,7 @@ def decode_rows(rows: dict, label: str) -> Snapshot:
             table = payload[name]
             frame = pd.DataFrame(table["rows"], columns=table["columns"], dtype=object)
             tables[name] = frame.set_index(key, drop=False)
-    except (ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, OSError, AttributeError, EOFError, zlib.error) as exc:
         raise ReleaseError(
             f"the rows in {RELEASES_DIR}/{label}.json cannot be read ({exc}); write them again with "
             f"`python -m helpers record {label[1:]}`"
