@@ -496,6 +496,8 @@ def test_a_broken_record_is_named(repo_copy):
     path.write_text(path.read_text(encoding="utf-8").replace('"tag": "v1.0.0"', '"tag": "v1.0.1"'), encoding="utf-8")
     with pytest.raises(DataError, match=r"releases/v1\.0\.0\.json, column 'tag'"):
         releases.load_records(repo_copy)
+    validated = run_helpers(repo_copy, "validate")
+    assert validated.returncode == 1 and "releases/v1.0.0.json, column 'tag'" in validated.stderr
     path.write_text("{", encoding="utf-8")
     result = run_helpers(repo_copy, "changelog")
     assert result.returncode == 1 and "releases/v1.0.0.json" in result.stderr and "Traceback" not in result.stderr

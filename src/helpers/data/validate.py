@@ -12,6 +12,7 @@ from helpers.data import bib
 from helpers.data import citation as edition
 from helpers.data import loaders as data
 from helpers.data import places as book_places
+from helpers.data import releases as release_records
 from helpers.data.errors import DataError, Problem
 from helpers.data.paths import dataset_path, root
 from helpers.data.schema import CMO_COMPONENTS as COMPONENTS
@@ -297,6 +298,7 @@ def collect_problems() -> list[Problem]:
     relations = _load(data.load_value_relations, problems)
     cross = _load(data.load_cross_checks, problems)
     places = _load(book_places.load_places, problems)
+    _load(release_records.load_records, problems)  # the footer of every page reads them
     if cmos is not None:
         problems += cmo_problems(cmos)
     if sources is not None:
