@@ -501,3 +501,17 @@ def test_a_broken_record_is_named(repo_copy):
     path.write_text("{", encoding="utf-8")
     result = run_helpers(repo_copy, "changelog")
     assert result.returncode == 1 and "releases/v1.0.0.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_changelog_as_markdown_from_the_records_alone(repo_copy):
+    """No git at all (an exported copy): the changelog compares with the newest record; Markdown for a CI summary."""
+    newest = releases.load_records(repo_copy)[0]
+    edits.reword_cmo(repo_copy)
+    shown = run_helpers(repo_copy, "changelog", "--markdown")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0] == f"## Changes from {newest['tag']} to the working tree"
+    assert "### CMO configurations" in lines and "Needs a **minor** release" in shown.stdout
+    reworded = [line for line in lines if line.startswith(f"- reworded `{edits.REWORDED_CMO}`")]
+    assert len(reworded) == 1 and "~~" in reworded[0]
+    assert changelog._markdown_text("a *b* <i>|") == "a \\*b\\* &lt;i&gt;\\|"

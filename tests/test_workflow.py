@@ -153,7 +153,7 @@ def test_a_deploy_path_other_than_publish_s_fails_the_check(workflow):
 def test_pull_request_gets_its_changelog_as_job_summary(workflow):
     steps = workflow["jobs"]["build"]["steps"]
     summary = steps[_step(steps, "$GITHUB_STEP_SUMMARY")]
-    assert summary["if"] == "github.event_name == 'pull_request'"
+    assert summary["if"] == "github.event_name == 'pull_request'" and summary["continue-on-error"] is True
     assert "-m helpers changelog --markdown" in summary["run"] and '>> "$GITHUB_STEP_SUMMARY"' in summary["run"]
     assert summary["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
     assert _step(steps, "-m helpers validate") < _step(steps, "$GITHUB_STEP_SUMMARY")
