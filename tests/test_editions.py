@@ -430,7 +430,8 @@ def test_footer_follows_the_edition_state(history):
 def test_changelog_page_opens_with_changes_not_yet_released(history):
     text = _text(history["unreleased_pages"]["chapters/changelog.html"])
     first = history["first"]
-    assert text.index("Not yet released") < text.index(f"Edition {first['version']}")
+    page = history["unreleased_pages"]["chapters/changelog.html"]
+    assert page.index("<h3>Not yet released</h3>") < page.index(f"<h3>Edition {first['version']}</h3>")
     assert f"Changes to the data since edition {first['version']}, not yet in any edition" in text
     assert f"First edition: {first['counts']['sources']} evidence sources" in text
     markup = history["unreleased_pages"]["chapters/changelog.html"]
@@ -440,7 +441,8 @@ def test_changelog_page_opens_with_changes_not_yet_released(history):
     assert sorted(items) == sorted(
         [("added", edits.ADDED_SOURCE), ("reworded", edits.REWORDED_CMO), ("changed", edits.CHANGED_VALUE)]
     )
-    assert "Not yet released" not in visible_text(history["released_pages"]["chapters/changelog.html"])
+    assert "id='release-unreleased'" in markup
+    assert "id='release-unreleased'" not in history["released_pages"]["chapters/changelog.html"]
 
 
 def test_edition_state_of_a_copy(repo_copy):
