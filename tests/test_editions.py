@@ -180,6 +180,21 @@ def _pages(site: Path) -> dict[str, str]:
     }
 
 
+def _start_from_a_released_edition(root: Path) -> None:
+    """Where the repository's data carry changes since its newest release, the fork's newest record is made to hold
+    them (fingerprint, counts, rows), so the test starts from an edition whatever main holds today."""
+    state = releases.edition_state(root)
+    if state.released:
+        return
+    snapshot = changelog.snapshot_from_dir(root)
+    record = state.newest | {
+        "data_fingerprint": state.fingerprint,
+        "counts": changelog.counts(snapshot),
+        "rows": changelog.encode_rows(snapshot),
+    }
+    releases.record_path(root, record["tag"]).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def history(tmp_path_factory, offline_build) -> dict:
     """A fork as it is cloned: the shipped release records, no tag. Build it (the released first edition), reword a
@@ -188,6 +203,7 @@ def history(tmp_path_factory, offline_build) -> dict:
     root = tmp_path_factory.mktemp("history") / "report"
     root.mkdir()
     _copy_tracked_files(root)
+    _start_from_a_released_edition(root)
     _git(root, "init", "-q")
     for key, value in (("user.name", "Report tests"), ("user.email", "tests@example.invalid"), ("commit.gpgsign", "false")):
         _git(root, "config", key, value)
@@ -477,20 +493,26 @@ def test_record_rows_give_back_the_compared_data():
 
 
 def test_shipped_records_hold_their_editions_data():
-    """Each shipped record's rows and fingerprint are those of the data at its commit (where git has it)."""
+    """Each shipped record's rows hold its counts, and its fingerprint and rows are those of the data at its commit
+    (where git has it). Compared by id and cell, so a column a later schema adds does not count as a difference."""
+    from helpers.release.cut import fingerprint_at
+
     records = releases.load_records(REPO)
     assert records, "releases/ holds the first edition's record"
     for record in records:
-        assert record["rows"]["encoding"] == changelog.ROWS_ENCODING
+        held = changelog.decode_rows(record["rows"], record["tag"])
+        assert changelog.counts(held) == record["counts"]
         commit = record.get("commit") or record["tag"]
         if subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=REPO, capture_output=True).returncode:
             pytest.skip(f"git has no commit {commit} here (a shallow or exported checkout)")
-        from helpers.release.cut import fingerprint_at
-
         assert fingerprint_at(REPO, commit) == record["data_fingerprint"]
-        at_commit = changelog.snapshot_from_git(REPO, commit)
-        assert changelog.counts(at_commit) == record["counts"]
-        assert changelog.encode_rows(at_commit) == record["rows"]
+        try:
+            at_commit = changelog.snapshot_from_git(REPO, commit)
+        except changelog.ReleaseError as exc:
+            pytest.skip(f"the data of {commit} no longer load with today's schema: {exc}")
+        differences = changelog.compare(held, at_commit)
+        for name in changelog.COMPARED:
+            assert not any(differences[name].get(k) for k in ("added", "removed", "changed", "reworded")), name
 
 
 def test_a_broken_record_is_named(repo_copy):
