@@ -17,7 +17,18 @@ SEEDS = Path(os.environ.get("SEEDS_DIR", REPO.parent / "shared" / "seeds"))
 PAPER_2024 = "001_2b9d910073bac5f5.txt"
 PAPER_2025 = "004_cbe5b8e551a4a86c.txt"
 # What a copy of the repository needs to validate and build; never the venv or an old build.
-COPIED = ["_config.yml", "_toc.yml", "_static", "chapters", "data", "bib", "CONTRIBUTING.md", "CITATION.cff", ".zenodo.json"]
+COPIED = [
+    "_config.yml",
+    "_toc.yml",
+    "_static",
+    "chapters",
+    "data",
+    "bib",
+    "releases",
+    "CONTRIBUTING.md",
+    "CITATION.cff",
+    ".zenodo.json",
+]
 
 
 @pytest.fixture(scope="session")

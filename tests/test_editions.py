@@ -19,6 +19,8 @@ import yaml
 import edition_fixtures as edits
 from conftest import REPO, run_helpers
 from helpers.data import citation as edition
+from helpers.data import releases
+from helpers.data.errors import DataError
 from helpers.release import changes as changelog
 from helpers.release import citation as zenodo_record
 from helpers.views import changelog_page
@@ -73,6 +75,9 @@ def test_validate_names_a_bad_version_in_citation_cff(repo_copy):
 def test_every_page_shows_the_version_in_citation_cff(built_site):
     cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
     fingerprint = edition.data_fingerprint(REPO)
+    state = releases.edition_state(REPO)
+    if not state.released:  # the shipped data differ from the newest release: test_footer_follows_the_edition_state
+        pytest.skip(f"the shipped data are unreleased changes since {state.since}")
     pages = [p for p in built_site.rglob("*.html") if "_static" not in p.relative_to(built_site).parts]
     shown = 0
     for path in pages:
@@ -161,30 +166,66 @@ def _copy_tracked_files(target: Path) -> None:
         pytest.skip("the repository is not a git checkout; the editions test copies its tracked files")
     for name in filter(None, listed.stdout.split("\0")):
         source = REPO / name
-        if name.startswith(changelog.RELEASES_DIR + "/") or not source.is_file():
-            continue  # the throwaway history records its own releases
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target / name)
+        if source.is_file():  # the release records too: a fork without tags knows its releases from them
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def _pages(site: Path) -> dict[str, str]:
+    """Every content page of a built site (name -> markup)."""
+    return {
+        path.relative_to(site).as_posix(): path.read_text(encoding="utf-8")
+        for path in site.rglob("*.html")
+        if "_static" not in path.relative_to(site).parts and "http-equiv" not in path.read_text(encoding="utf-8").lower()
+    }
+
+
+def _start_from_a_released_edition(root: Path) -> None:
+    """Where the repository's data carry changes since its newest release, the fork's newest record is made to hold
+    them (fingerprint, counts, rows), so the test starts from an edition whatever main holds today."""
+    state = releases.edition_state(root)
+    if state.released:
+        return
+    snapshot = changelog.snapshot_from_dir(root)
+    record = state.newest | {
+        "data_fingerprint": state.fingerprint,
+        "counts": changelog.counts(snapshot),
+        "rows": changelog.encode_rows(snapshot),
+    }
+    releases.record_path(root, record["tag"]).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory, offline_build) -> dict:
-    """Release 1.0.0, reword a CMO, add a source, change a value, release 1.1.0, then publish both editions."""
+    """A fork as it is cloned: the shipped release records, no tag. Build it (the released first edition), reword a
+    CMO, add a source, change a value, build again (unreleased), dry-run the release on the dirty tree, commit,
+    release 1.1.0, then publish both editions."""
     root = tmp_path_factory.mktemp("history") / "report"
     root.mkdir()
     _copy_tracked_files(root)
+    _start_from_a_released_edition(root)
     _git(root, "init", "-q")
     for key, value in (("user.name", "Report tests"), ("user.email", "tests@example.invalid"), ("commit.gpgsign", "false")):
         _git(root, "config", key, value)
     _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "The report as it stands")
-    first = run_helpers(root, "release", "1.0.0", "--date", "2026-11-23")
-    assert first.returncode == 0, first.stderr
+    _git(root, "commit", "-q", "-m", "The report as it stands: the first edition and its record, no tag")
+    first_commit = _git(root, "rev-parse", "HEAD").strip()
+    first = json.loads((root / "releases" / "v1.0.0.json").read_text(encoding="utf-8"))
+    built_released = run_helpers(root, "build", offline=offline_build)
+    assert built_released.returncode == 0, built_released.stderr[-3000:]
+    released_pages = _pages(root / "_build" / "html")
 
     edits.reword_cmo(root)
     old_value, new_value = edits.change_value(root)
     edits.add_source(root)
+    status = _git(root, "status", "--porcelain")
+    dry = run_helpers(root, "release", "1.1.0", "--dry-run", "--date", "2026-11-24")
+    assert _git(root, "status", "--porcelain") == status, "a dry run writes nothing"
     dirty = run_helpers(root, "release", "1.1.0")
+    pending = run_helpers(root, "changelog")
+    built_unreleased = run_helpers(root, "build", offline=offline_build)  # incremental, after the build above
+    assert built_unreleased.returncode == 0, built_unreleased.stderr[-3000:]
+    unreleased_pages = _pages(root / "_build" / "html")
     _git(root, "commit", "-q", "-a", "-m", "Reword CMO 5, add a source, correct a value")
     too_low = run_helpers(root, "release", "1.0.1")
     second = run_helpers(root, "release", "1.1.0", "--date", "2026-11-24")
@@ -197,8 +238,14 @@ def history(tmp_path_factory, offline_build) -> dict:
     return {
         "root": root,
         "site": site,
+        "first_commit": first_commit,
+        "first": first,
         "values": (old_value, new_value),
+        "dry": dry,
         "dirty": dirty,
+        "pending": pending,
+        "released_pages": released_pages,
+        "unreleased_pages": unreleased_pages,
         "too_low": too_low,
         "again": again,
         "record": json.loads((root / "releases" / "v1.1.0.json").read_text(encoding="utf-8")),
@@ -214,12 +261,13 @@ def test_release_refuses_uncommitted_changes_and_a_level_below_the_changes(histo
 
 def test_release_bumps_citation_and_tags(history):
     root = history["root"]
-    assert _git(root, "tag", "--list").split() == ["v1.0.0", "v1.1.0"]
-    for tag, date in (("v1.0.0", "2026-11-23"), ("v1.1.0", "2026-11-24")):
-        cff = yaml.safe_load(_git(root, "show", f"{tag}:CITATION.cff"))
+    assert _git(root, "tag", "--list").split() == ["v1.1.0"], "the first edition has its record, not a tag"
+    first = history["first"]
+    for ref, tag, date in ((history["first_commit"], "v1.0.0", first["date"]), ("v1.1.0", "v1.1.0", "2026-11-24")):
+        cff = yaml.safe_load(_git(root, "show", f"{ref}:CITATION.cff"))
         assert (cff["version"], str(cff["date-released"])) == (tag[1:], date)
         assert not list(cff_validator().iter_errors(cff))
-        zenodo = json.loads(_git(root, "show", f"{tag}:.zenodo.json"))
+        zenodo = json.loads(_git(root, "show", f"{ref}:.zenodo.json"))
         assert zenodo["version"] == tag[1:]
 
 
@@ -237,8 +285,10 @@ def test_changelog_lists_exactly_the_changes_between_the_releases(history):
     ]
     listed = sum(len(v) for name in changelog.COMPARED for v in changes[name].values())
     assert listed == 3, "nothing else may be listed"
-    # The record agrees with comparing the two tags afresh.
-    assert changelog.compare_refs(history["root"], "v1.0.0", "v1.1.0") == changes
+    # The record agrees with comparing the two commits afresh, and with comparing the records' own rows.
+    assert changelog.compare_refs(history["root"], history["first_commit"], "v1.1.0") == changes
+    by_records = changelog.compare(*(changelog.snapshot_for(history["root"], v) for v in ("1.0.0", "1.1.0")))
+    assert by_records == changes
 
 
 def test_changelog_command_prints_the_changes_between_two_tags(history):
@@ -257,7 +307,8 @@ def test_changelog_page_of_each_edition(history):
     assert sorted(items) == sorted(
         [("added", edits.ADDED_SOURCE), ("reworded", edits.REWORDED_CMO), ("changed", edits.CHANGED_VALUE)]
     )
-    assert "Edition 1.1.0" in newer and "Edition 1.0.0" in newer and "First edition: 42 evidence sources" in newer
+    held = history["first"]["counts"]["sources"]
+    assert "Edition 1.1.0" in newer and "Edition 1.0.0" in newer and f"First edition: {held} evidence sources" in newer
     assert "Edition 1.0.0" in older and "Edition 1.1.0" not in older and "report-word-diff" not in older
     assert "Content note" in newer  # the changes quote CMO statements, some about self-harm
 
@@ -268,7 +319,7 @@ def test_changelog_lists_changes_not_yet_released(history, tmp_path):
     assert changelog.unreleased_changes(clone) is None
     edits.reword_cmo(clone, edits.NEW_WORD, "unheard")
     markup = changelog_page.release_notes(clone).data
-    assert "Not yet released" in markup and "Changes to the data since v1.1.0" in markup
+    assert "Not yet released" in markup and "Changes to the data since edition 1.1.0" in markup
     assert f"<del>{edits.NEW_WORD}</del> <ins>unheard</ins>" in markup
 
 
@@ -288,7 +339,8 @@ def test_both_editions_are_published_side_by_side(history):
             assert set(re.findall(r'class="report-edition-version">([^<]+)<', markup)) == {version}
     sources_old = visible_text((site / "v1.0.0" / "chapters" / "evidence-base.html").read_text(encoding="utf-8"))
     sources_new = visible_text((site / "v1.1.0" / "chapters" / "evidence-base.html").read_text(encoding="utf-8"))
-    assert "This edition holds 42 sources" in sources_old and "This edition holds 43 sources" in sources_new
+    held = history["first"]["counts"]["sources"]
+    assert f"This edition holds {held} sources" in sources_old and f"This edition holds {held + 1} sources" in sources_new
     assert "index.html" in (site / "index.html").read_text(encoding="utf-8")
     # Publishing again keeps the editions already built from the same commits.
     assert history["again"].returncode == 0 and history["again"].stdout.count("kept") == 2
@@ -329,3 +381,161 @@ def test_version_switcher_works_in_a_browser_from_a_base_path(served_editions, b
     for link in expected:
         with urllib.request.urlopen(link) as response:
             assert response.status == 200
+
+
+# --------------------------------------------------------------------------- records without tags, honest state
+
+
+def test_a_fork_without_tags_compares_with_its_newest_record(history):
+    shown = history["pending"]
+    assert shown.returncode == 0, shown.stderr
+    assert "Changes from v1.0.0 to the working tree:" in shown.stdout
+    for entry in (f"reworded {edits.REWORDED_CMO}", f"added {edits.ADDED_SOURCE}", f"changed {edits.CHANGED_VALUE}"):
+        assert entry in shown.stdout
+
+
+def test_release_dry_run_on_a_dirty_tree_says_exactly_what_it_would_write(history):
+    dry = history["dry"]
+    assert dry.returncode == 0, dry.stderr
+    first, record = history["first"], history["record"]
+    assert f"CITATION.cff: version {first['version']} -> 1.1.0, date-released {first['date']} -> 2026-11-24" in dry.stdout
+    assert ".zenodo.json: written again" in dry.stdout and "tag the commit v1.1.0" in dry.stdout
+    assert "uncommitted changes" in dry.stdout and "M data/cmos.csv" in dry.stdout
+    # The record it printed is the one the release wrote, but for the compressed rows it summarised.
+    printed = dry.stdout.split("releases/v1.1.0.json:\n", 1)[1].split("\nthen commit", 1)[0]
+    shown = json.loads("\n".join(line[4:] for line in printed.splitlines()))
+    assert shown["rows"]["data"].startswith(f"<{len(record['rows']['data']):,} characters of json+gzip+base64")
+    assert {k: v for k, v in shown.items() if k != "rows"} == {k: v for k, v in record.items() if k != "rows"}
+
+
+def _text(markup: str) -> str:
+    """The visible text as read: no space before punctuation or after an opening bracket where tags were."""
+    return re.sub(r"\( ", "(", re.sub(r" ([,.;:)])", r"\1", visible_text(markup))).strip()
+
+
+def _footers(pages: dict[str, str]) -> dict[str, str]:
+    return {
+        name: _text(re.search(r'<p class="report-edition[^"]*".*?</p>', markup, re.S).group(0)) for name, markup in pages.items()
+    }
+
+
+def test_footer_follows_the_edition_state(history):
+    """Released data: 'Edition 1.0.0, released ...' on every page; after an edit (an incremental build) every page
+    says 'Unreleased changes since 1.0.0', the cite block offers both citations, nothing is left unresolved."""
+    first = history["first"]
+    released, unreleased = history["released_pages"], history["unreleased_pages"]
+    assert len(released) >= 17 and set(released) == set(unreleased)
+    for name, footer in _footers(released).items():
+        assert footer.startswith(f"Edition {first['version']}, released {first['date']}"), name
+        assert first["data_fingerprint"] in footer, name
+    for name, footer in _footers(unreleased).items():
+        assert footer.startswith(f"Unreleased changes since {first['version']}"), name
+        assert "Edition" not in footer and first["data_fingerprint"] not in footer, name
+    for pages in (released, unreleased):
+        for name, markup in pages.items():
+            assert "<!--report-if-" not in markup and "@@report-" not in markup, name
+    cite = _text(unreleased["chapters/index.html"])
+    assert f"You are reading unreleased changes since edition {first['version']}" in cite
+    assert f"Version {first['version']}, released {first['date']}; data fingerprint {first['data_fingerprint']}" in cite
+    assert "or cite this snapshot, by its data fingerprint and date" in cite
+    figure = re.search(r'<details class="report-figure-cite">(.*?)</details>', unreleased["chapters/survey.html"], re.S)
+    assert f"unreleased changes since edition {first['version']} (data fingerprint" in figure.group(1)
+    assert "You are reading <strong>edition" in released["chapters/index.html"]
+
+
+def test_changelog_page_opens_with_changes_not_yet_released(history):
+    text = _text(history["unreleased_pages"]["chapters/changelog.html"])
+    first = history["first"]
+    page = history["unreleased_pages"]["chapters/changelog.html"]
+    assert page.index("<h3>Not yet released</h3>") < page.index(f"<h3>Edition {first['version']}</h3>")
+    assert f"Changes to the data since edition {first['version']}, not yet in any edition" in text
+    assert f"First edition: {first['counts']['sources']} evidence sources" in text
+    markup = history["unreleased_pages"]["chapters/changelog.html"]
+    items = re.findall(
+        r"<li class='report-(added|removed|reworded|changed)'>\s*<strong>\w+</strong> <code>([^<]+)</code>", markup
+    )
+    assert sorted(items) == sorted(
+        [("added", edits.ADDED_SOURCE), ("reworded", edits.REWORDED_CMO), ("changed", edits.CHANGED_VALUE)]
+    )
+    assert "id='release-unreleased'" in markup
+    assert "id='release-unreleased'" not in history["released_pages"]["chapters/changelog.html"]
+
+
+def test_edition_state_of_a_copy(repo_copy):
+    shipped = releases.edition_state(REPO)
+    state = releases.edition_state(repo_copy)
+    assert state.released == shipped.released and state.newest["tag"] == shipped.newest["tag"]
+    edits.reword_cmo(repo_copy)
+    changed = releases.edition_state(repo_copy)
+    assert not changed.released and changed.since == shipped.newest["version"]
+    assert changed.key("2026-12-01") != state.key("2026-12-01")
+    shutil.rmtree(repo_copy / "releases")
+    assert releases.edition_state(repo_copy).newest is None and not releases.edition_state(repo_copy).released
+
+
+def test_state_blocks_keep_only_the_wording_that_holds():
+    markup = (
+        "a" + releases.only_when(releases.RELEASED, "<b>edition</b>") + releases.only_when(releases.UNRELEASED, "draft") + "z"
+    )
+    assert releases.resolve_state(markup, releases.RELEASED) == "a<b>edition</b>z"
+    assert releases.resolve_state(markup, releases.UNRELEASED) == "adraftz"
+    with pytest.raises(ValueError):
+        releases.only_when("maybe", "x")
+
+
+def test_record_rows_give_back_the_compared_data():
+    snapshot = changelog.snapshot_from_dir(REPO)
+    rows = changelog.encode_rows(snapshot)
+    assert rows == changelog.encode_rows(snapshot), "the same data give the same record"
+    assert changelog.is_empty(changelog.compare(changelog.decode_rows(rows, "v9.9.9"), snapshot))
+    with pytest.raises(changelog.ReleaseError, match=r"releases/v9\.9\.9\.json cannot be read"):
+        changelog.decode_rows({**rows, "data": rows["data"][:100]}, "v9.9.9")
+
+
+def test_shipped_records_hold_their_editions_data():
+    """Each shipped record's rows hold its counts, and its fingerprint and rows are those of the data at its commit
+    (where git has it). Compared by id and cell, so a column a later schema adds does not count as a difference."""
+    from helpers.release.cut import fingerprint_at
+
+    records = releases.load_records(REPO)
+    assert records, "releases/ holds the first edition's record"
+    for record in records:
+        held = changelog.decode_rows(record["rows"], record["tag"])
+        assert changelog.counts(held) == record["counts"]
+        commit = record.get("commit") or record["tag"]
+        if subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=REPO, capture_output=True).returncode:
+            pytest.skip(f"git has no commit {commit} here (a shallow or exported checkout)")
+        assert fingerprint_at(REPO, commit) == record["data_fingerprint"]
+        try:
+            at_commit = changelog.snapshot_from_git(REPO, commit)
+        except changelog.ReleaseError as exc:
+            pytest.skip(f"the data of {commit} no longer load with today's schema: {exc}")
+        differences = changelog.compare(held, at_commit)
+        for name in changelog.COMPARED:
+            assert not any(differences[name].get(k) for k in ("added", "removed", "changed", "reworded")), name
+
+
+def test_a_broken_record_is_named(repo_copy):
+    path = repo_copy / "releases" / "v1.0.0.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"tag": "v1.0.0"', '"tag": "v1.0.1"'), encoding="utf-8")
+    with pytest.raises(DataError, match=r"releases/v1\.0\.0\.json, column 'tag'"):
+        releases.load_records(repo_copy)
+    validated = run_helpers(repo_copy, "validate")
+    assert validated.returncode == 1 and "releases/v1.0.0.json, column 'tag'" in validated.stderr
+    path.write_text("{", encoding="utf-8")
+    result = run_helpers(repo_copy, "changelog")
+    assert result.returncode == 1 and "releases/v1.0.0.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_changelog_as_markdown_from_the_records_alone(repo_copy):
+    """No git at all (an exported copy): the changelog compares with the newest record; Markdown for a CI summary."""
+    newest = releases.load_records(repo_copy)[0]
+    edits.reword_cmo(repo_copy)
+    shown = run_helpers(repo_copy, "changelog", "--markdown")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0] == f"## Changes from {newest['tag']} to the working tree"
+    assert "### CMO configurations" in lines and "Needs a **minor** release" in shown.stdout
+    reworded = [line for line in lines if line.startswith(f"- reworded `{edits.REWORDED_CMO}`")]
+    assert len(reworded) == 1 and "~~" in reworded[0]
+    assert changelog._markdown_text("a *b* <i>|") == "a \\*b\\* &lt;i&gt;\\|"

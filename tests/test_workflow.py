@@ -68,7 +68,7 @@ def test_workflow_validates_builds_tests_and_deploys_main(workflow):
     for folder in ("data/**", "bib/**", "chapters/**", "src/**"):
         assert folder in cache["with"]["key"]
     upload = next(step for step in build["steps"] if str(step.get("uses", "")).startswith("actions/upload-pages-artifact@"))
-    assert upload["with"]["path"] == "_build/html" and "refs/heads/main" in upload["if"]
+    assert "refs/heads/main" in upload["if"]
     deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "build" and "refs/heads/main" in deploy["if"]
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
@@ -112,3 +112,87 @@ def test_contributing_guide_is_one_text_in_the_repo_and_the_book(repo):
     toc = yaml.safe_load((repo / "_toc.yml").read_text(encoding="utf-8"))
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
     assert "chapters/contributing" in files
+
+
+def _step(steps: list[dict], text: str) -> int:
+    return next(i for i, step in enumerate(steps) if text in step.get("run", "") or text in str(step.get("uses", "")))
+
+
+def test_workflow_deploys_the_site_publish_writes(workflow):
+    """The path uploaded for Pages is the folder ``python -m helpers publish`` writes (every edition and the switcher),
+    built after the tests, from a checkout with the whole history (each edition is built from its commit)."""
+    from helpers.release import site
+
+    steps = workflow["jobs"]["build"]["steps"]
+    checkout = steps[_step(steps, "actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0
+    publish, upload = _step(steps, "-m helpers publish"), _step(steps, "actions/upload-pages-artifact@")
+    assert _step(steps, "-m pytest") < publish < upload
+    assert steps[upload]["with"]["path"] == site.SITE_DIR.as_posix()
+    assert steps[publish]["if"] == steps[upload]["if"]
+    kept = [s for s in steps if "actions/cache@" in str(s.get("uses")) and s["with"]["path"] == site.SITE_DIR.as_posix()]
+    assert len(kept) == 1 and "releases/**" in kept[0]["with"]["key"]
+    triggers = workflow[True]
+    for event in ("push", "pull_request"):
+        assert {"releases/**", "CITATION.cff"} <= set(triggers[event]["paths"]), "a release commit must deploy"
+
+
+def test_a_deploy_path_other_than_publish_s_fails_the_check(workflow):
+    from helpers.release import site
+
+    broken = {**workflow, "jobs": {**workflow["jobs"]}}
+    steps = [dict(step) for step in workflow["jobs"]["build"]["steps"]]
+    upload = _step(steps, "actions/upload-pages-artifact@")
+    steps[upload] = {**steps[upload], "with": {"path": "_build/html"}}
+    broken["jobs"]["build"] = {**workflow["jobs"]["build"], "steps": steps}
+    with pytest.raises(AssertionError):
+        test_workflow_deploys_the_site_publish_writes(broken)
+    assert site.SITE_DIR.as_posix() != "_build/html"
+
+
+def test_pull_request_gets_its_changelog_as_job_summary(workflow):
+    steps = workflow["jobs"]["build"]["steps"]
+    summary = steps[_step(steps, "$GITHUB_STEP_SUMMARY")]
+    assert summary["if"] == "github.event_name == 'pull_request'" and summary["continue-on-error"] is True
+    assert "-m helpers changelog --markdown" in summary["run"] and '>> "$GITHUB_STEP_SUMMARY"' in summary["run"]
+    assert summary["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    assert _step(steps, "-m helpers validate") < _step(steps, "$GITHUB_STEP_SUMMARY")
+
+
+def test_xlsx_diff_driver_is_declared_and_documented(repo):
+    attributes = (repo / ".gitattributes").read_text(encoding="utf-8")
+    assert "*.xlsx diff=xlsx" in attributes.splitlines()
+    guide = (repo / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert 'git config diff.xlsx.textconv ".venv/bin/python -m helpers diff"' in guide
+
+
+def test_git_diff_shows_a_spreadsheet_change_as_rows(repo_copy):
+    """With the .gitattributes driver and the documented textconv, `git diff` of sources.xlsx prints the new row."""
+    import os
+
+    import edition_fixtures as edits
+    from conftest import REPO
+
+    (repo_copy / ".gitattributes").write_bytes((REPO / ".gitattributes").read_bytes())
+    env = {**os.environ, "REPORT_ROOT": str(repo_copy), "GIT_CONFIG_GLOBAL": os.devnull}
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=repo_copy, env=env, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "data")
+    edits.add_source(repo_copy)
+    assert "Binary files" in git("diff", "--", "data/sources.xlsx")  # without the textconv: bytes only
+    git("config", "diff.xlsx.textconv", f"{sys.executable} -m helpers diff")
+    added = [line for line in git("diff", "--", "data/sources.xlsx").splitlines() if line.startswith("+sources!")]
+    assert len(added) == 1 and f": {edits.ADDED_SOURCE} | {edits.ADDED_SOURCE_BIBKEY} |" in added[0]
+
+
+def test_diff_command_refuses_a_file_that_is_no_workbook(tmp_path):
+    from conftest import REPO, run_helpers
+
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("not a workbook", encoding="utf-8")
+    result = run_helpers(REPO, "diff", str(bad))
+    assert result.returncode == 1 and "notes.xlsx" in result.stderr and "Traceback" not in result.stderr

@@ -6,9 +6,11 @@ audit      print every audit check
 preview    build, serve locally and rebuild on every change
 bench      measure builds and pages; write BENCHMARKS.md/.json
 release    check the data, bump the version, record the changes, commit and tag
-changelog  what changed between two git refs
-publish    build every release tag into _build/site/ with a version switcher
+record     complete an existing release record (commit, fingerprint, compared rows) from its commit
+changelog  what changed since the newest release (or between two releases or git refs)
+publish    build every release into _build/site/ with a version switcher
 citation   write .zenodo.json from CITATION.cff
+diff       print a spreadsheet as rows of text (git's textconv for .xlsx)
 """
 
 from __future__ import annotations
@@ -109,26 +111,56 @@ def publish(args: argparse.Namespace) -> int:
     return publish_editions(args.out, args.rebuild)
 
 
-def changelog(old: str | None, new: str | None) -> int:
-    """Print what changed between two refs (default: the newest release tag and the working tree)."""
+def record(args: argparse.Namespace) -> int:
+    from helpers.release.cut import record as complete
+
+    return complete(args.version, args.at)
+
+
+def changelog(old: str | None, new: str | None, markdown: bool = False) -> int:
+    """Print what changed between two releases or refs (default: the newest release and the working tree)."""
+    from helpers.data.errors import DataError
     from helpers.release import changes
     from helpers.release.git import ReleaseError
 
     base = root()
     try:
         if old is None:
-            tags = changes.release_tags(base)
-            old = tags[-1] if tags else None
-        if old is None:
-            snapshot = changes.snapshot_from_git(base, new) if new else changes.snapshot_from_dir(base)
-            print(f"No release tag yet: the first edition would hold {changes.counts(snapshot)}.")
-            return 0
-        compared = changes.compare_refs(base, old, new)
-    except ReleaseError as exc:
+            newest = changes.newest_release(base)
+            if newest is None:
+                snapshot = changes.snapshot_for(base, new)
+                print(f"No release yet: the first edition would hold {changes.counts(snapshot)}.")
+                return 0
+            old = newest.tag
+        compared = changes.compare(changes.snapshot_for(base, old), changes.snapshot_for(base, new))
+    except (ReleaseError, DataError) as exc:
         print(f"Changelog failed: {exc}", file=sys.stderr)
         return 1
-    print(f"Changes from {old or '(nothing)'} to {new or 'the working tree'}:")
-    print(changes.changes_text(compared))
+    title = f"Changes from {old} to {new or 'the working tree'}"
+    print(changes.changes_markdown(compared, title) if markdown else f"{title}:\n{changes.changes_text(compared)}")
+    return 0
+
+
+def diff(path: Path) -> int:
+    """A workbook as rows of text, one line per row, ``SHEET!ROW: cell | cell``: git's textconv for .xlsx files."""
+    from helpers.data.errors import DataError
+    from helpers.data.readers import open_workbook, sheet_text
+
+    try:
+        book = open_workbook(path, str(path))
+    except (DataError, OSError) as exc:
+        print(f"Cannot show {path} as rows: {exc}", file=sys.stderr)
+        return 1
+    try:
+        for sheet in book.worksheets:
+            for number, cells in enumerate(sheet_text(sheet), start=1):
+                cells = [c.replace("\r", "").replace("\n", "\\n") for c in cells]
+                while cells and not cells[-1]:
+                    cells.pop()
+                if cells:
+                    print(f"{sheet.title}!{number}: {' | '.join(cells)}")
+    finally:
+        book.close()
     return 0
 
 
@@ -189,11 +221,17 @@ def parser() -> argparse.ArgumentParser:
     cut = commands.add_parser("release", help="check the data, bump the version, record the changes, commit and tag")
     cut.add_argument("version", help="the new version X.Y.Z")
     cut.add_argument("--date", help="release date YYYY-MM-DD (default: today)")
-    cut.add_argument("--dry-run", action="store_true", help="show what would be recorded; write nothing")
-    diff = commands.add_parser("changelog", help="what changed between two git refs")
-    diff.add_argument("old", nargs="?", help="older ref (default: the newest release tag)")
-    diff.add_argument("new", nargs="?", help="newer ref (default: the working tree)")
-    site = commands.add_parser("publish", help="build every release tag into _build/site/vX.Y.Z/ with latest/ and a switcher")
+    cut.add_argument("--dry-run", action="store_true", help="show exactly what would be written; works on a dirty tree")
+    fill = commands.add_parser("record", help="complete a release record (commit, fingerprint, rows) from its commit")
+    fill.add_argument("version", help="the release X.Y.Z whose record releases/vX.Y.Z.json to complete")
+    fill.add_argument("--at", help="the edition's commit (default: its tag, its record's commit, or the one that added it)")
+    log = commands.add_parser("changelog", help="what changed since the newest release, or between two releases or refs")
+    log.add_argument("old", nargs="?", help="older release (X.Y.Z or vX.Y.Z, read from its record) or git ref (default: newest)")
+    log.add_argument("new", nargs="?", help="newer release or git ref (default: the working tree)")
+    log.add_argument("--markdown", action="store_true", help="print Markdown (a CI job summary)")
+    rows = commands.add_parser("diff", help="print a spreadsheet as rows of text (git's textconv for .xlsx)")
+    rows.add_argument("file", type=Path, help="an .xlsx file")
+    site = commands.add_parser("publish", help="build every release into _build/site/vX.Y.Z/ with latest/ and a switcher")
     site.add_argument("--out", help="output folder (default: _build/site)")
     site.add_argument("--rebuild", action="store_true", help="build editions again even if already published")
     cff = commands.add_parser("citation", help="write .zenodo.json from CITATION.cff")
@@ -209,7 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "release":
         return release(args)
     if args.command == "changelog":
-        return changelog(args.old, args.new)
+        return changelog(args.old, args.new, args.markdown)
+    if args.command == "record":
+        return record(args)
+    if args.command == "diff":
+        return diff(args.file)
     if args.command == "publish":
         return publish(args)
     if args.command == "preview":

@@ -13,6 +13,7 @@ from helpers.data import citation as edition
 from helpers.data import claims as finding_claims
 from helpers.data import loaders as data
 from helpers.data import places as book_places
+from helpers.data import releases as release_records
 from helpers.data.errors import DataError, Problem
 from helpers.data.paths import dataset_path, root
 from helpers.data.readers import special_files
@@ -346,6 +347,7 @@ def collect_problems() -> list[Problem]:
     places = _load(book_places.load_places, problems)
     claims = _load(data.load_claims, problems)
     problems += evidence_link_problems(quotes, findings, cmos, values)
+    _load(release_records.load_records, problems)  # the footer of every page reads them
     if cmos is not None:
         problems += cmo_problems(cmos)
     if sources is not None:

@@ -1,32 +1,38 @@
 """What changed between two editions of the report, computed from the data (the page is helpers.views.changelog_page).
 
-Two snapshots of the data (a git tag's files, or a folder) are compared by their stable ids: sources by
-``source_id``, CMO configurations by ``cmo_id``, reported values by ``value_id``. The result says what was
-added, removed and changed (which fields, old and new text), which CMO statements were reworded (shown as a
-word-level diff) and whether the set of studies or the theory structure changed; :func:`required_level` turns
-that into the semantic-version level an edition needs (see the README, "Versions and releases").
+Two snapshots of the data (a release record's rows, a git commit's files, or a folder) are compared by their
+stable ids: sources by ``source_id``, CMO configurations by ``cmo_id``, reported values by ``value_id``. The
+result says what was added, removed and changed (which fields, old and new text), which CMO statements were
+reworded (shown as a word-level diff) and whether the set of studies or the theory structure changed;
+:func:`required_level` turns that into the semantic-version level an edition needs (see the README, "Versions
+and releases").
 
-The release command (``helpers.release.cut``) records each edition's comparison in ``releases/vX.Y.Z.json``; the
-changelog page renders those records, so a checkout without git history (a fresh clone without tags, a
-``git archive`` export) still shows every edition's changes. Where git and release tags are at hand, the page
-also lists data changes made since the newest release.
+The releases are the release records (``releases/vX.Y.Z.json``, read by ``helpers.data.releases``) and the git
+tags ``vX.Y.Z``, whichever are at hand: a fork or a shallow checkout has the records without the tags. Each
+record carries its edition's compared rows (:func:`encode_rows`, gzip-compressed JSON, every cell as text), so
+the working data are compared with the newest release without git history, and its comparison with the
+previous edition (``changes``), which the changelog page shows.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
+import html
 import json
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.data import loaders as data
-from helpers.data.errors import DataError, Problem
-from helpers.data.paths import DATASETS, root
-from helpers.release.git import SEMVER_TAG, ReleaseError, git, has_git, release_tags, version_key  # noqa: F401
+from helpers.data.errors import DataError
+from helpers.data.paths import DATASETS
+from helpers.data.releases import RELEASES_DIR, load_records, version_key
+from helpers.release.git import ReleaseError, commit_adding, commit_of, git, has_git, release_tags
 
-RELEASES_DIR = "releases"
 LEVELS = ("patch", "minor", "major")
 # Datasets compared, their id column, and how the page names them.
 COMPARED = {"sources": "source_id", "cmos": "cmo_id", "reported_values": "value_id"}
@@ -62,13 +68,15 @@ def _as_text(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def snapshot_from_dir(base: Path, label: str | None = None) -> Snapshot:
-    """The data of the report checked out at ``base``, loaded (and so validated) by the usual loaders."""
+    """The data of the report checked out at ``base``, loaded (and so validated) by the usual loaders, read afresh
+    (the loaders keep what they read for the life of a process; a comparison must see the files as they are now)."""
+    data.clear_cache()
     tables = {name: _as_text(LOADERS[name](base / DATASETS[name]), key) for name, key in COMPARED.items()}
     return Snapshot(label or "working tree", tables)
 
 
-def snapshot_from_git(base: Path, ref: str) -> Snapshot:
-    """The data as committed at ``ref`` (a tag such as ``v1.0.0``), read with ``git show`` into a temp folder."""
+def snapshot_from_git(base: Path, ref: str, label: str | None = None) -> Snapshot:
+    """The data as committed at ``ref`` (a tag such as ``v1.0.0``, a commit), read with ``git show`` into a temp folder."""
     with tempfile.TemporaryDirectory(prefix="report-snapshot-") as tmp:
         for name in COMPARED:
             relative = DATASETS[name]
@@ -76,7 +84,7 @@ def snapshot_from_git(base: Path, ref: str) -> Snapshot:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(git(base, "show", f"{ref}:{relative}", binary=True))
         try:
-            snapshot = snapshot_from_dir(Path(tmp), label=ref)
+            snapshot = snapshot_from_dir(Path(tmp), label=label or ref)
         except DataError as exc:
             raise ReleaseError(f"the data of {ref} do not load with this version of the helpers:\n{exc}") from None
         finally:
@@ -195,36 +203,111 @@ def is_empty(changes: dict) -> bool:
 
 # --------------------------------------------------------------------------- release records
 
-
-def records_dir(base: Path | None = None) -> Path:
-    return (base or root()) / RELEASES_DIR
+ROWS_ENCODING = "json+gzip+base64"
 
 
-def load_records(base: Path | None = None) -> list[dict]:
-    """Every recorded release (``releases/vX.Y.Z.json``), newest first."""
-    folder = records_dir(base)
-    records = []
-    for path in folder.glob("v*.json") if folder.is_dir() else []:
-        if not SEMVER_TAG.match(path.stem):
-            continue
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError([Problem(f"{RELEASES_DIR}/{path.name}", exc.lineno, None, f"is not valid JSON: {exc.msg}")]) from None
-        records.append(record)
-    return sorted(records, key=lambda r: version_key(r["tag"]), reverse=True)
+def encode_rows(snapshot: Snapshot) -> dict:
+    """The compared rows of a snapshot as a release record keeps them: JSON, gzip-compressed, base64 text.
+
+    Every cell as the text the comparison sees, so :func:`decode_rows` gives back the same snapshot. The
+    compression is deterministic (no time stamp): the same data always give the same record.
+    """
+    payload = {
+        name: {"key": COMPARED[name], "columns": list(table.columns), "rows": table.values.tolist()}
+        for name, table in snapshot.tables.items()
+    }
+    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return {"encoding": ROWS_ENCODING, "data": base64.b64encode(gzip.compress(raw, mtime=0)).decode("ascii")}
+
+
+def decode_rows(rows: dict, label: str) -> Snapshot:
+    """The snapshot a record's ``rows`` hold; a ReleaseError naming the record when they cannot be read."""
+    try:
+        if rows.get("encoding") != ROWS_ENCODING:
+            raise ValueError(f"unknown encoding {rows.get('encoding')!r} (expected {ROWS_ENCODING})")
+        payload = json.loads(gzip.decompress(base64.b64decode(rows["data"])))
+        tables = {}
+        for name, key in COMPARED.items():
+            table = payload[name]
+            frame = pd.DataFrame(table["rows"], columns=table["columns"], dtype=object)
+            tables[name] = frame.set_index(key, drop=False)
+    except (ValueError, KeyError, TypeError, OSError, AttributeError, EOFError, zlib.error) as exc:
+        raise ReleaseError(
+            f"the rows in {RELEASES_DIR}/{label}.json cannot be read ({exc}); write them again with "
+            f"`python -m helpers record {label[1:]}`"
+        ) from None
+    return Snapshot(label, tables)
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release: its tag ``vX.Y.Z``, its record (None: a tag without one) and whether git has the tag."""
+
+    tag: str
+    record: dict | None
+    tagged: bool
+
+    @property
+    def version(self) -> str:
+        return self.tag[1:]
+
+
+def releases(base: Path) -> list[Release]:
+    """Every release, oldest first: the records, and the tags (where git has them)."""
+    records = {record["tag"]: record for record in load_records(base)}
+    tags = set(release_tags(base))
+    return [Release(tag, records.get(tag), tag in tags) for tag in sorted(records.keys() | tags, key=version_key)]
+
+
+def newest_release(base: Path) -> Release | None:
+    found = releases(base)
+    return found[-1] if found else None
+
+
+def edition_commit(base: Path, release: Release) -> str | None:
+    """The commit an edition is built from: its tag's, else the record's ``commit``, else the commit that added
+    the record (a fork without tags); None where this repository's history has none of them."""
+    if release.tagged:
+        return commit_of(base, release.tag)
+    if release.record and release.record.get("commit") and commit_of(base, release.record["commit"]):
+        return commit_of(base, release.record["commit"])
+    if not has_git(base):
+        return None
+    return commit_adding(base, f"{RELEASES_DIR}/{release.tag}.json")
+
+
+def release_snapshot(base: Path, release: Release) -> Snapshot:
+    """The compared data of a release: its record's rows, else (an older record, a bare tag) its commit's files."""
+    if release.record and release.record.get("rows"):
+        return decode_rows(release.record["rows"], release.tag)
+    commit = edition_commit(base, release)
+    if commit is None:
+        raise ReleaseError(
+            f"{release.tag} has no rows in its record and git has no commit for it; "
+            f"write them with `python -m helpers record {release.version}` where its history is at hand"
+        )
+    return snapshot_from_git(base, commit, label=release.tag)
+
+
+def snapshot_for(base: Path, ref: str | None) -> Snapshot:
+    """The data of ``ref``: a release (``vX.Y.Z`` or ``X.Y.Z``) from its record, else a git ref; None: the working tree."""
+    if ref is None:
+        return snapshot_from_dir(base)
+    tag = ref if ref.startswith("v") else f"v{ref}"
+    found = next((r for r in releases(base) if r.tag == tag), None)
+    return release_snapshot(base, found) if found else snapshot_from_git(base, ref)
 
 
 # --------------------------------------------------------------------------- rendering
 
 
 def unreleased_changes(base: Path) -> tuple[str, dict] | None:
-    """Data changes since the newest release tag, when git and tags are at hand and something changed."""
-    tags = release_tags(base)
-    if not tags:
+    """Data changes since the newest release (from its record; no git needed), or None when nothing changed."""
+    newest = newest_release(base)
+    if newest is None:
         return None
-    changes = compare(snapshot_from_git(base, tags[-1]), snapshot_from_dir(base))
-    return None if is_empty(changes) else (tags[-1], changes)
+    changes = compare(release_snapshot(base, newest), snapshot_from_dir(base))
+    return None if is_empty(changes) else (newest.tag, changes)
 
 
 def changes_text(changes: dict) -> str:
@@ -241,4 +324,35 @@ def changes_text(changes: dict) -> str:
             lines.append(f"{NAMES[name]}: changed {entry['id']}: {fields}")
     level, reasons = required_level(changes)
     lines.append(f"Needs a {level} release: {'; '.join(reasons)}.")
+    return "\n".join(lines)
+
+
+def _markdown_text(text: str) -> str:
+    """Data text made inert for Markdown: HTML escaped, Markdown's punctuation backslashed, one line."""
+    escaped = html.escape(" ".join(str(text).split()), quote=False)
+    return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-!|~>" else c for c in escaped)
+
+
+def changes_markdown(changes: dict, title: str) -> str:
+    """The changes as Markdown (a pull request's job summary in CI): a heading, then one list per dataset."""
+    level, reasons = required_level(changes)
+    lines = [f"## {_markdown_text(title)}", "", f"Needs a **{level}** release: {_markdown_text('; '.join(reasons))}.", ""]
+    for name in COMPARED:
+        table = changes[name]
+        items = [f"- added `{e['id']}`: {_markdown_text(e['summary'])}" for e in table["added"]]
+        items += [f"- removed `{e['id']}`: {_markdown_text(e['summary'])}" for e in table["removed"]]
+        items += [
+            f"- reworded `{e['id']}`: ~~{_markdown_text(e['old'])}~~ → {_markdown_text(e['new'])}"
+            for e in table.get("reworded", [])
+        ]
+        for entry in table["changed"]:
+            fields = "; ".join(
+                f"{c}: {_markdown_text(old) or '(empty)'} → {_markdown_text(new) or '(empty)'}"
+                for c, (old, new) in entry["fields"].items()
+            )
+            items.append(f"- changed `{entry['id']}`: {fields}")
+        items += [f"- column added `{c}`" for c in table["columns_added"]]
+        items += [f"- column removed `{c}`" for c in table["columns_removed"]]
+        if items:
+            lines += [f"### {NAMES[name]}", "", *items, ""]
     return "\n".join(lines)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
-SEMVER_TAG = re.compile(r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+from helpers.data.releases import SEMVER_TAG, version_key
 
 
 class ReleaseError(RuntimeError):
@@ -31,16 +30,26 @@ def has_git(base: Path) -> bool:
         return False
 
 
-def version_key(tag: str) -> tuple[int, int, int]:
-    match = SEMVER_TAG.match(tag)
-    if not match:
-        raise ValueError(f"{tag!r} is not a release tag vX.Y.Z")
-    return tuple(int(part) for part in match.groups())
-
-
 def release_tags(base: Path) -> list[str]:
     """The repository's release tags (``vX.Y.Z``), oldest first; [] without git."""
     if not has_git(base):
         return []
     tags = [t for t in git(base, "tag", "--list", "v*").split() if SEMVER_TAG.match(t)]
     return sorted(tags, key=version_key)
+
+
+def commit_of(base: Path, ref: str) -> str | None:
+    """The full hash of the commit ``ref`` names in this repository; None where it is not there."""
+    try:
+        return git(base, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip() or None
+    except ReleaseError:
+        return None
+
+
+def commit_adding(base: Path, path: str) -> str | None:
+    """The commit that added ``path`` (relative to ``base``), oldest first; None where history does not have it."""
+    try:
+        found = git(base, "log", "--diff-filter=A", "--format=%H", "--", path).split()
+    except ReleaseError:
+        return None
+    return found[-1] if found else None

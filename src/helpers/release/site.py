@@ -1,9 +1,11 @@
 """Publish every edition side by side: ``_build/site/vX.Y.Z/``, ``_build/site/latest/`` and a version switcher.
 
-Each release tag is exported with ``git archive`` into a temporary folder and built there with the repository's
-normal build command (``python -m helpers build``), importing that edition's own helpers (``PYTHONPATH``), so an
-edition looks as it did when it was released. An edition already published from the same commit is kept as it
-is (``--rebuild`` builds it again), so older editions' pages keep working as newer ones appear.
+Each release (a release record or a git tag) is exported from its commit
+(``helpers.release.changes.edition_commit``: the tag's, else the one its record names, else the one that added
+its record) with ``git archive`` into a temporary folder and built there with the repository's normal build
+command (``python -m helpers build``), importing that edition's own helpers (``PYTHONPATH``), so an edition
+looks as it did when it was released. An edition already published from the same commit is kept as it is
+(``--rebuild`` builds it again), so older editions' pages keep working as newer ones appear.
 
 ``switcher.json`` (pydata-sphinx-theme's format) lists the editions with URLs relative to itself; each edition
 fetches it as ``../switcher.json`` and ``helpers/static/report-editions.js`` resolves the links, so the site works
@@ -51,13 +53,14 @@ def switcher_entries(tags: list[str]) -> list[dict]:
     ]
 
 
-def build_edition(base: Path, tag: str, target: Path) -> None:
-    """Export ``tag`` and build it with the normal build command; copy its HTML to ``target`` on success only."""
+def build_edition(base: Path, tag: str, commit: str, target: Path) -> None:
+    """Export ``commit`` (edition ``tag``) and build it with the normal build command; copy its HTML to ``target``
+    on success only."""
     with tempfile.TemporaryDirectory(prefix=f"report-{tag}-") as tmp:
         checkout = Path(tmp) / "report"
         checkout.mkdir()
         archive = Path(tmp) / "edition.tar"
-        git(base, "archive", "--format=tar", f"--output={archive}", tag)
+        git(base, "archive", "--format=tar", f"--output={archive}", commit)
         with tarfile.open(archive) as tar:
             tar.extractall(checkout, filter="data")
         env = {
@@ -73,7 +76,7 @@ def build_edition(base: Path, tag: str, target: Path) -> None:
         staged = target.with_name(target.name + ".new")
         shutil.rmtree(staged, ignore_errors=True)
         shutil.copytree(checkout / "_build" / "html", staged)
-    (staged / STAMP).write_text(git(base, "rev-list", "-n", "1", tag).strip() + "\n", encoding="utf-8")
+    (staged / STAMP).write_text(commit + "\n", encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     staged.rename(target)
 
@@ -82,18 +85,28 @@ def publish(out: str | None = None, rebuild: bool = False) -> int:
     base = root()
     site = Path(out).resolve() if out else base / SITE_DIR
     try:
-        tags = changelog.release_tags(base)
-        if not tags:
-            raise ReleaseError("no release tags (vX.Y.Z) yet; cut one with `python -m helpers release X.Y.Z`")
+        editions = changelog.releases(base)
+        if not editions:
+            raise ReleaseError(
+                "no release yet (no record in releases/, no tag vX.Y.Z); cut one with `python -m helpers release X.Y.Z`"
+            )
+        tags = [edition.tag for edition in editions]
+        commits = {edition.tag: changelog.edition_commit(base, edition) for edition in editions}
+        missing = [tag for tag, commit in commits.items() if commit is None]
+        if missing:
+            raise ReleaseError(
+                f"git has no commit for {', '.join(missing)} (no tag, and no commit that added its record): "
+                "publish needs the whole history (`git fetch --unshallow --tags`; in CI, checkout with fetch-depth: 0)"
+            )
         site.mkdir(parents=True, exist_ok=True)
         for tag in tags:
             target = site / tag
-            commit = git(base, "rev-list", "-n", "1", tag).strip()
+            commit = commits[tag]
             stamp = target / STAMP
             if not rebuild and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == commit:
                 print(f"{tag}: already published from {commit[:12]}, kept.")
                 continue
-            build_edition(base, tag, target)
+            build_edition(base, tag, commit, target)
             print(f"{tag}: published to {target}")
     except ReleaseError as exc:
         print(f"Publish failed: {exc}", file=sys.stderr)

@@ -22,8 +22,9 @@
 - A finding sentence of a chapter ends with the role ``{claim}`id```: the role numbers it and puts the
   verbatim passage it rests on (data/claims.csv) in a "Source passages" disclosure after its paragraph.
 - The edition (version, release date, data fingerprint) is read once from ``CITATION.cff``
-  (``helpers.data.citation``) and shown in the footer of every page; each figure's "Cite this figure"
-  gets the page it is on.
+  (``helpers.data.citation``) and the release records (``helpers.data.releases``) and shown in the footer of
+  every page: the released edition, or "unreleased changes since" it; each figure's "Cite this figure"
+  gets the page it is on, and cite blocks keep the wording of the edition state.
 - When ``REPORT_EDITIONS_JSON`` is set (``python -m helpers publish`` sets it to ``../switcher.json``),
   pages carry the version switcher of pydata-sphinx-theme, fed from that file at reading time.
 """
@@ -39,9 +40,11 @@ def setup(app):
     app.connect("env-get-outdated", incremental._note_changed_sources)
     app.connect("env-get-outdated", incremental._reread_executed_chapters)
     app.connect("env-updated", incremental._pages_to_write)
+    app.connect("env-updated", footer._pages_for_edition_state)
     app.connect("builder-inited", bibliography._load_formatted_entries)
     app.connect("builder-inited", assets._register_static_files)
     app.connect("build-finished", bibliography._save_formatted_entries)
+    app.connect("build-finished", footer._record_edition_state)
     # Last: after the handlers above and the extensions' own have copied their files into the output.
     app.connect("build-finished", incremental._finalise_pages, priority=900)
     app.connect("env-updated", incremental._write_exec_data)

@@ -120,7 +120,9 @@ def _finalise_pages(app, exception):
     previous = record.read_text(encoding="utf-8").strip() if record.is_file() else current
     if not re.fullmatch(r"[0-9a-f]{12}", previous):
         previous = current
-    if previous != current:
+    # When the edition state changed, every page was written now (helpers.sphinxext.footer), and an unreleased
+    # page names the released edition's fingerprint too: nothing may be replaced then.
+    if previous != current and not getattr(app, "report_state_changed", False):
         for page in outdir.rglob("*.html"):
             text = page.read_text(encoding="utf-8")
             if previous in text:

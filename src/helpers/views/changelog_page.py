@@ -1,4 +1,8 @@
-"""The changelog page: every recorded edition's changes, and changes not yet released, as escaped HTML."""
+"""The changelog page: changes not yet released, then every recorded edition, newest first, as escaped HTML.
+
+Everything comes from the release records (``releases/vX.Y.Z.json``) and the working data: no git tag or
+history is needed (a fork, a shallow checkout, an exported edition show the same page).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,8 @@ from pathlib import Path
 from IPython.display import HTML
 
 from helpers.data.paths import root
-from helpers.release.changes import (
-    COMPARED,
-    NAMES,
-    ReleaseError,
-    load_records,
-    required_level,
-    unreleased_changes,
-)
+from helpers.data.releases import load_records
+from helpers.release.changes import COMPARED, NAMES, ReleaseError, required_level, unreleased_changes
 from helpers.views.html import esc
 
 
@@ -110,7 +108,7 @@ def release_notes(base: Path | None = None) -> HTML:
     parts = []
     try:
         pending = unreleased_changes(base)
-    except ReleaseError as exc:  # e.g. the newest tag's data no longer load under today's schema
+    except ReleaseError as exc:  # e.g. the newest release's data no longer load under today's schema
         pending = None
         parts.append(f"<p class='report-release-meta'>Changes since the newest release cannot be listed: {esc(str(exc))}</p>")
     if pending:
@@ -118,8 +116,8 @@ def release_notes(base: Path | None = None) -> HTML:
         level, _ = required_level(changes)
         parts.append(
             "<section class='report-release report-unreleased' id='release-unreleased'><h3>Not yet released</h3>"
-            f"<p class='report-release-meta'>Changes to the data since {esc(tag)}; they need a "
-            f"<strong>{level}</strong> release.</p>{changes_html(changes)}</section>"
+            f"<p class='report-release-meta'>Changes to the data since edition {esc(tag[1:])}, not yet in any "
+            f"edition; they need a <strong>{level}</strong> release.</p>{changes_html(changes)}</section>"
         )
     records = load_records(base)
     parts.extend(_record_html(record) for record in records)
