@@ -287,6 +287,8 @@ def label_disagreements(sources: pd.DataFrame | None = None) -> pd.DataFrame:
         if note.strip()
     ]
     return pd.DataFrame(rows, columns=[*columns, "passage_note"])
+
+
 def load_staff_quotes(path: Path | str | None = None) -> pd.DataFrame:
     """Quotes from the 2024 synthesis's staff interviews, verbatim, with the role label as printed and the
     configuration the narrative ties each to."""
