@@ -10,6 +10,7 @@ import datetime as _dt
 
 import pandera.pandas as pa
 
+from helpers.data import provenance as where_from
 from helpers.data.privacy import FREE_TEXT, PRIVACY_KEY
 
 NOT_REPORTED = "not reported"
@@ -77,6 +78,17 @@ def _one_of(values: list[str], what: str) -> pa.Check:
     return pa.Check.isin(values, error=f"must be one of the {what}: {', '.join(repr(v) for v in values)}")
 
 
+def _provenance() -> pa.Column:
+    """Where the row comes from (``helpers.data.provenance``): ``paper``, or who added or changed it, when, from what."""
+    return _text(
+        pa.Check(
+            lambda v: where_from.problem(v) is None,
+            element_wise=True,
+            error=where_from.HINT + ", with a real date, not in the future",
+        )
+    )
+
+
 def _no_surrounding_space() -> pa.Check:
     return pa.Check(
         lambda s: s == s.str.strip(),
@@ -126,6 +138,7 @@ SOURCES = pa.DataFrameSchema(
         "quoted": _text(_one_of(["yes", "no", NOT_REPORTED], "values")),
         "label_note": _text(required=False),
         "inclusion_note": _text(required=False),
+        "provenance": _provenance(),
     },
     strict=True,
     ordered=False,
@@ -151,6 +164,7 @@ CMOS = pa.DataFrameSchema(
         "refines_basis": _text(required=False),
         "location": _text(),
         "split_note": _text(required=False),
+        "provenance": _provenance(),
     },
     strict=True,
     ordered=False,
@@ -179,6 +193,7 @@ REPORTED_VALUES = pa.DataFrameSchema(
         "value": _text(_matches(rf"^(?:{NUMBER})?$", "must be a plain number (use . for decimals) or empty"), required=False),
         "tails": _text(_one_of(["one", "two"], "values"), required=False),
         "note": _text(required=False),
+        "provenance": _provenance(),
     },
     strict=True,
     ordered=False,
@@ -203,6 +218,7 @@ DESIGN_IMPLICATIONS = pa.DataFrameSchema(
         "theory_area_number": _text(_matches(r"^[1-4]$", "must be a 2025 theory area number 1-4")),
         "theory_area": _text(),
         "implication": _text(),
+        "provenance": _provenance(),
         "location": _text(),
     },
     strict=True,
