@@ -19,9 +19,10 @@ import yaml
 import edition_fixtures as edits
 from conftest import REPO, run_helpers
 from helpers.data import citation as edition
+from helpers.data import loaders as data
 from helpers.release import changes as changelog
 from helpers.release import citation as zenodo_record
-from helpers.views import changelog_page
+from helpers.views import changelog_page, tables
 from helpers.views import cite as cite_blocks
 from test_book import visible_text
 
@@ -257,7 +258,9 @@ def test_changelog_page_of_each_edition(history):
     assert sorted(items) == sorted(
         [("added", edits.ADDED_SOURCE), ("reworded", edits.REWORDED_CMO), ("changed", edits.CHANGED_VALUE)]
     )
-    assert "Edition 1.1.0" in newer and "Edition 1.0.0" in newer and "First edition: 42 evidence sources" in newer
+    first = json.loads((history["root"] / "releases" / "v1.0.0.json").read_text(encoding="utf-8"))
+    assert "Edition 1.1.0" in newer and "Edition 1.0.0" in newer
+    assert f"First edition: {first['counts']['sources']} evidence sources" in newer
     assert "Edition 1.0.0" in older and "Edition 1.1.0" not in older and "report-word-diff" not in older
     assert "Content note" in newer  # the changes quote CMO statements, some about self-harm
 
@@ -288,7 +291,14 @@ def test_both_editions_are_published_side_by_side(history):
             assert set(re.findall(r'class="report-edition-version">([^<]+)<', markup)) == {version}
     sources_old = visible_text((site / "v1.0.0" / "chapters" / "evidence-base.html").read_text(encoding="utf-8"))
     sources_new = visible_text((site / "v1.1.0" / "chapters" / "evidence-base.html").read_text(encoding="utf-8"))
-    assert "This edition holds 42 of the 102" in sources_old and "This edition holds 43 of the 102" in sources_new
+    held = len(data.load_sources(REPO / "data" / "sources.xlsx"))  # the first release is the data as shipped
+    included = int(
+        data.load_reported_values(REPO / "data" / "reported_values.csv")
+        .set_index("value_id")
+        .loc[tables.INCLUDED_SOURCES, "value"]
+    )
+    assert f"This edition holds {held} of the {included}" in sources_old
+    assert f"This edition holds {held + 1} of the {included}" in sources_new  # one source added
     assert "index.html" in (site / "index.html").read_text(encoding="utf-8")
     # Publishing again keeps the editions already built from the same commits.
     assert history["again"].returncode == 0 and history["again"].stdout.count("kept") == 2
