@@ -31,8 +31,9 @@ def _cited_without_cmo(cited_where: str, area: int) -> bool:
     """Whether ``cited_where`` names theory area ``area`` in a passage that says it assigns no CMO (each passage
     runs from its 'Theory area N' to the next one)."""
     marks = list(THEORY_AREA.finditer(cited_where))
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
-        passage = cited_where[mark.start() : following.start() if following else len(cited_where)]
+    ends = [following.start() for following in marks[1:]] + [len(cited_where)]
+    for mark, end in zip(marks, ends, strict=True):
+        passage = cited_where[mark.start() : end]
         if int(mark.group(1)) == area and NO_CMO.search(passage):
             return True
     return False

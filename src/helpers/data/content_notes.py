@@ -29,6 +29,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])")
 _CODE_CELL = re.compile(r"^(```+|~~~+)\{code-cell\}.*?^\1\s*$", re.S | re.M)
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 _TAG = re.compile(r"<[^>]+>")
+_BLOCK = re.compile(r"\n\s*\n|\n(?=#)")
+# The end of an element that holds text of its own: a sentence never runs across it.
+_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|td|th|div|caption|dt|dd|figcaption|pre|summary)>", re.I)
 SHOWN = 200  # characters of a sentence a message quotes
 
 
@@ -45,7 +48,11 @@ class Mention:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(re.sub(r"\s+", " ", text)) if s.strip()]
+    """The sentences of ``text``: a blank line (a paragraph, a heading, a table cell) also ends one."""
+    found = []
+    for block in _BLOCK.split(text):
+        found += [s.strip() for s in _SENTENCE_END.split(re.sub(r"\s+", " ", block)) if s.strip()]
+    return found
 
 
 def first_mention(text: str) -> Mention | None:
@@ -59,7 +66,7 @@ def first_mention(text: str) -> Mention | None:
 
 def page_text(markup: str) -> str:
     """The text a reader's page holds (and its figures' labels and hover text), from its HTML."""
-    return html.unescape(_TAG.sub(" ", markup))
+    return html.unescape(_TAG.sub(" ", _BLOCK_END.sub("\n\n", markup)))
 
 
 def rendered_page_problem(markup: str) -> str | None:

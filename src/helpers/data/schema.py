@@ -22,6 +22,9 @@ THIS_YEAR = _dt.date.today().year
 
 CMO_ID = r"CMO-(?:2024-\d{2}(?:\.\d)?|2025-(?:I\d|SE\d|UA\d|HO\d|CS\d))"
 CMO_ID_LIST = rf"^(?:{CMO_ID}(?:; {CMO_ID})*)?$"
+# A list of ids in another table, checked for its shape only: whether each id exists is checked against that
+# table (helpers.data.validate), whose message suggests the closest id for a mistyped one.
+ID_LIST_SHAPE = r"^(?:[^;\s]+(?:; [^;\s]+)*)?$"
 BIBKEY = r"[a-z][a-z0-9]*"
 
 SOURCE_DOCUMENT_TYPES = [
@@ -128,9 +131,9 @@ SOURCES = pa.DataFrameSchema(
         "country": _text(),
         "moderation_type": _text(),
         "cmo_ids": _id(
-            _matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2024-01; CMO-2024-07.1'"), required=False
+            _matches(ID_LIST_SHAPE, "must be CMO ids separated by '; ', e.g. 'CMO-2024-01; CMO-2024-07.1'"), required=False
         ),
-        "cmo_ids_as_labelled": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
+        "cmo_ids_as_labelled": _id(_matches(ID_LIST_SHAPE, "must be CMO ids separated by '; '"), required=False),
         "theory_areas": _text(
             _matches(r"^(?:[1-5](?:; [1-5])*)?$", "must be theory area numbers 1-5 separated by '; '"), required=False
         ),
