@@ -620,6 +620,14 @@ CASES = [
         "BibTeX key 'hanly2019systematic' is not defined in bib/references.bib; did you mean 'hanley2019systematic'?",
     ),
     Case(
+        "source id that is not its reference number",
+        set_xlsx(3, "source_id", "SRC-N001"),
+        SOURCES,
+        3,
+        "source_id",
+        "SRC-N001 is reference 25 of the 2024 synthesis, so its id is SRC-025",
+    ),
+    Case(
         "theory_areas misses the area of a cited CMO",
         set_xlsx(3, "theory_areas", "1"),
         SOURCES,

@@ -28,6 +28,7 @@ def test_the_shipped_data_pass_every_content_check(sources, cmos, repo):
     from helpers.data.validate import toc_files
 
     assert content.theory_area_problems(sources, cmos) == []
+    assert content.source_id_problems(sources) == []
     assert content.bibtex_agreement_problems(sources, bib.load_bibliography()) == []
     assert content.chapter_note_problems(repo, toc_files(repo)) == []
 

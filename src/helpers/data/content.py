@@ -31,7 +31,7 @@ def _cited_without_cmo(cited_where: str, area: int) -> bool:
     """Whether ``cited_where`` names theory area ``area`` in a passage that says it assigns no CMO (each passage
     runs from its 'Theory area N' to the next one)."""
     marks = list(THEORY_AREA.finditer(cited_where))
-    ends = [following.start() for following in marks[1:]] + [len(cited_where)]
+    ends = [following.start() for following in marks[1:]] + [len(cited_where)] * bool(marks)
     for mark, end in zip(marks, ends, strict=True):
         passage = cited_where[mark.start() : end]
         if int(mark.group(1)) == area and NO_CMO.search(passage):
@@ -108,3 +108,24 @@ def chapter_note_problems(base: Path, pages: set[str]) -> list[Problem]:
         Problem(name, line, None, why)
         for name, line, why in content_notes.chapter_problems(files, lambda p: str(p.relative_to(base)))
     ]
+
+
+def source_id_problems(sources: pd.DataFrame) -> list[Problem]:
+    """A source from the 2024 reference list is named by its number there: reference 40 is SRC-040."""
+    name = data.display_name(dataset_path("sources"))
+    problems = []
+    for row, source in sources.iterrows():
+        number = source["ref_number_2024"]
+        if pd.isna(number) or source["source_id"] == f"SRC-{int(number):03d}":
+            continue
+        problems.append(
+            Problem(
+                name,
+                row,
+                "source_id",
+                f"{source['source_id']} is reference {int(number)} of the 2024 synthesis, so its id is SRC-{int(number):03d}; "
+                "a source outside that list has an empty ref_number_2024 and an id SRC-N001, SRC-N002, ... "
+                "(see CONTRIBUTING.md, 'Add a source')",
+            )
+        )
+    return problems

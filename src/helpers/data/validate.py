@@ -312,6 +312,7 @@ def collect_problems() -> list[Problem]:
         problems += cmo_problems(cmos)
     if sources is not None:
         problems += source_problems(sources, cmos, bibliography, reference_map)
+        problems += content.source_id_problems(sources)
         if cmos is not None:
             problems += content.theory_area_problems(sources, cmos)
         if bibliography is not None:
