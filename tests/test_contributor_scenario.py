@@ -100,7 +100,7 @@ def reword_cmo(root: Path) -> None:
     """'Change a CMO': one word of a statement (and the component quoting it), with the provenance saying so."""
     edits.reword_cmo(root)
     path = root / "data" / "cmos.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    rows = read_csv(path)
     for row in rows:
         if row["cmo_id"] == edits.REWORDED_CMO:
             row["provenance"] = f"reworded {WHEN} by {WHO} from {DOCUMENT}"
@@ -110,7 +110,7 @@ def reword_cmo(root: Path) -> None:
 def add_value(root: Path) -> None:
     """'Add a reported value': a number the 2025 paper prints (the survey's voucher), with where it is printed."""
     path = root / "data" / "reported_values.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    rows = read_csv(path)
     row = dict.fromkeys(rows[0], "")
     row.update(
         value_id=NEW_VALUE,
@@ -126,6 +126,11 @@ def add_value(root: Path) -> None:
         provenance=f"added {WHEN} by {WHO} from 10.2196/79289",
     )
     write_csv(path, [*rows, row])
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
