@@ -44,7 +44,7 @@ NEW_ENTRY = f"""
   x-provenance = {{added {WHEN} by {WHO} from {NEW_DOI}}}
 }}
 """
-NEW_VALUE = "e25.other.survey.voucher.gbp"
+NEW_VALUE = "s24.other.reddit_depression.users.n"
 NEW_CHAPTER = "chapters/sources-added"
 
 
@@ -108,22 +108,24 @@ def reword_cmo(root: Path) -> None:
 
 
 def add_value(root: Path) -> None:
-    """'Add a reported value': a number the 2025 paper prints (the survey's voucher), with where it is printed."""
+    """'Add a reported value': a number the 2024 paper prints (in its introduction) that the data do not hold yet."""
     path = root / "data" / "reported_values.csv"
     rows = read_csv(path)
+    assert NEW_VALUE not in {row["value_id"] for row in rows}
     row = dict.fromkeys(rows[0], "")
     row.update(
         value_id=NEW_VALUE,
-        paper="2025",
-        section="Methods > Data Collection and Analysis > Surveys",
-        location="Methods, Surveys paragraph 2",
+        paper="2024",
+        section="Introduction",
+        location="Introduction paragraph 5, sentence 2",
         domain="other",
-        measure="digital shopping voucher per survey timepoint",
-        statistic="amount",
-        value_reported="£10",
-        value="10",
-        note="printed with its approximate value in US dollars",
-        provenance=f"added {WHEN} by {WHO} from 10.2196/79289",
+        measure="users of the Reddit discussion board r/depression (the paper's reference 21)",
+        category="end of 2017",
+        statistic="n",
+        value_reported="314,000",
+        value="314000",
+        note="a background figure the synthesis cites; about 1,000,000 in late 2023",
+        provenance=f"added {WHEN} by {WHO} from 10.2196/55750",
     )
     write_csv(path, [*rows, row])
 
