@@ -24,6 +24,7 @@ import yaml
 import edition_fixtures as edits
 from conftest import REPO, SEEDS, run_helpers
 from test_book import visible_text
+from test_editions import _copy_tracked_files
 
 pytestmark = pytest.mark.scenario
 
@@ -50,18 +51,6 @@ NEW_CHAPTER = "chapters/sources-added"
 
 def git(root: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
-
-
-def copy_tracked_files(target: Path) -> None:
-    """The repository as a fresh clone has it: every tracked file, as it is in the working tree."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True)
-    if listed.returncode != 0:
-        pytest.skip("the repository is not a git checkout; the scenario copies its tracked files")
-    for name in filter(None, listed.stdout.split("\0")):
-        source = REPO / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
 
 
 # --------------------------------------------------------------------------- the contributor's changes, as CONTRIBUTING.md says
@@ -160,7 +149,8 @@ def add_chapter(root: Path) -> None:
 def scenario(tmp_path_factory, offline_build) -> dict:
     root = tmp_path_factory.mktemp("scenario") / "report"
     root.mkdir()
-    copy_tracked_files(root)
+    _copy_tracked_files(root)  # every tracked file but the release records, which the scenario keeps too
+    shutil.copytree(REPO / "releases", root / "releases")
     git(root, "init", "-q")
     for key, value in (("user.name", "Report tests"), ("user.email", "tests@example.invalid"), ("commit.gpgsign", "false")):
         git(root, "config", key, value)
