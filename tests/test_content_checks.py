@@ -76,7 +76,9 @@ def test_the_content_note_rule():
     # A sentence that speaks of content notes (signposting, the guide) is guidance, not material.
     assert content_notes.first_mention("Pages on self-harm open with a content note.") is None
     page = "<p>Posts on <em>suicidal</em> thoughts were common.</p>"
-    assert "'Posts on suicidal thoughts were common.'" in content_notes.rendered_page_problem(page)
+    assert "mentions 'suicidal' in the sentence 'Posts on suicidal thoughts were common.'" in content_notes.rendered_page_problem(
+        page
+    )
     assert content_notes.rendered_page_problem('<p class="admonition-title">Content note</p>' + page) is None
 
 
@@ -98,5 +100,5 @@ def test_the_build_warns_naming_the_page_and_the_sentence(monkeypatch):
     page_check._check_page(None, "search", "search.html", {"body": body}, doctree=None)
     assert len(warnings) == 1
     message, kwargs = warnings[0]
-    assert message.startswith("page chapters/example mentions 'self-injur'")
+    assert message.startswith("page chapters/example mentions 'self-injury'")
     assert "'Strict rules on self-injury can make a forum feel safer.'" in message and kwargs["location"] == "chapters/example"

@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-TOPICS = re.compile(r"suicid|self-harm|self-injur|restrictive eating|disordered eating", re.I)
+# The whole word is matched, so a message names it as written ('suicidal', 'self-injury').
+TOPICS = re.compile(r"[\w-]*(?:suicid|self-harm|self-injur)[\w-]*|restrictive eating|disordered eating", re.I)
 NOTE_TITLE = "Content note"
 NOTE_SNIPPETS = ("_snippets/content-note.md", "_snippets/content-note-titles.md")
 HOW_TO_ADD = (
