@@ -73,6 +73,7 @@ def add_source(root: Path) -> None:
         authors=entry["author"],
         year=str(entry["year"]),
         title=entry["title"],
+        provenance=f"added 2026-11-24 by Report tests from {entry['doi']}",
     )
     sheet.append([row[column] for column in header])
     book.save(path)

@@ -130,6 +130,24 @@ def append_bib(entry: str) -> Callable[[Path], None]:
     return apply
 
 
+def append_text(relative: str, text: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        path = root / relative
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+    return apply
+
+
+def last_line(relative: str) -> Callable[[Path], int]:
+    """The number of the last non-empty line of a text file (after a case has changed it)."""
+
+    def find(root: Path) -> int:
+        lines = (root / relative).read_text(encoding="utf-8").splitlines()
+        return max(i for i, line in enumerate(lines, start=1) if line.strip())
+
+    return find
+
+
 def bib_line(text: str) -> Callable[[Path], int]:
     """The line number of the (last) line of the BibTeX file that starts with ``text``."""
 
@@ -585,6 +603,95 @@ CASES = [
         bib_line("@misc{someone2021post"),
         "url",
         "holds a link to a user profile (twitter.com/***)",
+    ),
+    # ---- content: what the data say, beyond each file's schema (helpers.data.content)
+    Case(
+        "mistyped CMO id gets a suggestion",
+        set_xlsx(3, "cmo_ids", "CMO-2042-14"),
+        SOURCES,
+        3,
+        "cmo_ids",
+        "CMO-2042-14 is not a CMO in data/cmos.csv; did you mean 'CMO-2024-14'?",
+    ),
+    Case(
+        "mistyped BibTeX key gets a suggestion",
+        set_xlsx(3, "bibkey", "hanly2019systematic"),
+        SOURCES,
+        3,
+        "bibkey",
+        "BibTeX key 'hanly2019systematic' is not defined in bib/references.bib; did you mean 'hanley2019systematic'?",
+    ),
+    Case(
+        "source id that is not its reference number",
+        set_xlsx(3, "source_id", "SRC-N001"),
+        SOURCES,
+        3,
+        "source_id",
+        "SRC-N001 is reference 25 of the 2024 synthesis, so its id is SRC-025",
+    ),
+    Case(
+        "theory_areas misses the area of a cited CMO",
+        set_xlsx(3, "theory_areas", "1"),
+        SOURCES,
+        3,
+        "theory_areas",
+        "cmo_ids cites CMOs of theory area(s) 4",
+    ),
+    Case(
+        "theory_areas lists an area no CMO or citation explains",
+        set_xlsx(3, "theory_areas", "1; 4"),
+        SOURCES,
+        3,
+        "theory_areas",
+        "lists theory area 1, but no CMO in cmo_ids belongs to it",
+    ),
+    Case(
+        "sheet year disagrees with the BibTeX entry",
+        set_xlsx(3, "year", "2018"),
+        SOURCES,
+        3,
+        "year",
+        "2018 disagrees with the BibTeX entry 'hanley2019systematic' (bib/references.bib, row ",
+    ),
+    Case(
+        "sheet title disagrees with the BibTeX entry",
+        set_xlsx(3, "title", "A systematic review of young people"),
+        SOURCES,
+        3,
+        "title",
+        "disagrees with the BibTeX entry 'hanley2019systematic'",
+    ),
+    Case(
+        "provenance that is neither the paper nor a dated change",
+        set_csv(CMOS, 3, "provenance", "reworded by me"),
+        CMOS,
+        3,
+        "provenance",
+        "must be 'paper' (transcribed from the paper) or '<added|reworded|corrected> <YYYY-MM-DD> by <who> from",
+    ),
+    Case(
+        "provenance dated in the future",
+        set_csv(VALUES, 3, "provenance", "corrected 2999-01-01 by A. Curator from erratum"),
+        VALUES,
+        3,
+        "provenance",
+        "with a real date, not in the future",
+    ),
+    Case(
+        "BibTeX entry that says neither paper nor provenance",
+        append_bib("@article{curator2026new,\n  author = {Curator, A.},\n  title = {New},\n  year = {2026}\n}\n"),
+        BIB,
+        bib_line("@article{curator2026new"),
+        "x-provenance",
+        "has neither x-cited-in (a reference of the papers) nor x-provenance",
+    ),
+    Case(
+        "chapter mentions self-harm without a content note",
+        append_text("chapters/methods.md", "\nSome members wrote about self-harm in their posts.\n"),
+        "chapters/methods.md",
+        last_line("chapters/methods.md"),
+        None,
+        "mentions 'self-harm' in the sentence 'Some members wrote about self-harm in their posts.' but has no content note",
     ),
     # ---- label disagreements and finding claims
     Case(

@@ -3,6 +3,7 @@ the pre-commit hooks work offline; the contributor guide is one text, in the rep
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -76,31 +77,75 @@ def test_workflow_validates_builds_tests_and_deploys_main(workflow):
     assert workflow["permissions"] == {"contents": "read"}
 
 
-def test_pre_commit_hooks_are_local_and_cover_ruff_and_data(repo):
+def pre_commit_hooks(repo: Path) -> dict[str, dict]:
     config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
-    hooks = {hook["id"]: hook for entry in config["repos"] for hook in entry["hooks"]}
     assert {entry["repo"] for entry in config["repos"]} == {"local"}, "a remote hook repo would need the network"
+    return {hook["id"]: hook for entry in config["repos"] for hook in entry["hooks"]}
+
+
+def test_pre_commit_hooks_are_local_and_cover_ruff_and_data(repo):
+    hooks = pre_commit_hooks(repo)
     assert all(hook["language"] == "system" for hook in hooks.values())
+    # Every hook runs a tool of the project's environment through .ci/venv-run, never whatever is on PATH.
+    assert all(hook["entry"].startswith(".ci/venv-run ") for hook in hooks.values())
     assert "ruff check" in hooks["ruff-check"]["entry"] and "ruff format" in hooks["ruff-format"]["entry"]
     validate = hooks["validate-data"]
-    assert validate["entry"] == "python -m helpers validate" and validate["pass_filenames"] is False
-    assert validate["files"] == "^(data|bib)/"
+    assert validate["entry"].endswith("python -m helpers validate") and validate["pass_filenames"] is False
+    assert re.match(validate["files"], "data/cmos.csv") and re.match(validate["files"], "bib/references.bib")
+    assert re.match(validate["files"], "chapters/methods.md")  # validate checks the chapters' content notes
+
+
+def run_hook(hook: dict, root: Path, venv: Path | None, files: list[str] = ()) -> subprocess.CompletedProcess:
+    """A hook's entry run as pre-commit runs it: from the checkout's root, the entry split as a shell would, the
+    files appended, and no activated environment (no VIRTUAL_ENV, a PATH without any venv)."""
+    import os
+    import shlex
+
+    if venv is not None:
+        (root / ".venv").symlink_to(venv, target_is_directory=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(root), "LANG": "C.UTF-8"}
+    if os.environ.get("PYTHONPATH"):  # a development checkout whose helpers are put first (as the tests run)
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    command = shlex.split(hook["entry"]) + (list(files) if hook.get("pass_filenames", True) else [])
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+
+def copy_with_hooks(repo_copy: Path) -> Path:
+    from conftest import REPO
+
+    shutil.copytree(REPO / ".ci", repo_copy / ".ci")
+    shutil.copy2(REPO / ".pre-commit-config.yaml", repo_copy / ".pre-commit-config.yaml")
+    return repo_copy
+
+
+def test_pre_commit_hooks_run_without_an_activated_environment(repo_copy):
+    """From a fresh clone with .venv set up but not activated, each hook's entry runs the environment's tools."""
+    root = copy_with_hooks(repo_copy)
+    hooks = pre_commit_hooks(root)
+    venv = Path(sys.prefix)
+    validate = run_hook(hooks["validate-data"], root, venv)
+    assert validate.returncode == 0, validate.stderr
+    assert "Validation passed" in validate.stdout
+    (root / "example.py").write_text("x = 1\n", encoding="utf-8")
+    lint = run_hook(hooks["ruff-check"], root, None, ["example.py"])
+    assert lint.returncode == 0, lint.stderr
 
 
 def test_pre_commit_validation_hook_fails_on_broken_data(repo_copy):
     """What the data hook runs, run on a copy with a broken CSV: it fails and names file, row and column."""
-    import os
-
-    from conftest import REPO
-
-    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
-    entry = next(h["entry"] for r in config["repos"] for h in r["hooks"] if h["id"] == "validate-data").split()
-    cmos = repo_copy / "data" / "cmos.csv"
+    root = copy_with_hooks(repo_copy)
+    cmos = root / "data" / "cmos.csv"
     cmos.write_bytes(cmos.read_bytes().replace(b"CMO-2024-01,", b"CMO-2024-1,", 1))
-    env = {**os.environ, "REPORT_ROOT": str(repo_copy)}
-    result = subprocess.run([sys.executable, *entry[1:]], cwd=repo_copy, env=env, capture_output=True, text=True)
+    result = run_hook(pre_commit_hooks(root)["validate-data"], root, Path(sys.prefix))
     assert result.returncode == 1
     assert "data/cmos.csv, row 2, column 'cmo_id'" in result.stderr
+
+
+def test_pre_commit_hooks_say_how_to_set_up_when_there_is_no_environment(repo_copy):
+    root = copy_with_hooks(repo_copy)
+    result = run_hook(pre_commit_hooks(root)["validate-data"], root, None)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "'python' is not in" in result.stderr and "python3 -m venv .venv" in result.stderr
 
 
 def test_contributing_guide_is_one_text_in_the_repo_and_the_book(repo):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data import schema
+from helpers.data import provenance, schema
 from helpers.data.errors import DataError, Problem
 from helpers.data.readers import display_name, open_workbook, sheet_text
 
@@ -47,6 +47,8 @@ APPENDIX_COLUMN_MAP: dict[str, str] = {
     "Moderation": "moderation_type",
 }
 
+# An appendix is part of its paper: its rows are transcribed from it (helpers.data.provenance).
+ABSENT_DEFAULTS = {provenance.COLUMN: provenance.FROM_PAPER}
 # What a column the sheet lacks holds: the characteristics read "not reported"; lists and notes stay empty.
 NOT_REPORTED_IF_ABSENT = [
     "bibkey",
@@ -141,7 +143,7 @@ def read_appendix(path: Path, column_map: Mapping[str, str]) -> AppendixTable:
     frame = pd.DataFrame(records, columns=list(dict.fromkeys(columns.values())))
     for column in schema.SOURCES.columns:
         if column not in frame.columns:
-            frame[column] = schema.NOT_REPORTED if column in NOT_REPORTED_IF_ABSENT else ""
+            frame[column] = schema.NOT_REPORTED if column in NOT_REPORTED_IF_ABSENT else ABSENT_DEFAULTS.get(column, "")
     if "source_id" not in headers:
         frame["source_id"] = [f"SRC-A{n:03d}" for n in range(1, len(frame) + 1)]
     if "document_type" in headers:

@@ -14,7 +14,7 @@ from pathlib import Path
 import bibtexparser
 import pandas as pd
 
-from helpers.data import hygiene, privacy, urls
+from helpers.data import hygiene, privacy, provenance, urls
 from helpers.data.errors import DataError, Problem
 from helpers.data.paths import dataset_path, note_read, read_input
 from helpers.data.readers import check_file_size, display_name, input_path
@@ -93,6 +93,9 @@ def _problems(path: Path, text: str) -> tuple[list[Problem], list]:
         for field in FREE_TEXT_FIELDS:
             for kind, masked in privacy.findings(str(fields[field].value)) if field in fields else ():
                 problems.append(Problem(name, line, field, f"entry {entry.key!r} {privacy.describe(kind, masked)}"))
+        where_from = provenance.bibtex_problem({k.lower(): str(v.value) for k, v in fields.items()})
+        if where_from:
+            problems.append(Problem(name, line, provenance.BIBTEX_FIELD, f"entry {entry.key!r} {where_from}"))
         if "doi" in fields and not DOI.match(str(fields["doi"].value).strip()):
             problems.append(
                 Problem(
@@ -165,7 +168,10 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
                 "year": int(fields["year"]) if "year" in fields else pd.NA,
                 "venue": next((fields[f] for f in VENUE_FIELDS if fields.get(f)), ""),
                 "doi": fields.get("doi", ""),
-                "cited_in": fields.get("x-cited-in", ""),
+                "cited_in": fields.get(provenance.BIBTEX_PAPER_FIELD, ""),
+                "provenance": provenance.FROM_PAPER
+                if provenance.BIBTEX_PAPER_FIELD in fields
+                else fields.get(provenance.BIBTEX_FIELD, ""),
                 "line": entry.start_line + 1,
             }
         )
@@ -174,7 +180,7 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
 
 def load_bibliography(path: Path | None = None) -> pd.DataFrame:
     """One row per BibTeX entry: key, type, author, editor, organization, title, year, venue, DOI, where each
-    paper cites it."""
+    paper cites it, and its provenance (``paper`` for a reference of the papers, else its ``x-provenance``)."""
     path = input_path(Path(path) if path else dataset_path("bibliography"))
     note_read(path)  # a chapter depends on this file even when it is served from the cache
     return _load_bibliography(path).copy()

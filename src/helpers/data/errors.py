@@ -34,3 +34,11 @@ class DataError(ValueError):
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the report's data:\n{lines}")
+
+
+def did_you_mean(value: str, known) -> str:
+    """'; did you mean 'CMO-2024-07.1'?' for the closest known id (difflib), or '' when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(str(value), sorted(str(k) for k in known), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers.data import appendix, hygiene, privacy, schema
+from helpers.data import appendix, hygiene, privacy, provenance, schema
 from helpers.data.errors import DataError, Problem
 from helpers.data.paths import dataset_path, note_read
 from helpers.data.readers import HEADER_ROW, display_name, input_path, read_csv_cells, read_xlsx_cells
@@ -152,6 +152,10 @@ def check_table(frame: pd.DataFrame, dataset: str, name: str, row_numbers: list[
     if frame.empty:
         raise DataError([Problem(name, None, None, "has a header but no data rows")])
     dataframe_schema = schema.SCHEMAS[dataset]
+    if provenance.COLUMN in dataframe_schema.columns and provenance.COLUMN not in frame.columns:
+        # A file from before rows recorded their provenance (the first edition's, read from its tag by the
+        # changelog) was transcribed from the papers, all of it.
+        frame[provenance.COLUMN] = provenance.FROM_PAPER
     problems = (
         _cell_problems(frame, name, dataframe_schema)
         + _schema_problems(frame, dataframe_schema, name)

@@ -10,6 +10,7 @@ import datetime as _dt
 
 import pandera.pandas as pa
 
+from helpers.data import provenance as where_from
 from helpers.data.hygiene import ASCII_KEY
 from helpers.data.privacy import FREE_TEXT, PRIVACY_KEY, REVIEW_COLUMN
 
@@ -22,6 +23,9 @@ THIS_YEAR = _dt.date.today().year
 
 CMO_ID = r"CMO-(?:2024-[0-9]{2}(?:\.[0-9])?|2025-(?:I[0-9]|SE[0-9]|UA[0-9]|HO[0-9]|CS[0-9]))"
 CMO_ID_LIST = rf"^(?:{CMO_ID}(?:; {CMO_ID})*)?$"
+# A list of ids in another table, checked for its shape only: whether each id exists is checked against that
+# table (helpers.data.validate), whose message suggests the closest id for a mistyped one.
+ID_LIST_SHAPE = r"^(?:[^;\s]+(?:; [^;\s]+)*)?$"
 BIBKEY = r"[a-z][a-z0-9]*"
 
 SOURCE_DOCUMENT_TYPES = [
@@ -85,6 +89,17 @@ def _one_of(values: list[str], what: str) -> pa.Check:
     return pa.Check.isin(values, error=f"must be one of the {what}: {', '.join(repr(v) for v in values)}")
 
 
+def _provenance() -> pa.Column:
+    """Where the row comes from (``helpers.data.provenance``): ``paper``, or who added or changed it, when, from what."""
+    return _text(
+        pa.Check(
+            lambda v: where_from.problem(v) is None,
+            element_wise=True,
+            error=where_from.HINT + ", with a real date, not in the future",
+        )
+    )
+
+
 def _no_surrounding_space() -> pa.Check:
     return pa.Check(
         lambda s: s == s.str.strip(),
@@ -126,9 +141,9 @@ SOURCES = pa.DataFrameSchema(
         "country": _text(),
         "moderation_type": _text(),
         "cmo_ids": _id(
-            _matches(CMO_ID_LIST, "must be CMO ids separated by '; ', e.g. 'CMO-2024-01; CMO-2024-07.1'"), required=False
+            _matches(ID_LIST_SHAPE, "must be CMO ids separated by '; ', e.g. 'CMO-2024-01; CMO-2024-07.1'"), required=False
         ),
-        "cmo_ids_as_labelled": _id(_matches(CMO_ID_LIST, "must be CMO ids separated by '; '"), required=False),
+        "cmo_ids_as_labelled": _id(_matches(ID_LIST_SHAPE, "must be CMO ids separated by '; '"), required=False),
         "theory_areas": _text(
             _matches(r"^(?:[1-5](?:; [1-5])*)?$", "must be theory area numbers 1-5 separated by '; '"), required=False
         ),
@@ -136,6 +151,7 @@ SOURCES = pa.DataFrameSchema(
         "quoted": _text(_one_of(["yes", "no", NOT_REPORTED], "values")),
         "label_note": _text(required=False),
         "inclusion_note": _text(required=False),
+        "provenance": _provenance(),
     },
     strict=True,
     ordered=False,
@@ -162,6 +178,7 @@ CMOS = pa.DataFrameSchema(
         "location": _text(),
         "text_version": _text(_one_of(TEXT_VERSIONS, "text versions")),
         "split_note": _text(required=False),
+        "provenance": _provenance(),
     },
     strict=True,
     ordered=False,
@@ -190,6 +207,7 @@ REPORTED_VALUES = pa.DataFrameSchema(
         "value": _text(_matches(rf"^(?:{NUMBER})?$", "must be a plain number (use . for decimals) or empty"), required=False),
         "tails": _text(_one_of(["one", "two"], "values"), required=False),
         "note": _text(required=False),
+        "provenance": _provenance(),
     },
     strict=True,
     ordered=False,
@@ -214,6 +232,7 @@ DESIGN_IMPLICATIONS = pa.DataFrameSchema(
         "theory_area_number": _text(_matches(r"^[1-4]$", "must be a 2025 theory area number 1-4")),
         "theory_area": _text(),
         "implication": _text(),
+        "provenance": _provenance(),
         "location": _text(),
     },
     strict=True,

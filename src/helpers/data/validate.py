@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from helpers.data import bib
+from helpers.data import bib, content
 from helpers.data import citation as edition
 from helpers.data import claims as finding_claims
 from helpers.data import loaders as data
 from helpers.data import places as book_places
 from helpers.data import releases as release_records
-from helpers.data.errors import DataError, Problem
+from helpers.data.errors import DataError, Problem, did_you_mean
 from helpers.data.paths import dataset_path, root
 from helpers.data.readers import special_files
 from helpers.data.schema import CMO_COMPONENTS as COMPONENTS
@@ -52,10 +52,12 @@ def cmo_problems(cmos: pd.DataFrame) -> list[Problem]:
         for column in ("stated_2024_equivalent", "content_2024_equivalent"):
             for ref in data.split_ids(cmo[column]):
                 if ref not in known_2024:
-                    problems.append(Problem(name, row, column, f"{ref} is not a 2024 CMO in this table"))
+                    problems.append(
+                        Problem(name, row, column, f"{ref} is not a 2024 CMO in this table{did_you_mean(ref, known_2024)}")
+                    )
         for ref in data.split_ids(cmo["refines"]):
             if ref not in known:
-                problems.append(Problem(name, row, "refines", f"{ref} is not a CMO in this table"))
+                problems.append(Problem(name, row, "refines", f"{ref} is not a CMO in this table{did_you_mean(ref, known)}"))
             elif ref == cmo["cmo_id"]:
                 problems.append(Problem(name, row, "refines", "a CMO cannot refine itself"))
     return problems
@@ -78,7 +80,9 @@ def source_problems(
         for column in ("cmo_ids", "cmo_ids_as_labelled"):
             for ref in data.split_ids(source[column]):
                 if cmo_ids is not None and ref not in cmo_ids:
-                    problems.append(Problem(name, row, column, f"{ref} is not a CMO in data/cmos.csv"))
+                    problems.append(
+                        Problem(name, row, column, f"{ref} is not a CMO in data/cmos.csv{did_you_mean(ref, cmo_ids)}")
+                    )
         unmatched = set(data.split_ids(source["cmo_ids_as_labelled"])) - set(data.split_ids(source["cmo_ids"]))
         if unmatched and not source["label_note"]:
             problems.append(
@@ -92,7 +96,9 @@ def source_problems(
             )
         key = source["bibkey"]
         if keys is not None and key != "not reported" and key not in keys:
-            problems.append(Problem(name, row, "bibkey", f"BibTeX key {key!r} is not defined in bib/references.bib"))
+            problems.append(
+                Problem(name, row, "bibkey", f"BibTeX key {key!r} is not defined in bib/references.bib{did_you_mean(key, keys)}")
+            )
         number = source["ref_number_2024"]
         if mapped is not None and not pd.isna(number):
             expected = mapped.get(int(number))
@@ -109,7 +115,12 @@ def reference_map_problems(reference_map: pd.DataFrame, bibliography: pd.DataFra
     name = data.display_name(dataset_path("reference_map"))
     keys = set(bibliography["bibkey"])
     return [
-        Problem(name, row, "bibkey", f"BibTeX key {r['bibkey']!r} is not defined in bib/references.bib")
+        Problem(
+            name,
+            row,
+            "bibkey",
+            f"BibTeX key {r['bibkey']!r} is not defined in bib/references.bib{did_you_mean(r['bibkey'], keys)}",
+        )
         for row, r in reference_map.iterrows()
         if r["bibkey"] not in keys
     ]
@@ -352,6 +363,11 @@ def collect_problems() -> list[Problem]:
         problems += cmo_problems(cmos)
     if sources is not None:
         problems += source_problems(sources, cmos, bibliography, reference_map)
+        problems += content.source_id_problems(sources)
+        if cmos is not None:
+            problems += content.theory_area_problems(sources, cmos)
+        if bibliography is not None:
+            problems += content.bibtex_agreement_problems(sources, bibliography)
     if reference_map is not None and bibliography is not None:
         problems += reference_map_problems(reference_map, bibliography)
     if values is not None:
@@ -363,5 +379,6 @@ def collect_problems() -> list[Problem]:
         problems += places_problems(places, cmos, values, bibliography)
     if claims is not None and places is not None:
         problems += claim_problems(claims, root() / places.folder)
+    problems += content.chapter_note_problems(root(), toc_files(root()))
     problems += edition.citation_problems()
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))

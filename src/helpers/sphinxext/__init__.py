@@ -25,11 +25,13 @@
   (``helpers.data.citation``) and the release records (``helpers.data.releases``) and shown in the footer of
   every page: the released edition, or "unreleased changes since" it; each figure's "Cite this figure"
   gets the page it is on, and cite blocks keep the wording of the edition state.
+- A page that mentions self-harm or suicide without its content note is a warning naming the page and the
+  sentence (``helpers.data.content_notes``, the one rule; ``python -m helpers validate`` applies it to chapters).
 - When ``REPORT_EDITIONS_JSON`` is set (``python -m helpers publish`` sets it to ``../switcher.json``),
   pages carry the version switcher of pydata-sphinx-theme, fed from that file at reading time.
 """
 
-from helpers.sphinxext import assets, bibliography, claims, footer, incremental
+from helpers.sphinxext import assets, bibliography, claims, content_notes, footer, incremental
 
 
 def setup(app):
@@ -56,5 +58,6 @@ def setup(app):
     app.connect("html-page-context", assets._add_scripts_where_needed)
     app.connect("html-page-context", footer._edition_on_page)
     app.connect("html-page-context", assets._version_template_links)
+    app.connect("html-page-context", content_notes._check_page)
     # Not parallel-read safe: the kernel log is chosen per page through one process-wide variable.
     return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}
