@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -122,8 +123,11 @@ def test_failed_build_leaves_the_published_site_byte_for_byte_unchanged(built_co
     sources.write_bytes(good_cmos.replace(b"CMO-2024-01,", b"CMO-2024-1,", 1))
     result = run_helpers(root, "build")
     assert result.returncode != 0
-    assert "data/cmos.csv, row 2, column 'cmo_id'" in result.stderr
-    assert "nothing was built" in result.stderr
+    # The output ends with the first problem (file, row, column), said once.
+    last = result.stderr.strip().splitlines()[-2:]
+    assert last[0].startswith("Build not started: data/cmos.csv, row 2, column 'cmo_id': "), last
+    assert last[1].startswith("Nothing was built and nothing was published: _build/html is unchanged"), last
+    assert (result.stdout + result.stderr).count("'CMO-2024-1'") == 1
     assert site_hashes(site) == before
     sources.write_bytes(good_cmos)
 
@@ -132,11 +136,75 @@ def test_failed_build_leaves_the_published_site_byte_for_byte_unchanged(built_co
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\nA claim {cite:p}`nobody1999nothing`.\n", encoding="utf-8")
     result = run_helpers(root, "build")
     assert result.returncode != 0
-    assert "nobody1999nothing" in result.stdout + result.stderr
-    assert "Nothing was published: _build/html is unchanged" in result.stderr
+    # Sphinx's warning is the first error: held back from the log, it ends the output, once, with file and line.
+    last = result.stderr.strip().splitlines()[-2:]
+    assert re.fullmatch(r'Build failed: chapters/methods\.md, line \d+: .*"nobody1999nothing".*', last[0]), last
+    assert last[1] == "Nothing was published: _build/html is unchanged."
+    assert (result.stdout + result.stderr).count("nobody1999nothing") == 1
     assert site_hashes(site) == before
     assert report(root)["published"] is False
+    assert "nobody1999nothing" in report(root)["first_error"]
     assert not list((root / "_build").glob(".staging-*")), "the failed build's staging directory was left behind"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("A claim {cite:p}`nobody1999nothing`.", ""), "utf-8")
+
+
+def test_a_chapter_that_raises_ends_the_output_with_chapter_cell_and_exception_and_keeps_sphinx_warm(built_copy):
+    """The runner stops the build at a cell that raises (no kernel fails on it a second time); the output ends with
+    the page, cell, line and exception, once; Sphinx had read nothing, so the fixed chapter is re-read alone."""
+    root, _ = built_copy
+    build(root)  # whatever the earlier tests left: a good build first
+    site = root / "_build" / "html"
+    before = site_hashes(site)
+    chapter = root / "chapters" / "methods.md"
+    good = chapter.read_text(encoding="utf-8")
+    cell = "```{code-cell} ipython3\n:tags: [remove-input]\nx = 1\nraise ValueError('deliberate ' + 'failure')\n```\n"
+    chapter.write_text(good + "\n" + cell, encoding="utf-8")
+    raising_line = (good + "\n" + cell).splitlines().index("raise ValueError('deliberate ' + 'failure')") + 1
+    result = run_helpers(root, "build")
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-2:]
+    assert re.fullmatch(rf"Build failed: chapters/methods\.md, cell \d+, line {raising_line}: ValueError: deliberate failure", last[0]), last
+    assert last[1] == "Nothing was published: _build/html is unchanged."
+    assert (result.stdout + result.stderr).count("deliberate failure") == 1, "the error is said once"
+    assert "Executing notebook failed" not in result.stdout + result.stderr, "no kernel ran the chapter again"
+    assert site_hashes(site) == before
+
+    chapter.write_text(good, encoding="utf-8")
+    result = run_helpers(root, "build")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "re-reading only the pages that changed" in result.stdout, result.stdout[:2000]
+
+
+def test_a_full_rebuild_names_its_reason(built_copy):
+    root, _ = built_copy
+    config = root / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    result = run_helpers(root, "build")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Sphinx: building every page from nothing (configuration changed: _config.yml)." in result.stdout
+
+
+def test_rebuild_reasons_name_what_changed(tmp_path):
+    from helpers.build.failure import rebuild_reason
+
+    package = tmp_path / "src" / "helpers"
+    package.mkdir(parents=True)
+    before = {
+        "files": {"_config.yml": "a", "src/helpers/x.py": "b", "chapters/a.md": "", "bib/references.bib": "c"},
+        "packages": {"pandas": "3.1.1"},
+        "environment": [],
+        "tags": "",
+    }
+    assert rebuild_reason(None, before, tmp_path, package, last_failed=False) == "first build"
+    assert "last build failed" in rebuild_reason(None, before, tmp_path, package, last_failed=True)
+    now = {**before, "files": {**before["files"], "src/helpers/x.py": "B", "chapters/new.md": ""}}
+    assert rebuild_reason(before, now, tmp_path, package, False) == (
+        "added: chapters/new.md; helpers package changed: src/helpers/x.py"
+    )
+    now = {**before, "files": {**before["files"], "_config.yml": "A"}, "packages": {"pandas": "3.1.2"}}
+    assert rebuild_reason(before, now, tmp_path, package, False) == (
+        "configuration changed: _config.yml; installed packages changed: pandas 3.1.1 -> 3.1.2"
+    )
 
 
 def test_swap_replaces_the_site_in_one_step_and_leaves_nothing_behind(tmp_path):

@@ -47,7 +47,8 @@ from pathlib import Path
 
 import yaml
 
-from helpers.build.fingerprint import Snapshot, changed_packages, fingerprints
+from helpers.build.failure import FirstError, rebuild_reason, runner_error
+from helpers.build.fingerprint import Snapshot, changed_packages, fingerprints, structure_parts
 from helpers.build.protocol import (
     DATA_FINGERPRINT_ENV,
     EXECUTION_DIR_ENV,
@@ -182,12 +183,14 @@ os._exit(code)
 """
 
 
-def _arm_jupyter_book(root: Path) -> subprocess.Popen:
+def arm_jupyter_book(root: Path) -> subprocess.Popen:
+    """Start Jupyter Book's process: it imports Sphinx and the extensions, then waits for one build's orders."""
     return subprocess.Popen(
         [sys.executable, "-c", JUPYTER_BOOK_ARMED],
         cwd=root,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # one stream, in order: the build finds the first warning in it
         text=True,
         errors="replace",
     )
@@ -202,8 +205,11 @@ def _disarm(process: subprocess.Popen) -> None:
             stream.close()
 
 
-def _run_showing_final_paths(process: subprocess.Popen, orders: dict, env: dict, root: Path, built: Path) -> int:
-    """Give the armed Jupyter Book its orders and pass its output through, naming _build/html for Sphinx's output."""
+def _run_showing_final_paths(
+    process: subprocess.Popen, orders: dict, env: dict, root: Path, built: Path, first: FirstError
+) -> int:
+    """Give the armed Jupyter Book its orders and pass its output through, naming _build/html for Sphinx's output;
+    ``first`` keeps the first error back (the build prints it once, at its end)."""
     replacements = [
         (str(built), str(published_dir(root))),
         (str(built.relative_to(root)), str(published_dir(root).relative_to(root))),
@@ -217,8 +223,9 @@ def _run_showing_final_paths(process: subprocess.Popen, orders: dict, env: dict,
     for line in process.stdout:
         for old, new in replacements:
             line = line.replace(old, new)
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        if first.passes(line):
+            sys.stdout.write(line)
+            sys.stdout.flush()
     return process.wait()
 
 
@@ -232,8 +239,25 @@ def up_to_date(root: Path, inputs: str) -> dict | None:
     return record
 
 
-def build(root: Path, validate, executor: str = "runner") -> int:
-    """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid).
+def _refuse_invalid_data(root: Path, problems: list) -> None:
+    """Say why the build did not start, ending with the first problem in the data (file, row and column)."""
+    if len(problems) > 1:
+        print(f"The data have {len(problems)} problems; the first is named last, the others are:", file=sys.stderr)
+        for problem in problems[1:]:
+            print(f"  - {problem}", file=sys.stderr)
+    print(f"Build not started: {problems[0]}", file=sys.stderr)
+    print(
+        f"Nothing was built and nothing was published: {published_dir(root).relative_to(root)} is unchanged"
+        " (`python -m helpers validate` lists every problem).",
+        file=sys.stderr,
+    )
+
+
+def build(root: Path, validate, executor: str = "runner", jupyter_book: subprocess.Popen | None = None) -> int:
+    """Run the whole build for the report at ``root``; ``validate()`` returns the problems in the data ([] = valid).
+
+    ``jupyter_book``: a Jupyter Book process already armed (:func:`arm_jupyter_book`) by a caller that keeps
+    one ready (``python -m helpers preview``); it is used for this build only and ended by it.
 
     ``executor``: ``runner`` (``helpers.build.runner`` executes the chapters before Sphinx reads them) or
     ``kernel`` (myst-nb executes each in a Jupyter kernel of its own, as a plain Jupyter Book build would).
@@ -259,19 +283,28 @@ def build(root: Path, validate, executor: str = "runner") -> int:
             "Up to date: no data, chapter, configuration, code or package changed since the published build "
             f"(inputs {current.inputs[:12]}); {published_dir(root).relative_to(root)} is unchanged."
         )
+        if jupyter_book is not None:
+            _disarm(jupyter_book)
         return 0
-    jupyter_book = _arm_jupyter_book(root)
+    if jupyter_book is None:
+        jupyter_book = arm_jupyter_book(root)
     try:
-        if validate() != 0:
+        problems = validate()
+        if problems:
             _disarm(jupyter_book)
             if report_path(root).parent.is_dir():
-                _write_report(root, {"started": started, "published": False, "outcome": "invalid data: build not started"})
-            print(
-                "Build not started: the data are invalid (see the problems above), so nothing was built and nothing "
-                f"was published; {published_dir(root).relative_to(root)} is unchanged.",
-                file=sys.stderr,
-            )
+                _write_report(
+                    root,
+                    {
+                        "started": started,
+                        "published": False,
+                        "outcome": "invalid data: build not started",
+                        "first_error": str(problems[0]),
+                    },
+                )
+            _refuse_invalid_data(root, problems)
             return 1
+        print("Validation passed: every dataset in data/ and bib/, CITATION.cff and chapters/places.yml are consistent.")
         build_root = build_dir(root)
         build_root.mkdir(parents=True, exist_ok=True)
         with lock_path(root).open("w") as lock:
@@ -285,9 +318,13 @@ def build(root: Path, validate, executor: str = "runner") -> int:
         _disarm(jupyter_book)
 
 
-def _start_runner(root: Path, execution_dir: Path, done: Path, signal_fd: int) -> threading.Thread:
+def _start_runner(
+    root: Path, execution_dir: Path, done: Path, signal_fd: int, jupyter_book: subprocess.Popen
+) -> threading.Thread:
     """Fork the execution step from this process; when it ends, ``done`` holds its report (or says it failed),
-    and a line written to ``signal_fd`` (the FIFO Sphinx waits on) says so.
+    and a line written to ``signal_fd`` (the FIFO Sphinx waits on) says so. When a chapter's cell raised, Jupyter
+    Book is ended instead, before Sphinx has read a page: the build fails with that error, and the kept Sphinx
+    environment is as the last good build left it.
 
     The step drops the cached executions whose files changed (``helpers.build.cache``), then executes
     every chapter without a cached execution (``helpers.build.runner``). Forked, not started afresh:
@@ -312,6 +349,7 @@ def _start_runner(root: Path, execution_dir: Path, done: Path, signal_fd: int) -
             partial.write_text(json.dumps(report, indent=1), encoding="utf-8")
             for docname in report["failed"]:
                 print(f"Runner: {docname} did not run here; Jupyter will execute it in a kernel and report why.")
+
             code = 0
         except BaseException:  # noqa: BLE001 - an accelerator: whatever it did not execute, Sphinx executes
             traceback.print_exc()
@@ -325,6 +363,8 @@ def _start_runner(root: Path, execution_dir: Path, done: Path, signal_fd: int) -
         if os.waitstatus_to_exitcode(status) != 0 or not partial.is_file():
             # Stale executions may still be cached: Sphinx must stop rather than serve them.
             partial.write_text(json.dumps({"executed": {}, "failed": [], "crashed": True}), encoding="utf-8")
+        elif _read_json(partial).get("errors"):
+            jupyter_book.kill()  # Sphinx is still waiting for this report: it has read nothing
         partial.replace(done)
         os.write(signal_fd, b"done\n")
         # Recording the executions after Sphinx needs the execution cache's library: import it now, on the
@@ -422,9 +462,15 @@ def _build_locked(
     try:
         execution_dir = staging / EXECUTION_DIR_NAME
         config = write_build_config(root, staging)
-        if _read_json(sphinx_state_path(root)).get("structure") != current.structure:
+        kept_state = _read_json(sphinx_state_path(root))
+        parts = structure_parts(current, root)
+        reused = kept_state.get("structure") == current.structure
+        if not reused:
             shutil.rmtree(kept, ignore_errors=True)
-            print("Sphinx: building every page from nothing (first build, or more than data and chapters changed).")
+            package = Path(__file__).resolve().parents[1]
+            last_failed = _read_json(report_path(root)).get("published") is False
+            why = rebuild_reason(kept_state.get("parts"), parts, root, package, last_failed)
+            print(f"Sphinx: building every page from nothing ({why}).")
         else:
             print("Sphinx: re-reading only the pages that changed and the chapters executed now.")
         kept.mkdir(parents=True, exist_ok=True)
@@ -446,11 +492,12 @@ def _build_locked(
             os.mkfifo(staging / RUNNER_SIGNAL_NAME)
             signal_fd = os.open(staging / RUNNER_SIGNAL_NAME, os.O_RDWR | os.O_NONBLOCK)
             env[RUNNER_SIGNAL_ENV] = str(staging / RUNNER_SIGNAL_NAME)
-            waiter = _start_runner(root, execution_dir, runner_done, signal_fd)
+            waiter = _start_runner(root, execution_dir, runner_done, signal_fd, jupyter_book)
         orders = {"source": str(root), "path_output": str(kept), "config": str(config)}  # strict, keep going
         print(f"Running Jupyter Book {JUPYTER_BOOK_MIRRORED} in-process: {root} -> {kept} (strict).", flush=True)
         built = jupyter_book_output(kept)
-        returncode = _run_showing_final_paths(jupyter_book, orders, env, root, built)
+        first = FirstError(root)
+        returncode = _run_showing_final_paths(jupyter_book, orders, env, root, built, first)
         if waiter is not None:
             waiter.join()
         runner_report = json.loads(runner_done.read_text(encoding="utf-8"))
@@ -458,23 +505,35 @@ def _build_locked(
         summary = execution.record_executions(root, execution_dir, prep)
         report = {"started": started, "inputs": current.inputs, "data_fingerprint": current.data, **summary}
         problems = departures(root, current, execution_dir, built)
-        if returncode != 0 or not (built / "index.html").is_file() or problems:
-            if problems:
+        errors = runner_report.get("errors") or {}
+        if errors or returncode != 0 or not (built / "index.html").is_file() or problems:
+            traceback_text = ""
+            if errors:
+                why, traceback_text = runner_error(root, errors)
+            elif problems:
                 why = "; ".join(problems)
+            elif runner_report.get("timed_out"):
+                why = "; ".join(
+                    f"{docname}: {cell} (execute.timeout in _config.yml)"
+                    for docname, cell in sorted(runner_report["timed_out"].items())
+                )
             elif returncode != 0:
-                why = f"the strict build failed (exit status {returncode}; the first error is in the log above)"
+                why = first.finish() or f"the strict build failed (exit status {returncode}; see the log above)"
             else:
                 why = "the build produced no index.html"
-            for docname, cell in sorted(runner_report.get("timed_out", {}).items()):
-                why += f"; {docname}: {cell} (execute.timeout in _config.yml)"
-            shutil.rmtree(kept, ignore_errors=True)
-            _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}"})
-            print(
-                f"Build failed: {why}. Nothing was published: {published_dir(root).relative_to(root)} is unchanged.",
-                file=sys.stderr,
-            )
-            return returncode or 1
-        _write_json(sphinx_state_path(root), {"structure": current.structure})
+            if errors and reused:
+                # Sphinx was stopped before it read a page: its kept environment is the last good build's. What
+                # the runner executed was not cached, so the next build executes (and Sphinx re-reads) it again.
+                _write_json(sphinx_state_path(root), {"structure": current.structure, "parts": parts})
+            else:
+                shutil.rmtree(kept, ignore_errors=True)
+            _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}", "first_error": why})
+            if traceback_text:
+                print(f"Traceback (most recent call last):\n{traceback_text}", file=sys.stderr)
+            print(f"Build failed: {why}", file=sys.stderr)
+            print(f"Nothing was published: {published_dir(root).relative_to(root)} is unchanged.", file=sys.stderr)
+            return returncode if returncode > 0 else 1
+        _write_json(sphinx_state_path(root), {"structure": current.structure, "parts": parts})
         new_html = staging / "html"
         shutil.copytree(built, new_html)
         swap_into_place(new_html, published_dir(root))
