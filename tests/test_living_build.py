@@ -163,7 +163,9 @@ def test_a_chapter_that_raises_ends_the_output_with_chapter_cell_and_exception_a
     result = run_helpers(root, "build")
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-2:]
-    assert re.fullmatch(rf"Build failed: chapters/methods\.md, cell \d+, line {raising_line}: ValueError: deliberate failure", last[0]), last
+    assert re.fullmatch(
+        rf"Build failed: chapters/methods\.md, cell \d+, line {raising_line}: ValueError: deliberate failure", last[0]
+    ), last
     assert last[1] == "Nothing was published: _build/html is unchanged."
     assert (result.stdout + result.stderr).count("deliberate failure") == 1, "the error is said once"
     assert "Executing notebook failed" not in result.stdout + result.stderr, "no kernel ran the chapter again"

@@ -139,6 +139,28 @@ def swap_into_place(new_html: Path, published: Path) -> None:
         shutil.rmtree(retired.parent, ignore_errors=True)
 
 
+def stage_site(built: Path, published: Path, staged: Path) -> None:
+    """Copy the site Sphinx built into ``staged``; a file the published site holds unchanged (same size and
+    modification time: Sphinx did not write it again) is linked from there instead of copied.
+
+    Safe because nothing ever writes into the published site: it is only ever replaced whole
+    (:func:`swap_into_place`), so a linked file cannot change under the new site either.
+    """
+
+    def copy(source: str, target: str) -> str:
+        old = published / Path(source).relative_to(built)
+        try:
+            mine, theirs = os.stat(source), os.stat(old)
+            if (mine.st_size, mine.st_mtime_ns) == (theirs.st_size, theirs.st_mtime_ns):
+                os.link(old, target)
+                return target
+        except OSError:
+            pass
+        return shutil.copy2(source, target)
+
+    shutil.copytree(built, staged, copy_function=copy)
+
+
 def _write_report(root: Path, report: dict) -> None:
     _write_json(report_path(root), report)
 
@@ -183,8 +205,12 @@ os._exit(code)
 """
 
 
-def arm_jupyter_book(root: Path) -> subprocess.Popen:
-    """Start Jupyter Book's process: it imports Sphinx and the extensions, then waits for one build's orders."""
+def arm_jupyter_book(root: Path, own_session: bool = False) -> subprocess.Popen:
+    """Start Jupyter Book's process: it imports Sphinx and the extensions, then waits for one build's orders.
+
+    ``own_session``: out of reach of the terminal's Ctrl+C (for a process kept armed between builds, which its
+    owner ends itself).
+    """
     return subprocess.Popen(
         [sys.executable, "-c", JUPYTER_BOOK_ARMED],
         cwd=root,
@@ -192,11 +218,12 @@ def arm_jupyter_book(root: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # one stream, in order: the build finds the first warning in it
         text=True,
+        start_new_session=own_session,
         errors="replace",
     )
 
 
-def _disarm(process: subprocess.Popen) -> None:
+def disarm(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.kill()
     process.wait()
@@ -284,14 +311,14 @@ def build(root: Path, validate, executor: str = "runner", jupyter_book: subproce
             f"(inputs {current.inputs[:12]}); {published_dir(root).relative_to(root)} is unchanged."
         )
         if jupyter_book is not None:
-            _disarm(jupyter_book)
+            disarm(jupyter_book)
         return 0
     if jupyter_book is None:
         jupyter_book = arm_jupyter_book(root)
     try:
         problems = validate()
         if problems:
-            _disarm(jupyter_book)
+            disarm(jupyter_book)
             if report_path(root).parent.is_dir():
                 _write_report(
                     root,
@@ -315,7 +342,7 @@ def build(root: Path, validate, executor: str = "runner", jupyter_book: subproce
                 fcntl.flock(lock, fcntl.LOCK_EX)
             return _build_locked(root, build_root, started, current, jupyter_book, executor)
     finally:
-        _disarm(jupyter_book)
+        disarm(jupyter_book)
 
 
 def _start_runner(
@@ -535,7 +562,7 @@ def _build_locked(
             return returncode if returncode > 0 else 1
         _write_json(sphinx_state_path(root), {"structure": current.structure, "parts": parts})
         new_html = staging / "html"
-        shutil.copytree(built, new_html)
+        stage_site(built, published_dir(root), new_html)
         swap_into_place(new_html, published_dir(root))
         _write_report(root, {**report, "published": True, "outcome": "published"})
         _write_json(published_state_path(root), {"inputs": current.inputs})
