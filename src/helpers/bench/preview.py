@@ -104,6 +104,8 @@ class Preview:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self._drain.join(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         self.out.close()
 
 

@@ -4,10 +4,13 @@ A failed build ends with two lines: ``Build failed: <the first error>`` and what
 site. The first error is, in this order of precedence:
 
 - the first problem in the data (file, row and column), when validation refuses to start the build;
-- the chapter, cell and exception of a cell that raised in the runner (``helpers.build.runner``), which
-  stops the build before Sphinx reads a page, so no kernel fails on it a second time;
-- the first warning or error Sphinx, myst-nb or Jupyter Book printed (file and line where they give one),
-  which :class:`FirstError` holds back from the log as it passes, so that it is printed once, at the end.
+- how the build departed from its snapshot (a read refused, a file edited while it ran), or a timeout;
+- the chapter, cell, line and exception of a cell that raised in the runner (``helpers.build.runner``),
+  when its kernel failed on it too (myst-nb's own message says only "Executing notebook failed");
+- the first warning or error Sphinx, myst-nb or Jupyter Book printed (file and line where they give one).
+
+:class:`FirstError` holds the first one back from the log as it passes (and every crash report of Sphinx's,
+which follows from it), so that it is printed once, at the end.
 
 :func:`rebuild_reason` says why Sphinx starts from nothing ("first build", "configuration changed:
 _config.yml", "helpers package changed: src/helpers/x.py", ...), from what the kept environment was built
@@ -59,6 +62,9 @@ class FirstError:
                 return False
             self._close_block()
             return True
+        if BLOCK_START.match(text):  # a crash report: the first error's consequence, or the first error
+            self.block = [text]
+            return False
         if self.text:
             return True
         match = DIAGNOSTIC.match(text)
@@ -68,13 +74,12 @@ class FirstError:
                 where = f"{where}, line {match['line']}"
             self.text = f"{where}: {match['message']}" if where else match["message"]
             return False
-        if BLOCK_START.match(text):
-            self.block = [text]
-            return False
         return True
 
     def _close_block(self) -> None:
         lines, self.block = self.block or [], None
+        if self.text:
+            return
         body = [line.strip() for line in lines[1:] if line.strip() and not line.startswith("  File ")]
         shown = [self._relative(line) for line in body if not line.startswith("The full traceback has been saved")]
         saved = [line for line in body if line.startswith("The full traceback has been saved")]
@@ -96,11 +101,30 @@ def page_of(docname: str, root: Path) -> str:
     return docname
 
 
-def runner_error(root: Path, errors: dict) -> tuple[str, str]:
-    """(the first error, the traceback to print above it) of a runner report's ``errors``."""
-    docname = sorted(errors)[0]
-    error = errors[docname]
-    return f"{page_of(docname, root)}, {error['cell']}: {error['exception']}", error.get("traceback", "")
+def first_error(root: Path, problems: list[str], runner: dict, logged: str, returncode: int) -> tuple[str, str]:
+    """(the first error of a failed build, a traceback to print above it or "").
+
+    ``problems``: how the build departed from its snapshot (a refused read, a file edited meanwhile);
+    ``runner``: the runner's report; ``logged``: the first error in Sphinx's log (:class:`FirstError`).
+    A chapter whose cell raised in the runner failed in its kernel too when the log's first error is on its
+    page: the runner's record (cell, line, exception) says it better than myst-nb's "Executing notebook failed".
+    """
+    if problems:
+        return "; ".join(problems), ""
+    if runner.get("timed_out"):
+        hung = sorted(runner["timed_out"].items())
+        return "; ".join(f"{docname}: {cell} (execute.timeout in _config.yml)" for docname, cell in hung), ""
+    errors = runner.get("errors") or {}
+    for docname in sorted(errors):
+        page = page_of(docname, root)
+        if not logged or logged.startswith((f"{page}:", f"{page},")):
+            error = errors[docname]
+            return f"{page}, {error['cell']}: {error['exception']}", error.get("traceback", "")
+    if logged:
+        return logged, ""
+    if returncode != 0:
+        return f"the strict build failed (exit status {returncode}; see the log above)", ""
+    return "the build produced no index.html", ""
 
 
 def _category(name: str, package: Path, root: Path) -> str:

@@ -21,7 +21,7 @@
    added while Sphinx ran) fails the build, naming the file: run it again.
 5. Only if the build succeeded strictly, from the snapshot, does a copy of its HTML replace ``_build/html``,
    by renaming it into place; otherwise ``_build/html`` is left exactly as it was, the kept Sphinx
-   environment is discarded, and the command says why.
+   environment is discarded, and the command ends with the first error, once (``helpers.build.failure``).
 
 Every build writes ``_build/execution-report.json``: what was published, from which inputs and data
 fingerprint, which chapters executed, which came from the cache, which cached executions were dropped and
@@ -47,7 +47,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.build.failure import FirstError, rebuild_reason, runner_error
+from helpers.build.failure import FirstError, first_error, rebuild_reason
 from helpers.build.fingerprint import Snapshot, changed_packages, fingerprints, structure_parts
 from helpers.build.protocol import (
     DATA_FINGERPRINT_ENV,
@@ -345,13 +345,9 @@ def build(root: Path, validate, executor: str = "runner", jupyter_book: subproce
         disarm(jupyter_book)
 
 
-def _start_runner(
-    root: Path, execution_dir: Path, done: Path, signal_fd: int, jupyter_book: subprocess.Popen
-) -> threading.Thread:
+def _start_runner(root: Path, execution_dir: Path, done: Path, signal_fd: int) -> threading.Thread:
     """Fork the execution step from this process; when it ends, ``done`` holds its report (or says it failed),
-    and a line written to ``signal_fd`` (the FIFO Sphinx waits on) says so. When a chapter's cell raised, Jupyter
-    Book is ended instead, before Sphinx has read a page: the build fails with that error, and the kept Sphinx
-    environment is as the last good build left it.
+    and a line written to ``signal_fd`` (the FIFO Sphinx waits on) says so.
 
     The step drops the cached executions whose files changed (``helpers.build.cache``), then executes
     every chapter without a cached execution (``helpers.build.runner``). Forked, not started afresh:
@@ -375,7 +371,7 @@ def _start_runner(
             report["preparation"] = prep.to_json()
             partial.write_text(json.dumps(report, indent=1), encoding="utf-8")
             for docname in report["failed"]:
-                print(f"Runner: {docname} did not run here; Jupyter will execute it in a kernel and report why.")
+                print(f"Runner: {docname} did not run here; Jupyter will execute it in a kernel.", flush=True)
 
             code = 0
         except BaseException:  # noqa: BLE001 - an accelerator: whatever it did not execute, Sphinx executes
@@ -390,8 +386,6 @@ def _start_runner(
         if os.waitstatus_to_exitcode(status) != 0 or not partial.is_file():
             # Stale executions may still be cached: Sphinx must stop rather than serve them.
             partial.write_text(json.dumps({"executed": {}, "failed": [], "crashed": True}), encoding="utf-8")
-        elif _read_json(partial).get("errors"):
-            jupyter_book.kill()  # Sphinx is still waiting for this report: it has read nothing
         partial.replace(done)
         os.write(signal_fd, b"done\n")
         # Recording the executions after Sphinx needs the execution cache's library: import it now, on the
@@ -491,8 +485,7 @@ def _build_locked(
         config = write_build_config(root, staging)
         kept_state = _read_json(sphinx_state_path(root))
         parts = structure_parts(current, root)
-        reused = kept_state.get("structure") == current.structure
-        if not reused:
+        if kept_state.get("structure") != current.structure:
             shutil.rmtree(kept, ignore_errors=True)
             package = Path(__file__).resolve().parents[1]
             last_failed = _read_json(report_path(root)).get("published") is False
@@ -519,7 +512,7 @@ def _build_locked(
             os.mkfifo(staging / RUNNER_SIGNAL_NAME)
             signal_fd = os.open(staging / RUNNER_SIGNAL_NAME, os.O_RDWR | os.O_NONBLOCK)
             env[RUNNER_SIGNAL_ENV] = str(staging / RUNNER_SIGNAL_NAME)
-            waiter = _start_runner(root, execution_dir, runner_done, signal_fd, jupyter_book)
+            waiter = _start_runner(root, execution_dir, runner_done, signal_fd)
         orders = {"source": str(root), "path_output": str(kept), "config": str(config)}  # strict, keep going
         print(f"Running Jupyter Book {JUPYTER_BOOK_MIRRORED} in-process: {root} -> {kept} (strict).", flush=True)
         built = jupyter_book_output(kept)
@@ -532,28 +525,9 @@ def _build_locked(
         summary = execution.record_executions(root, execution_dir, prep)
         report = {"started": started, "inputs": current.inputs, "data_fingerprint": current.data, **summary}
         problems = departures(root, current, execution_dir, built)
-        errors = runner_report.get("errors") or {}
-        if errors or returncode != 0 or not (built / "index.html").is_file() or problems:
-            traceback_text = ""
-            if errors:
-                why, traceback_text = runner_error(root, errors)
-            elif problems:
-                why = "; ".join(problems)
-            elif runner_report.get("timed_out"):
-                why = "; ".join(
-                    f"{docname}: {cell} (execute.timeout in _config.yml)"
-                    for docname, cell in sorted(runner_report["timed_out"].items())
-                )
-            elif returncode != 0:
-                why = first.finish() or f"the strict build failed (exit status {returncode}; see the log above)"
-            else:
-                why = "the build produced no index.html"
-            if errors and reused:
-                # Sphinx was stopped before it read a page: its kept environment is the last good build's. What
-                # the runner executed was not cached, so the next build executes (and Sphinx re-reads) it again.
-                _write_json(sphinx_state_path(root), {"structure": current.structure, "parts": parts})
-            else:
-                shutil.rmtree(kept, ignore_errors=True)
+        if returncode != 0 or not (built / "index.html").is_file() or problems:
+            why, traceback_text = first_error(root, problems, runner_report, first.finish(), returncode)
+            shutil.rmtree(kept, ignore_errors=True)
             _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}", "first_error": why})
             if traceback_text:
                 print(f"Traceback (most recent call last):\n{traceback_text}", file=sys.stderr)

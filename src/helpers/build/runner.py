@@ -27,12 +27,11 @@ A worker behaves like a kernel where a chapter could tell the difference:
 - A worker leads a process group of its own; when its chapter ends (done, failed or timed out), the
   group is killed, so no process a chapter started outlives it. Its standard input is /dev/null.
 
-A cell that raises is the chapter's own error, and a kernel would raise it too: the runner records the
-chapter, the cell and the exception (the report's ``errors``), stops every worker, and the build fails
-with that error, said once, at its end (nothing is handed to a kernel to fail a second time, seconds
-later). A chapter this runner cannot execute for another reason (a crashed worker) is not cached:
-myst-nb then executes it in a real Jupyter kernel while Sphinx reads it, and reports the error as it
-always does. So the runner can make a build faster, never different.
+A chapter this runner cannot execute (an error in a cell, a crashed worker) is not cached: myst-nb then
+executes it in a real Jupyter kernel while Sphinx reads it, and reports the error as it always does. So
+the runner can make a build faster, never different. For a cell that raised, the report's ``errors``
+keeps the chapter, the cell, the page's line and the exception: when the kernel fails on the chapter
+too, the build ends with that (``helpers.build.failure``), said once.
 """
 
 from __future__ import annotations
@@ -547,9 +546,8 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
     """Execute every pending chapter in forked workers and cache the results; what ran, how long, what failed.
 
     ``timeout`` is each cell's limit in seconds (-1: ``execute.timeout`` of ``_config.yml``; None: no limit).
-    When a cell overruns it, every worker is stopped and the report's ``timed_out`` says which chapter and cell;
-    when a cell raises, every worker is stopped and ``errors`` says which chapter, cell and exception. Either way
-    nothing is cached: the build fails.
+    When a cell overruns it, every worker is stopped and the report's ``timed_out`` says which chapter and cell.
+    A chapter whose cell raised is ``failed`` (a kernel executes it) and ``errors`` says which cell and exception.
     """
     todo = pending(root, cache_path)
     report: dict = {"executed": {}, "failed": [], "timed_out": {}, "errors": {}, "stopped": [], "workers": 0}
@@ -571,7 +569,7 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
     scratch = Path(tempfile.mkdtemp(prefix="runner-", dir=execution_dir))
     try:
         while queue or running:
-            while queue and len(running) < workers and not report["timed_out"] and not report["errors"]:
+            while queue and len(running) < workers and not report["timed_out"]:
                 docname, (path, notebook) = queue.pop(0)
                 results[docname] = scratch / f"{docname.replace('/', '__')}.json"
                 limit = notebook_timeout(notebook, timeout)
@@ -594,6 +592,7 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
                     error = _error_of(worker.result_file)
                     if error:
                         report["errors"][worker.docname] = error
+                        report["failed"].append(worker.docname)
                     elif code != 0 or not worker.result_file.is_file():
                         report["failed"].append(worker.docname)
                 elif worker.overran():
@@ -607,7 +606,7 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
                         file=sys.stderr,
                         flush=True,
                     )
-            if report["timed_out"] or report["errors"]:
+            if report["timed_out"]:
                 for worker in running:  # the build fails anyway: stop now rather than finish the others
                     worker.reap()
                     report["stopped"].append(worker.docname)
@@ -616,8 +615,6 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
     finally:
         for worker in running:  # an interrupted runner (Ctrl-C, an error above) leaves no worker behind
             worker.reap()
-    if report["timed_out"] or report["errors"]:
-        return report  # the build fails: what did run is not cached (it would have no record of its reads)
     import nbformat
 
     cache = get_cache(str(cache_path))
