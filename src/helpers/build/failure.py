@@ -72,7 +72,8 @@ class FirstError:
             where = self._relative(match["where"] or "")
             if match["line"]:
                 where = f"{where}, line {match['line']}"
-            self.text = f"{where}: {match['message']}" if where else match["message"]
+            said = f"{match['level']}: {match['message']}"  # the level as Sphinx says it: WARNING, ERROR, ...
+            self.text = f"{where}: {said}" if where else said
             return False
         return True
 

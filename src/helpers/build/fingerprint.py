@@ -28,6 +28,7 @@ import hashlib
 import os
 import platform
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -70,8 +71,36 @@ def input_files(root: Path) -> Iterator[Path]:
             yield Path(directory) / name
 
 
+_PACKAGES_SEEN: dict[tuple, dict[str, str]] = {}  # what installed_packages found, by the state of sys.path
+
+
+def _path_state() -> tuple:
+    """Each folder of ``sys.path`` with its modification time: installing, upgrading or removing a distribution
+    adds or removes a ``*.dist-info`` folder in one of them, which changes it."""
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            state.append((entry, None))
+    return tuple(state)
+
+
 def installed_packages() -> dict[str, str]:
-    """Every installed distribution (lower-case name -> version), and the Python version."""
+    """Every installed distribution (lower-case name -> version), and the Python version.
+
+    Reading every distribution's metadata takes a noticeable part of a second; a process that asks again
+    (the build asks before and after, the preview's builder on every build) gets the same answer while no
+    folder of ``sys.path`` changed.
+    """
+    key = _path_state()
+    if key not in _PACKAGES_SEEN:
+        _PACKAGES_SEEN.clear()
+        _PACKAGES_SEEN[key] = _read_installed_packages()
+    return dict(_PACKAGES_SEEN[key])
+
+
+def _read_installed_packages() -> dict[str, str]:
     packages = {PYTHON: platform.python_version()}
     for distribution in metadata.distributions():
         name = str(distribution.metadata["Name"] or "").lower()

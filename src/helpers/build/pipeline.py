@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -280,11 +281,18 @@ def _refuse_invalid_data(root: Path, problems: list) -> None:
     )
 
 
-def build(root: Path, validate, executor: str = "runner", jupyter_book: subprocess.Popen | None = None) -> int:
+def build(
+    root: Path,
+    validate,
+    executor: str = "runner",
+    jupyter_book: subprocess.Popen | None = None,
+    on_published: Callable[[], None] | None = None,
+) -> int:
     """Run the whole build for the report at ``root``; ``validate()`` returns the problems in the data ([] = valid).
 
     ``jupyter_book``: a Jupyter Book process already armed (:func:`arm_jupyter_book`) by a caller that keeps
-    one ready (``python -m helpers preview``); it is used for this build only and ended by it.
+    one ready (``python -m helpers preview``); it is used for this build only and ended by it. ``on_published``
+    is called the moment the new site is in place (the preview reloads its pages then, not after the bookkeeping).
 
     ``executor``: ``runner`` (``helpers.build.runner`` executes the chapters before Sphinx reads them) or
     ``kernel`` (myst-nb executes each in a Jupyter kernel of its own, as a plain Jupyter Book build would).
@@ -340,7 +348,7 @@ def build(root: Path, validate, executor: str = "runner", jupyter_book: subproce
             except BlockingIOError:
                 print("Waiting for another build of this report to finish...", file=sys.stderr, flush=True)
                 fcntl.flock(lock, fcntl.LOCK_EX)
-            return _build_locked(root, build_root, started, current, jupyter_book, executor)
+            return _build_locked(root, build_root, started, current, jupyter_book, executor, on_published)
     finally:
         disarm(jupyter_book)
 
@@ -468,7 +476,13 @@ def _prepare_for_kernels(root: Path, done: Path) -> None:
 
 
 def _build_locked(
-    root: Path, build_root: Path, started: str, current: Snapshot, jupyter_book: subprocess.Popen, executor: str = "runner"
+    root: Path,
+    build_root: Path,
+    started: str,
+    current: Snapshot,
+    jupyter_book: subprocess.Popen,
+    executor: str = "runner",
+    on_published: Callable[[], None] | None = None,
 ) -> int:
     from helpers.build import cache as execution
 
@@ -522,10 +536,10 @@ def _build_locked(
             waiter.join()
         runner_report = json.loads(runner_done.read_text(encoding="utf-8"))
         prep = execution.Preparation.from_json(runner_report.get("preparation"))
-        summary = execution.record_executions(root, execution_dir, prep)
-        report = {"started": started, "inputs": current.inputs, "data_fingerprint": current.data, **summary}
         problems = departures(root, current, execution_dir, built)
         if returncode != 0 or not (built / "index.html").is_file() or problems:
+            summary = execution.record_executions(root, execution_dir, prep)
+            report = {"started": started, "inputs": current.inputs, "data_fingerprint": current.data, **summary}
             why, traceback_text = first_error(root, problems, runner_report, first.finish(), returncode)
             shutil.rmtree(kept, ignore_errors=True)
             _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}", "first_error": why})
@@ -534,10 +548,16 @@ def _build_locked(
             print(f"Build failed: {why}", file=sys.stderr)
             print(f"Nothing was published: {published_dir(root).relative_to(root)} is unchanged.", file=sys.stderr)
             return returncode if returncode > 0 else 1
-        _write_json(sphinx_state_path(root), {"structure": current.structure, "parts": parts})
         new_html = staging / "html"
         stage_site(built, published_dir(root), new_html)
         swap_into_place(new_html, published_dir(root))
+        if on_published is not None:
+            on_published()
+        # Recorded after publishing (readers need not wait for it): an execution cached but not yet recorded
+        # when a build is killed here is dropped by the next build's check and executed again.
+        summary = execution.record_executions(root, execution_dir, prep)
+        report = {"started": started, "inputs": current.inputs, "data_fingerprint": current.data, **summary}
+        _write_json(sphinx_state_path(root), {"structure": current.structure, "parts": parts})
         _write_report(root, {**report, "published": True, "outcome": "published"})
         _write_json(published_state_path(root), {"inputs": current.inputs})
         print(_summary(summary["executed"], summary["from_cache"]))

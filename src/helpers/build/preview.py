@@ -36,8 +36,9 @@ from helpers.data.paths import not_an_input
 from helpers.data.paths import root as find_root
 from helpers.server import LiveState, Server, start
 
-# The builder's order and the event of a published build; the builder answers each order with one line.
+# The builder's order; it answers PUBLISHED the moment a new site is in place, then the build's exit status.
 ORDER = "build\n"
+PUBLISHED = b"published\n"
 # Gather the saves of one editor action (a save that writes several files) into one build.
 STEP_MS = 50
 PACKAGE = Path(__file__).resolve().parents[1]  # the helpers package: a change to it restarts the builder
@@ -147,7 +148,9 @@ def builder_main() -> None:
             if line != ORDER:
                 continue
             try:
-                code = pipeline.build(root, collect_problems, jupyter_book=armed)
+                code = pipeline.build(
+                    root, collect_problems, jupyter_book=armed, on_published=lambda: os.write(answer, PUBLISHED)
+                )
             except Exception as exc:  # noqa: BLE001 - the preview goes on; the terminal says why
                 print(f"Build failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
                 code = 1
@@ -177,12 +180,17 @@ class Builder:
         os.close(write_end)
         self.answers = os.fdopen(read_end, "r")
 
-    def build(self) -> int:
+    def build(self, on_published=None) -> int:
+        """One build; ``on_published()`` is called as soon as its site is in place (before its bookkeeping)."""
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(ORDER)
             self.process.stdin.flush()
             line = self.answers.readline()
+            if line == PUBLISHED.decode():
+                if on_published is not None:
+                    on_published()
+                line = self.answers.readline()
         except BrokenPipeError:
             line = ""
         if not line:  # the builder died: start another for the next build
@@ -229,7 +237,7 @@ def serve(root: Path, port: int = 8000, live: LiveState | None = None) -> Server
 def rebuild(root: Path, builder: Builder, live: LiveState) -> int:
     """One build in the warm builder; the pages reload on success, or show its first error."""
     live.update(status="building")
-    code = builder.build()
+    code = builder.build(on_published=lambda: live.update(build=build_id(root), status="ok", error=""))
     if code == 0:
         live.update(build=build_id(root), status="ok", error="")
     else:
