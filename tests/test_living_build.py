@@ -257,3 +257,30 @@ def test_the_places_file_rebuilds_every_page_a_chapter_only_its_own(tmp_path):
     places.write_text(places.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
     after = fingerprint.fingerprints(root)
     assert after.inputs != edited.inputs and after.structure != edited.structure
+
+
+def test_the_first_error_is_held_back_from_the_log_and_said_at_the_end(tmp_path):
+    from helpers.build.failure import FirstError
+
+    root = tmp_path / "report"
+    first = FirstError(root)
+    log = [
+        "\x1b[01mreading sources... \x1b[39;49;00m[ 50%] chapters/methods",
+        f'\x1b[91m{root}/chapters/methods.md:61: WARNING: could not find bibtex key "x"\x1b[39;49;00m',
+        f"{root}/chapters/survey.md:3: WARNING: a second warning",
+        "\x1b[91mException occurred:\x1b[39;49;00m",
+        '  File "/venv/myst_nb/core/execute/cache.py", line 89, in start_client',
+        "myst_nb.core.execute.base.ExecutionError: /x/chapters/survey.md",
+        "",
+        "Please also report this if it was a user error, so that a better error message can be provided next time.",
+        "build finished with problems, 2 warnings.",
+    ]
+    shown = [line for line in log if first.passes(line)]
+    assert first.finish() == 'chapters/methods.md, line 61: WARNING: could not find bibtex key "x"'
+    assert not any("bibtex key" in line or "Exception occurred" in line or "ExecutionError" in line for line in shown)
+    assert any("a second warning" in line for line in shown) and shown[-1].startswith("build finished")
+
+    crash = FirstError(root)
+    for line in ["Exception occurred:", '  File "x.py", line 1, in f', "ValueError: broken", ""]:
+        assert not crash.passes(line) or line == ""
+    assert crash.finish() == "Exception occurred: ValueError: broken"

@@ -86,7 +86,7 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.preview:
         from helpers.bench.preview import measure_preview, text_table
 
-        measured = measure_preview(base, runs=max(5, args.repeat))
+        measured = measure_preview(base, runs=args.preview_runs)
         print(text_table(measured))
         if args.json:
             args.json.write_text(json.dumps(measured, indent=1), encoding="utf-8")
@@ -99,7 +99,7 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     factors = tuple(int(f) for f in args.scales.split(","))
     if 1 not in factors:
         parser.error("--scales must include 1: the budgets compare against the real evidence base")
-    results = run(base, factors, args.repeat, args.pages_runs)
+    results = run(base, factors, args.repeat, args.pages_runs, args.preview_runs)
     output = args.output or base
     missed = write_results(results, output)
     print(f"Wrote {output / 'BENCHMARKS.md'} and BENCHMARKS.json; budgets not met: {', '.join(missed) or 'none'}.")
@@ -193,7 +193,10 @@ def parser() -> argparse.ArgumentParser:
     measure.add_argument(
         "--preview",
         action="store_true",
-        help="only measure python -m helpers preview: start-up, and edits until the open page shows them (>= 5 each)",
+        help="only measure python -m helpers preview: start-up, and edits until the open page shows them",
+    )
+    measure.add_argument(
+        "--preview-runs", type=int, default=5, help="preview start-ups and edits of each kind measured (default 5)"
     )
     measure.add_argument(
         "--synthetic", type=int, default=None, metavar="FACTOR", help="only make a copy with FACTOR x the sources"

@@ -344,7 +344,7 @@ def _commit(root: Path) -> str:
     return head.strip() + (" (with uncommitted changes)" if dirty.strip() else "") if head.strip() else "unknown"
 
 
-def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int) -> dict:
+def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, preview_runs: int = 5) -> dict:
     results: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(root),
@@ -365,7 +365,7 @@ def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int) -> d
             shutil.rmtree(base, ignore_errors=True)
     from helpers.bench.preview import measure_preview
 
-    results["preview"] = measure_preview(root, runs=max(5, repeat))
+    results["preview"] = measure_preview(root, runs=preview_runs)
     from helpers.bench.report import budgets
 
     results["budgets"] = budgets(results)

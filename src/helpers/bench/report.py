@@ -169,7 +169,8 @@ def budgets(results: dict) -> list[dict]:
         )
     else:
         out.append(_budget("100x sources: all budgets", "not measured (run without --scales 100)", "", None))
-    out += preview_budgets(results.get("preview"))
+    if results.get("preview"):  # measured by every full run; absent from a run rendered from older results
+        out += preview_budgets(results["preview"])
     peak = max(scale["peak_memory_bytes"]["max"] for scale in scales.values())
     out.append(
         _budget(
