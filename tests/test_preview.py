@@ -78,6 +78,16 @@ def test_pages_are_told_at_once_when_a_build_is_published_or_fails(tmp_path):
         server.close()
 
 
+def test_before_the_first_build_a_page_waits_for_it(tmp_path):
+    live = LiveState(preview.build_id(tmp_path))
+    server = preview.serve(tmp_path, port=0, live=live)
+    try:
+        page = fetch(f"http://127.0.0.1:{server.server_address[1]}/chapters/index.html")
+        assert "The first build is running" in page and EVENTS_PATH in page
+    finally:
+        server.close()
+
+
 def test_preview_budgets_are_judged_on_medians():
     measured = {
         "runs": 5,

@@ -133,6 +133,11 @@ class LiveReloadHandler(QuietHandler):
         local = Path(self.translate_path(path))
         if local.is_dir() and path.endswith("/"):
             local = local / "index.html"
+        if not Path(self.directory).is_dir() and (path.endswith("/") or local.suffix == ".html"):
+            # No site yet (the first build of a fresh clone is running): a page that reloads once there is one.
+            waiting = "<!DOCTYPE html><html lang='en'><head><title>Preview: first build</title></head><body>"
+            waiting += "<p>The first build is running; this page shows the book when it is published.</p>"
+            return self._send((waiting + RELOAD_SCRIPT + "</body></html>").encode(), "text/html; charset=utf-8")
         if local.suffix == ".html" and local.is_file():
             markup = local.read_text(encoding="utf-8").replace("</body>", RELOAD_SCRIPT + "</body>", 1)
             return self._send(markup.encode("utf-8"), "text/html; charset=utf-8")
