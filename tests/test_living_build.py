@@ -123,10 +123,11 @@ def test_failed_build_leaves_the_published_site_byte_for_byte_unchanged(built_co
     sources.write_bytes(good_cmos.replace(b"CMO-2024-01,", b"CMO-2024-1,", 1))
     result = run_helpers(root, "build")
     assert result.returncode != 0
-    # The output ends with the first problem (file, row, column), said once.
+    # The output ends with the problem (file, row, column), said once.
     last = result.stderr.strip().splitlines()[-2:]
-    assert last[0].startswith("Build not started: data/cmos.csv, row 2, column 'cmo_id': "), last
-    assert last[1].startswith("Nothing was built and nothing was published: _build/html is unchanged"), last
+    assert last[0].startswith("Build not started: the data have 1 problem(s)"), last
+    assert "nothing was built and nothing was published: _build/html is unchanged" in last[0], last
+    assert last[1].startswith("  - data/cmos.csv, row 2, column 'cmo_id': "), last
     assert (result.stdout + result.stderr).count("'CMO-2024-1'") == 1
     assert site_hashes(site) == before
     sources.write_bytes(good_cmos)

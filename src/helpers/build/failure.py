@@ -1,9 +1,9 @@
 """What a build says when it fails or starts from nothing: the first error, once, at the end; the reason, named.
 
 A failed build ends with two lines: ``Build failed: <the first error>`` and what happened to the published
-site. The first error is, in this order of precedence:
+site (data that validation refuses end the output instead with the list of their problems, file, row and
+column, the first first: ``helpers.build.pipeline``). The first error is, in this order of precedence:
 
-- the first problem in the data (file, row and column), when validation refuses to start the build;
 - how the build departed from its snapshot (a read refused, a file edited while it ran), or a timeout;
 - the chapter, cell, line and exception of a cell that raised in the runner (``helpers.build.runner``),
   when its kernel failed on it too (myst-nb's own message says only "Executing notebook failed");

@@ -268,17 +268,15 @@ def up_to_date(root: Path, inputs: str) -> dict | None:
 
 
 def _refuse_invalid_data(root: Path, problems: list) -> None:
-    """Say why the build did not start, ending with the first problem in the data (file, row and column)."""
-    if len(problems) > 1:
-        print(f"The data have {len(problems)} problems; the first is named last, the others are:", file=sys.stderr)
-        for problem in problems[1:]:
-            print(f"  - {problem}", file=sys.stderr)
-    print(f"Build not started: {problems[0]}", file=sys.stderr)
+    """Say why the build did not start: the output ends with the problems in the data (file, row and column),
+    each once, the first first (as ``python -m helpers validate`` lists them)."""
     print(
-        f"Nothing was built and nothing was published: {published_dir(root).relative_to(root)} is unchanged"
-        " (`python -m helpers validate` lists every problem).",
+        f"Build not started: the data have {len(problems)} problem(s), listed below; nothing was built and nothing "
+        f"was published: {published_dir(root).relative_to(root)} is unchanged.",
         file=sys.stderr,
     )
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
 
 
 def build(
