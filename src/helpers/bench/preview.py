@@ -95,7 +95,7 @@ class Preview:
 
     def stop(self) -> None:
         try:
-            os.killpg(self.process.pid, signal.SIGINT)  # Ctrl+C in its terminal: the preview and its builder
+            os.killpg(self.process.pid, signal.SIGTERM)  # the preview and its builder stop as on Ctrl+C
         except ProcessLookupError:
             pass
         try:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -129,6 +130,16 @@ class Watcher:
 BUILDER = "from helpers.build.preview import builder_main; builder_main()"
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops this process as Ctrl+C does (a script or test stopping the preview; a process started in the
+    background of a shell ignores SIGINT, so Ctrl+C alone cannot be relied on there)."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def builder_main() -> None:
     """The warm builder's loop (run in its own process by :class:`Builder`): build on each order, answer the code.
 
@@ -139,6 +150,7 @@ def builder_main() -> None:
     from helpers.build.runner import warm_imports
     from helpers.data.validate import collect_problems
 
+    _stop_on_sigterm()
     root = find_root()
     answer = int(os.environ.pop("REPORT_PREVIEW_ANSWER"))
     armed = pipeline.arm_jupyter_book(root, own_session=True)
@@ -203,16 +215,21 @@ class Builder:
         self._start()
 
     def close(self) -> None:
+        """End the builder: at once if idle (its orders end), else its build is stopped as Ctrl+C stops one."""
         if self.process.stdin is not None:
             try:
                 self.process.stdin.close()
             except BrokenPipeError:
                 pass
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=1)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self.answers.close()
 
 
@@ -251,6 +268,7 @@ def run(port: int = 8000) -> int:
     from helpers.build.fingerprint import fingerprints
     from helpers.build.pipeline import up_to_date
 
+    _stop_on_sigterm()
     root = find_root()
     os.environ["REPORT_ROOT"] = str(root)  # the builder and the build it runs find the same report
     current = up_to_date(root, fingerprints(root).inputs) is not None
