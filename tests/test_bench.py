@@ -153,7 +153,7 @@ def test_the_benchmark_command_runs_end_to_end(tmp_path):
     """One quick run at the real scale: every measurement taken, both files written, the data left as they were."""
     before = {p.name: p.read_bytes() for p in (REPO / "data").iterdir() if p.is_file()}
     result = subprocess.run(
-        [sys.executable, "-m", "helpers", "bench", "--scales", "1", "--repeat", "1", "--pages-runs", "1"]
+        [sys.executable, "-m", "helpers", "bench", "--scales", "1", "--repeat", "1", "--pages-runs", "1", "--preview-runs", "1"]
         + ["--output", str(tmp_path)],
         cwd=REPO,
         capture_output=True,
@@ -169,5 +169,6 @@ def test_the_benchmark_command_runs_end_to_end(tmp_path):
     assert set(real["one_file"]) == set(bench.EDITS)
     assert all(edit["only_readers"] for edit in real["one_file"].values())
     assert "chapters/index.html" in real["pages"]["pages"]
+    assert run["preview"]["startup"]["median"] > 0 and set(run["preview"]["edits"]) == {"data", "chapter"}
     assert "## Budgets" in (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
     assert {p.name: p.read_bytes() for p in (REPO / "data").iterdir() if p.is_file()} == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -123,8 +124,12 @@ def test_failed_build_leaves_the_published_site_byte_for_byte_unchanged(built_co
     sources.write_bytes(good_cmos.replace(b"CMO-2024-01,", b"CMO-2024-1,", 1))
     result = run_helpers(root, "build")
     assert result.returncode != 0
-    assert "data/cmos.csv, row 2, column 'cmo_id'" in result.stderr
-    assert "nothing was built" in result.stderr
+    # The output ends with the problem (file, row, column), said once.
+    last = result.stderr.strip().splitlines()[-2:]
+    assert last[0].startswith("Build not started: the data have 1 problem(s)"), last
+    assert "nothing was built and nothing was published: _build/html is unchanged" in last[0], last
+    assert last[1].startswith("  - data/cmos.csv, row 2, column 'cmo_id': "), last
+    assert (result.stdout + result.stderr).count("'CMO-2024-1'") == 1
     assert site_hashes(site) == before
     sources.write_bytes(good_cmos)
 
@@ -133,11 +138,78 @@ def test_failed_build_leaves_the_published_site_byte_for_byte_unchanged(built_co
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\nA claim {cite:p}`nobody1999nothing`.\n", encoding="utf-8")
     result = run_helpers(root, "build")
     assert result.returncode != 0
-    assert "nobody1999nothing" in result.stdout + result.stderr
-    assert "Nothing was published: _build/html is unchanged" in result.stderr
+    # Sphinx's warning is the first error: held back from the log, it ends the output, once, with file and line.
+    last = result.stderr.strip().splitlines()[-2:]
+    assert re.fullmatch(r'Build failed: chapters/methods\.md, line \d+: .*"nobody1999nothing".*', last[0]), last
+    assert last[1] == "Nothing was published: _build/html is unchanged."
+    assert (result.stdout + result.stderr).count("nobody1999nothing") == 1
     assert site_hashes(site) == before
     assert report(root)["published"] is False
+    assert "nobody1999nothing" in report(root)["first_error"]
     assert not list((root / "_build").glob(".staging-*")), "the failed build's staging directory was left behind"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("A claim {cite:p}`nobody1999nothing`.", ""), "utf-8")
+
+
+def test_a_chapter_that_raises_ends_the_output_with_chapter_cell_and_exception(built_copy):
+    """The output ends with the page, cell, line and exception, once (not myst-nb's "Executing notebook failed"
+    nor Sphinx's crash report); the next build says why it starts from nothing."""
+    root, _ = built_copy
+    build(root)  # whatever the earlier tests left: a good build first
+    site = root / "_build" / "html"
+    before = site_hashes(site)
+    chapter = root / "chapters" / "methods.md"
+    good = chapter.read_text(encoding="utf-8")
+    cell = "```{code-cell} ipython3\n:tags: [remove-input]\nx = 1\nraise ValueError('deliberate ' + 'failure')\n```\n"
+    chapter.write_text(good + "\n" + cell, encoding="utf-8")
+    raising_line = (good + "\n" + cell).splitlines().index("raise ValueError('deliberate ' + 'failure')") + 1
+    result = run_helpers(root, "build")
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-2:]
+    assert re.fullmatch(
+        rf"Build failed: chapters/methods\.md, cell \d+, line {raising_line}: ValueError: deliberate failure", last[0]
+    ), last
+    assert last[1] == "Nothing was published: _build/html is unchanged."
+    assert (result.stdout + result.stderr).count("deliberate failure") == 1, "the error is said once"
+    assert "Executing notebook failed" not in result.stdout + result.stderr
+    assert "Exception occurred" not in result.stdout + result.stderr
+    assert site_hashes(site) == before
+
+    chapter.write_text(good, encoding="utf-8")
+    result = run_helpers(root, "build")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Sphinx: building every page from nothing (the last build failed" in result.stdout, result.stdout[:2000]
+
+
+def test_a_full_rebuild_names_its_reason(built_copy):
+    root, _ = built_copy
+    config = root / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    result = run_helpers(root, "build")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Sphinx: building every page from nothing (configuration changed: _config.yml)." in result.stdout
+
+
+def test_rebuild_reasons_name_what_changed(tmp_path):
+    from helpers.build.failure import rebuild_reason
+
+    package = tmp_path / "src" / "helpers"
+    package.mkdir(parents=True)
+    before = {
+        "files": {"_config.yml": "a", "src/helpers/x.py": "b", "chapters/a.md": "", "bib/references.bib": "c"},
+        "packages": {"pandas": "3.1.1"},
+        "environment": [],
+        "tags": "",
+    }
+    assert rebuild_reason(None, before, tmp_path, package, last_failed=False) == "first build"
+    assert "last build failed" in rebuild_reason(None, before, tmp_path, package, last_failed=True)
+    now = {**before, "files": {**before["files"], "src/helpers/x.py": "B", "chapters/new.md": ""}}
+    assert rebuild_reason(before, now, tmp_path, package, False) == (
+        "added: chapters/new.md; helpers package changed: src/helpers/x.py"
+    )
+    now = {**before, "files": {**before["files"], "_config.yml": "A"}, "packages": {"pandas": "3.1.2"}}
+    assert rebuild_reason(before, now, tmp_path, package, False) == (
+        "configuration changed: _config.yml; installed packages changed: pandas 3.1.1 -> 3.1.2"
+    )
 
 
 def test_swap_replaces_the_site_in_one_step_and_leaves_nothing_behind(tmp_path):
@@ -187,3 +259,30 @@ def test_the_places_file_rebuilds_every_page_a_chapter_only_its_own(tmp_path):
     places.write_text(places.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
     after = fingerprint.fingerprints(root)
     assert after.inputs != edited.inputs and after.structure != edited.structure
+
+
+def test_the_first_error_is_held_back_from_the_log_and_said_at_the_end(tmp_path):
+    from helpers.build.failure import FirstError
+
+    root = tmp_path / "report"
+    first = FirstError(root)
+    log = [
+        "\x1b[01mreading sources... \x1b[39;49;00m[ 50%] chapters/methods",
+        f'\x1b[91m{root}/chapters/methods.md:61: WARNING: could not find bibtex key "x"\x1b[39;49;00m',
+        f"{root}/chapters/survey.md:3: WARNING: a second warning",
+        "\x1b[91mException occurred:\x1b[39;49;00m",
+        '  File "/venv/myst_nb/core/execute/cache.py", line 89, in start_client',
+        "myst_nb.core.execute.base.ExecutionError: /x/chapters/survey.md",
+        "",
+        "Please also report this if it was a user error, so that a better error message can be provided next time.",
+        "build finished with problems, 2 warnings.",
+    ]
+    shown = [line for line in log if first.passes(line)]
+    assert first.finish() == 'chapters/methods.md, line 61: WARNING: could not find bibtex key "x"'
+    assert not any("bibtex key" in line or "Exception occurred" in line or "ExecutionError" in line for line in shown)
+    assert any("a second warning" in line for line in shown) and shown[-1].startswith("build finished")
+
+    crash = FirstError(root)
+    for line in ["Exception occurred:", '  File "x.py", line 1, in f', "ValueError: broken", ""]:
+        assert not crash.passes(line) or line == ""
+    assert crash.finish() == "Exception occurred: ValueError: broken"

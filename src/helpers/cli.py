@@ -3,7 +3,7 @@
 validate   check every dataset; print each problem with file, row and column
 build      validate, build strictly, publish _build/html only if all went well
 audit      print every audit check
-preview    build, serve locally and rebuild on every change
+preview    serve locally at once, rebuild on every change (watchfiles), reload the open pages
 bench      measure builds and pages; write BENCHMARKS.md/.json
 release    check the data, bump the version, record the changes, commit and tag
 record     complete an existing release record (commit, fingerprint, compared rows) from its commit
@@ -44,8 +44,9 @@ def validate() -> int:
 def build(executor: str = "runner") -> int:
     """Validate, build strictly into a fresh directory, and publish to _build/html only if all went well."""
     from helpers.build.pipeline import build as build_and_publish
+    from helpers.data.validate import collect_problems
 
-    return build_and_publish(root(), validate, executor)
+    return build_and_publish(root(), collect_problems, executor)
 
 
 def audit() -> int:
@@ -84,6 +85,14 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if args.json:
             args.json.write_text(json.dumps(site, indent=1), encoding="utf-8")
         return 0
+    if args.preview:
+        from helpers.bench.preview import measure_preview, text_table
+
+        measured = measure_preview(base, runs=args.preview_runs)
+        print(text_table(measured))
+        if args.json:
+            args.json.write_text(json.dumps(measured, indent=1), encoding="utf-8")
+        return 0
     if args.render:
         target = (args.output or args.render.parent) / "BENCHMARKS.md"
         target.write_text(markdown(json.loads(args.render.read_text(encoding="utf-8"))), encoding="utf-8")
@@ -92,7 +101,7 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     factors = tuple(int(f) for f in args.scales.split(","))
     if 1 not in factors:
         parser.error("--scales must include 1: the budgets compare against the real evidence base")
-    results = run(base, factors, args.repeat, args.pages_runs)
+    results = run(base, factors, args.repeat, args.pages_runs, args.preview_runs)
     output = args.output or base
     missed = write_results(results, output)
     print(f"Wrote {output / 'BENCHMARKS.md'} and BENCHMARKS.json; budgets not met: {', '.join(missed) or 'none'}.")
@@ -202,7 +211,6 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("audit", help="print every audit check")
     look = commands.add_parser("preview", help="build, serve on 127.0.0.1 and rebuild on every change (live reload)")
     look.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
-    look.add_argument("--interval", type=float, default=1.0, help="seconds between checks for changes")
     measure = commands.add_parser("bench", help="measure builds and pages; write BENCHMARKS.md/.json")
     measure.add_argument("--repeat", type=int, default=3, help="runs of each build measurement (default 3)")
     measure.add_argument("--pages-runs", type=int, default=3, help="fresh loads of each page (default 3)")
@@ -213,7 +221,15 @@ def parser() -> argparse.ArgumentParser:
     measure.add_argument("--render", type=Path, default=None, help="write BENCHMARKS.md from this JSON; measure nothing")
     measure.add_argument("--site", type=Path, default=None, help="only measure what each page of this built site costs a reader")
     measure.add_argument("--page", action="append", help="with --site: only this page (repeatable)")
-    measure.add_argument("--json", type=Path, default=None, help="with --site: also write the results here")
+    measure.add_argument("--json", type=Path, default=None, help="with --site or --preview: also write the results here")
+    measure.add_argument(
+        "--preview",
+        action="store_true",
+        help="only measure python -m helpers preview: start-up, and edits until the open page shows them",
+    )
+    measure.add_argument(
+        "--preview-runs", type=int, default=5, help="preview start-ups and edits of each kind measured (default 5)"
+    )
     measure.add_argument(
         "--synthetic", type=int, default=None, metavar="FACTOR", help="only make a copy with FACTOR x the sources"
     )
@@ -257,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "preview":
         from helpers.build.preview import run as preview
 
-        return preview(args.port, args.interval)
+        return preview(args.port)
     if args.command == "citation":
         return citation(args.check)
     if args.command == "build":

@@ -11,7 +11,8 @@ working tree, never writing into ``data/``), each measurement repeated (median, 
 6. per page, in headless chromium (``helpers.bench.pages``): HTML bytes, everything it loads (raw and
    gzip), requests, and time until every figure is drawn, cold and after the landing page;
 7. all of the above again with synthetic evidence bases of 10 and 100 times the real number of
-   sources (``helpers.bench.synthetic``), plus the time to validate the sources table.
+   sources (``helpers.bench.synthetic``), plus the time to validate the sources table;
+8. the writer's preview (``helpers.bench.preview``): start-up, and an edit until the open page shows it.
 
 It writes ``BENCHMARKS.md`` (with the machine, the date and the command) and ``BENCHMARKS.json``, and
 marks each budget of issue 7 met or not. Timing budgets live here, not in the tests.
@@ -343,7 +344,7 @@ def _commit(root: Path) -> str:
     return head.strip() + (" (with uncommitted changes)" if dirty.strip() else "") if head.strip() else "unknown"
 
 
-def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int) -> dict:
+def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, preview_runs: int = 5) -> dict:
     results: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(root),
@@ -362,6 +363,9 @@ def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int) -> d
                 make_scaled_copy(root, factor, copy)
             results["scales"][str(factor)] = measure_scale(copy, factor, repeat, base / "scratch", pages_runs)
             shutil.rmtree(base, ignore_errors=True)
+    from helpers.bench.preview import measure_preview
+
+    results["preview"] = measure_preview(root, runs=preview_runs)
     from helpers.bench.report import budgets
 
     results["budgets"] = budgets(results)

@@ -18,6 +18,9 @@ PAGE_HTML_BYTES_AT_100X = 1.5 * MB
 VALIDATE_SOURCES_SECONDS_AT_100X = 2.0
 PEAK_MEMORY_BYTES = 1.5 * 1024 * MB
 COMMAND = ".venv/bin/python -m helpers bench"
+# The writer's preview (``helpers.bench.preview``): an up-to-date site on screen, and an edit in the open page.
+PREVIEW_STARTUP_SECONDS = 2.0
+PREVIEW_EDIT_SECONDS = 2.0
 
 
 def _budget(name: str, measured: str, limit: str, met: bool | None, detail: str = "") -> dict:
@@ -26,6 +29,41 @@ def _budget(name: str, measured: str, limit: str, met: bool | None, detail: str 
 
 def _median(scale: dict, key: str) -> float:
     return scale[key]["median"]
+
+
+def preview_budgets(preview: dict | None) -> list[dict]:
+    """The preview's budgets, judged on medians; ``preview`` is ``helpers.bench.preview.measure_preview``'s result."""
+    if not preview:
+        return [_budget("preview: all budgets", "not measured (python -m helpers bench --preview)", "", None)]
+    startup = preview["startup"]["median"]
+    out = [
+        _budget(
+            "preview start-up on an up-to-date site <= 2 s (median), building nothing",
+            f"{startup:.2f} s" + (", but it rebuilt" if preview["startup_rebuilt"] else ", nothing rebuilt"),
+            "2 s, no build",
+            startup <= PREVIEW_STARTUP_SECONDS and not preview["startup_rebuilt"],
+        )
+    ]
+    for kind, edit in preview["edits"].items():
+        out.append(
+            _budget(
+                f"preview edit <= 2 s median: a {kind} edit shown in the open page ({edit['page']})",
+                f"{edit['median']:.2f} s ({edit['min']:.2f}-{edit['max']:.2f}, {len(edit['runs'])} edits)",
+                "2 s",
+                edit["median"] <= PREVIEW_EDIT_SECONDS,
+                edit["change"],
+            )
+        )
+    after = preview["build_after"]
+    out.append(
+        _budget(
+            "the next build after a preview reuses its work (nothing to do)",
+            f"{after['seconds']:.2f} s: {after['outcome']}",
+            "up to date",
+            after["up_to_date"],
+        )
+    )
+    return out
 
 
 def budgets(results: dict) -> list[dict]:
@@ -131,6 +169,8 @@ def budgets(results: dict) -> list[dict]:
         )
     else:
         out.append(_budget("100x sources: all budgets", "not measured (run without --scales 100)", "", None))
+    if results.get("preview"):  # measured by every full run; absent from a run rendered from older results
+        out += preview_budgets(results["preview"])
     peak = max(scale["peak_memory_bytes"]["max"] for scale in scales.values())
     out.append(
         _budget(
@@ -211,6 +251,24 @@ def markdown(results: dict) -> str:
                 f"| {s['sources_rows']} ({factor}x) | `{relative}`: {edit['change']} | {_spread(edit)} | "
                 f"{len(edit['executed'])} of {s['executed_clean']} ({same}): {executed} |"
             )
+    preview = results.get("preview")
+    if preview:
+        lines += [
+            "",
+            "## Preview",
+            "",
+            "`python -m helpers preview` on an up-to-date copy (`helpers.bench.preview`). *Start-up*: from starting the",
+            "command until the landing page is served. *Edit shown*: from saving an edit until the page open in headless",
+            f"chromium shows it (rebuilt, published, pushed to the page, reloaded); {preview['runs']} of each.",
+            "",
+            "| Measurement | Time | Detail |",
+            "|---|---|---|",
+            f"| start-up | {_spread(preview['startup'])} | {'rebuilt' if preview['startup_rebuilt'] else 'nothing rebuilt'} |",
+        ]
+        for kind, edit in preview["edits"].items():
+            lines.append(f"| {kind} edit shown in {edit['page']} | {_spread(edit)} | {edit['change']} |")
+        after = preview["build_after"]
+        lines.append(f"| `python -m helpers build` after the preview | {after['seconds']:.2f} s | {after['outcome']} |")
     lines += [
         "",
         "## Pages",

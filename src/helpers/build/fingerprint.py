@@ -28,13 +28,14 @@ import hashlib
 import os
 import platform
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from helpers.data.citation import data_fingerprint_of
-from helpers.data.paths import DATASETS, PLACES_FILE, not_an_input
+from helpers.data.paths import DATASETS, PLACES_FILE, ROOT_ENV, not_an_input
 
 # Only their file names count towards the structure: their contents are what a living update changes.
 CONTENT_DIRS = ("data", "chapters")
@@ -73,8 +74,36 @@ def input_files(root: Path) -> Iterator[Path]:
                 yield Path(directory) / name
 
 
+_PACKAGES_SEEN: dict[tuple, dict[str, str]] = {}  # what installed_packages found, by the state of sys.path
+
+
+def _path_state() -> tuple:
+    """Each folder of ``sys.path`` with its modification time: installing, upgrading or removing a distribution
+    adds or removes a ``*.dist-info`` folder in one of them, which changes it."""
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            state.append((entry, None))
+    return tuple(state)
+
+
 def installed_packages() -> dict[str, str]:
-    """Every installed distribution (lower-case name -> version), and the Python version."""
+    """Every installed distribution (lower-case name -> version), and the Python version.
+
+    Reading every distribution's metadata takes a noticeable part of a second; a process that asks again
+    (the build asks before and after, the preview's builder on every build) gets the same answer while no
+    folder of ``sys.path`` changed.
+    """
+    key = _path_state()
+    if key not in _PACKAGES_SEEN:
+        _PACKAGES_SEEN.clear()
+        _PACKAGES_SEEN[key] = _read_installed_packages()
+    return dict(_PACKAGES_SEEN[key])
+
+
+def _read_installed_packages() -> dict[str, str]:
     packages = {PYTHON: platform.python_version()}
     for distribution in metadata.distributions():
         name = str(distribution.metadata["Name"] or "").lower()
@@ -93,9 +122,14 @@ def changed_packages(before: dict[str, str], after: dict[str, str]) -> list[str]
     ]
 
 
+def environment_variables() -> list[str]:
+    """The ``REPORT_*`` variables that change what a build makes. ``REPORT_ROOT`` does not: it only says where the
+    report is (``python -m helpers preview`` sets it, a plain build does not; both build the same site)."""
+    return sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("REPORT_") and k != ROOT_ENV)
+
+
 def _environment(packages: dict[str, str]) -> bytes:
-    variables = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("REPORT_"))
-    return "\n".join([*(f"{k}=={v}" for k, v in packages.items()), *variables]).encode()
+    return "\n".join([*(f"{k}=={v}" for k, v in packages.items()), *environment_variables()]).encode()
 
 
 def _release_tags(root: Path) -> bytes:
@@ -131,6 +165,21 @@ def file_hashes(root: Path) -> dict[str, str]:
     return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in report_inputs(root).items()}
 
 
+def is_content(name: str) -> bool:
+    """Whether only the name of this input counts towards the structure, not its content."""
+    return name.split("/", 1)[0] in CONTENT_DIRS and name not in STRUCTURE_FILES
+
+
+def structure_parts(snapshot: Snapshot, root: Path) -> dict:
+    """What the structure fingerprint of ``snapshot`` is made of, to say later what changed (JSON-ready)."""
+    return {
+        "files": {name: ("" if is_content(name) else digest) for name, digest in snapshot.files.items()},
+        "packages": snapshot.packages,
+        "environment": environment_variables(),
+        "tags": _release_tags(root).decode(errors="replace"),
+    }
+
+
 def fingerprints(root: Path) -> Snapshot:
     """The snapshot of the report at ``root`` as it is on disk now."""
     packages = installed_packages()
@@ -141,6 +190,5 @@ def fingerprints(root: Path) -> Snapshot:
         digest.update(_release_tags(root))
     for name, content in files.items():
         inputs.update(f"{name}\0{content}\n".encode())
-        in_content_dir = name.split("/", 1)[0] in CONTENT_DIRS and name not in STRUCTURE_FILES
-        structure.update(f"{name}\0{'' if in_content_dir else content}\n".encode())
+        structure.update(f"{name}\0{'' if is_content(name) else content}\n".encode())
     return Snapshot(inputs.hexdigest(), structure.hexdigest(), files, packages)

@@ -21,7 +21,7 @@
    added while Sphinx ran) fails the build, naming the file: run it again.
 5. Only if the build succeeded strictly, from the snapshot, does a copy of its HTML replace ``_build/html``,
    by renaming it into place; otherwise ``_build/html`` is left exactly as it was, the kept Sphinx
-   environment is discarded, and the command says why.
+   environment is discarded, and the command ends with the first error, once (``helpers.build.failure``).
 
 Every build writes ``_build/execution-report.json``: what was published, from which inputs and data
 fingerprint, which chapters executed, which came from the cache, which cached executions were dropped and
@@ -42,12 +42,14 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
-from helpers.build.fingerprint import Snapshot, changed_packages, fingerprints
+from helpers.build.failure import FirstError, first_error, rebuild_reason
+from helpers.build.fingerprint import Snapshot, changed_packages, fingerprints, structure_parts
 from helpers.build.protocol import (
     DATA_FINGERPRINT_ENV,
     EXECUTION_DIR_ENV,
@@ -138,6 +140,28 @@ def swap_into_place(new_html: Path, published: Path) -> None:
         shutil.rmtree(retired.parent, ignore_errors=True)
 
 
+def stage_site(built: Path, published: Path, staged: Path) -> None:
+    """Copy the site Sphinx built into ``staged``; a file the published site holds unchanged (same size and
+    modification time: Sphinx did not write it again) is linked from there instead of copied.
+
+    Safe because nothing ever writes into the published site: it is only ever replaced whole
+    (:func:`swap_into_place`), so a linked file cannot change under the new site either.
+    """
+
+    def copy(source: str, target: str) -> str:
+        old = published / Path(source).relative_to(built)
+        try:
+            mine, theirs = os.stat(source), os.stat(old)
+            if (mine.st_size, mine.st_mtime_ns) == (theirs.st_size, theirs.st_mtime_ns):
+                os.link(old, target)
+                return target
+        except OSError:
+            pass
+        return shutil.copy2(source, target)
+
+    shutil.copytree(built, staged, copy_function=copy)
+
+
 def _write_report(root: Path, report: dict) -> None:
     _write_json(report_path(root), report)
 
@@ -182,18 +206,25 @@ os._exit(code)
 """
 
 
-def _arm_jupyter_book(root: Path) -> subprocess.Popen:
+def arm_jupyter_book(root: Path, own_session: bool = False) -> subprocess.Popen:
+    """Start Jupyter Book's process: it imports Sphinx and the extensions, then waits for one build's orders.
+
+    ``own_session``: out of reach of the terminal's Ctrl+C (for a process kept armed between builds, which its
+    owner ends itself).
+    """
     return subprocess.Popen(
         [sys.executable, "-c", JUPYTER_BOOK_ARMED],
         cwd=root,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # one stream, in order: the build finds the first warning in it
         text=True,
+        start_new_session=own_session,
         errors="replace",
     )
 
 
-def _disarm(process: subprocess.Popen) -> None:
+def disarm(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.kill()
     process.wait()
@@ -202,8 +233,11 @@ def _disarm(process: subprocess.Popen) -> None:
             stream.close()
 
 
-def _run_showing_final_paths(process: subprocess.Popen, orders: dict, env: dict, root: Path, built: Path) -> int:
-    """Give the armed Jupyter Book its orders and pass its output through, naming _build/html for Sphinx's output."""
+def _run_showing_final_paths(
+    process: subprocess.Popen, orders: dict, env: dict, root: Path, built: Path, first: FirstError
+) -> int:
+    """Give the armed Jupyter Book its orders and pass its output through, naming _build/html for Sphinx's output;
+    ``first`` keeps the first error back (the build prints it once, at its end)."""
     replacements = [
         (str(built), str(published_dir(root))),
         (str(built.relative_to(root)), str(published_dir(root).relative_to(root))),
@@ -217,8 +251,9 @@ def _run_showing_final_paths(process: subprocess.Popen, orders: dict, env: dict,
     for line in process.stdout:
         for old, new in replacements:
             line = line.replace(old, new)
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        if first.passes(line):
+            sys.stdout.write(line)
+            sys.stdout.flush()
     return process.wait()
 
 
@@ -232,8 +267,30 @@ def up_to_date(root: Path, inputs: str) -> dict | None:
     return record
 
 
-def build(root: Path, validate, executor: str = "runner") -> int:
-    """Run the whole build for the report at ``root``; ``validate`` is the validation command (0 = valid).
+def _refuse_invalid_data(root: Path, problems: list) -> None:
+    """Say why the build did not start: the output ends with the problems in the data (file, row and column),
+    each once, the first first (as ``python -m helpers validate`` lists them)."""
+    print(
+        f"Build not started: the data have {len(problems)} problem(s), listed below; nothing was built and nothing "
+        f"was published: {published_dir(root).relative_to(root)} is unchanged.",
+        file=sys.stderr,
+    )
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def build(
+    root: Path,
+    validate,
+    executor: str = "runner",
+    jupyter_book: subprocess.Popen | None = None,
+    on_published: Callable[[], None] | None = None,
+) -> int:
+    """Run the whole build for the report at ``root``; ``validate()`` returns the problems in the data ([] = valid).
+
+    ``jupyter_book``: a Jupyter Book process already armed (:func:`arm_jupyter_book`) by a caller that keeps
+    one ready (``python -m helpers preview``); it is used for this build only and ended by it. ``on_published``
+    is called the moment the new site is in place (the preview reloads its pages then, not after the bookkeeping).
 
     ``executor``: ``runner`` (``helpers.build.runner`` executes the chapters before Sphinx reads them) or
     ``kernel`` (myst-nb executes each in a Jupyter kernel of its own, as a plain Jupyter Book build would).
@@ -259,19 +316,28 @@ def build(root: Path, validate, executor: str = "runner") -> int:
             "Up to date: no data, chapter, configuration, code or package changed since the published build "
             f"(inputs {current.inputs[:12]}); {published_dir(root).relative_to(root)} is unchanged."
         )
+        if jupyter_book is not None:
+            disarm(jupyter_book)
         return 0
-    jupyter_book = _arm_jupyter_book(root)
+    if jupyter_book is None:
+        jupyter_book = arm_jupyter_book(root)
     try:
-        if validate() != 0:
-            _disarm(jupyter_book)
+        problems = validate()
+        if problems:
+            disarm(jupyter_book)
             if report_path(root).parent.is_dir():
-                _write_report(root, {"started": started, "published": False, "outcome": "invalid data: build not started"})
-            print(
-                "Build not started: the data are invalid (see the problems above), so nothing was built and nothing "
-                f"was published; {published_dir(root).relative_to(root)} is unchanged.",
-                file=sys.stderr,
-            )
+                _write_report(
+                    root,
+                    {
+                        "started": started,
+                        "published": False,
+                        "outcome": "invalid data: build not started",
+                        "first_error": str(problems[0]),
+                    },
+                )
+            _refuse_invalid_data(root, problems)
             return 1
+        print("Validation passed: every dataset in data/ and bib/, CITATION.cff and chapters/places.yml are consistent.")
         build_root = build_dir(root)
         build_root.mkdir(parents=True, exist_ok=True)
         with lock_path(root).open("w") as lock:
@@ -280,9 +346,9 @@ def build(root: Path, validate, executor: str = "runner") -> int:
             except BlockingIOError:
                 print("Waiting for another build of this report to finish...", file=sys.stderr, flush=True)
                 fcntl.flock(lock, fcntl.LOCK_EX)
-            return _build_locked(root, build_root, started, current, jupyter_book, executor)
+            return _build_locked(root, build_root, started, current, jupyter_book, executor, on_published)
     finally:
-        _disarm(jupyter_book)
+        disarm(jupyter_book)
 
 
 def _start_runner(root: Path, execution_dir: Path, done: Path, signal_fd: int) -> threading.Thread:
@@ -311,7 +377,8 @@ def _start_runner(root: Path, execution_dir: Path, done: Path, signal_fd: int) -
             report["preparation"] = prep.to_json()
             partial.write_text(json.dumps(report, indent=1), encoding="utf-8")
             for docname in report["failed"]:
-                print(f"Runner: {docname} did not run here; Jupyter will execute it in a kernel and report why.")
+                print(f"Runner: {docname} did not run here; Jupyter will execute it in a kernel.", flush=True)
+
             code = 0
         except BaseException:  # noqa: BLE001 - an accelerator: whatever it did not execute, Sphinx executes
             traceback.print_exc()
@@ -407,7 +474,13 @@ def _prepare_for_kernels(root: Path, done: Path) -> None:
 
 
 def _build_locked(
-    root: Path, build_root: Path, started: str, current: Snapshot, jupyter_book: subprocess.Popen, executor: str = "runner"
+    root: Path,
+    build_root: Path,
+    started: str,
+    current: Snapshot,
+    jupyter_book: subprocess.Popen,
+    executor: str = "runner",
+    on_published: Callable[[], None] | None = None,
 ) -> int:
     from helpers.build import cache as execution
 
@@ -422,9 +495,14 @@ def _build_locked(
     try:
         execution_dir = staging / EXECUTION_DIR_NAME
         config = write_build_config(root, staging)
-        if _read_json(sphinx_state_path(root)).get("structure") != current.structure:
+        kept_state = _read_json(sphinx_state_path(root))
+        parts = structure_parts(current, root)
+        if kept_state.get("structure") != current.structure:
             shutil.rmtree(kept, ignore_errors=True)
-            print("Sphinx: building every page from nothing (first build, or more than data and chapters changed).")
+            package = Path(__file__).resolve().parents[1]
+            last_failed = _read_json(report_path(root)).get("published") is False
+            why = rebuild_reason(kept_state.get("parts"), parts, root, package, last_failed)
+            print(f"Sphinx: building every page from nothing ({why}).")
         else:
             print("Sphinx: re-reading only the pages that changed and the chapters executed now.")
         kept.mkdir(parents=True, exist_ok=True)
@@ -450,34 +528,34 @@ def _build_locked(
         orders = {"source": str(root), "path_output": str(kept), "config": str(config)}  # strict, keep going
         print(f"Running Jupyter Book {JUPYTER_BOOK_MIRRORED} in-process: {root} -> {kept} (strict).", flush=True)
         built = jupyter_book_output(kept)
-        returncode = _run_showing_final_paths(jupyter_book, orders, env, root, built)
+        first = FirstError(root)
+        returncode = _run_showing_final_paths(jupyter_book, orders, env, root, built, first)
         if waiter is not None:
             waiter.join()
         runner_report = json.loads(runner_done.read_text(encoding="utf-8"))
         prep = execution.Preparation.from_json(runner_report.get("preparation"))
-        summary = execution.record_executions(root, execution_dir, prep)
-        report = {"started": started, "inputs": current.inputs, "data_fingerprint": current.data, **summary}
         problems = departures(root, current, execution_dir, built)
         if returncode != 0 or not (built / "index.html").is_file() or problems:
-            if problems:
-                why = "; ".join(problems)
-            elif returncode != 0:
-                why = f"the strict build failed (exit status {returncode}; the first error is in the log above)"
-            else:
-                why = "the build produced no index.html"
-            for docname, cell in sorted(runner_report.get("timed_out", {}).items()):
-                why += f"; {docname}: {cell} (execute.timeout in _config.yml)"
+            summary = execution.record_executions(root, execution_dir, prep)
+            report = {"started": started, "inputs": current.inputs, "data_fingerprint": current.data, **summary}
+            why, traceback_text = first_error(root, problems, runner_report, first.finish(), returncode)
             shutil.rmtree(kept, ignore_errors=True)
-            _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}"})
-            print(
-                f"Build failed: {why}. Nothing was published: {published_dir(root).relative_to(root)} is unchanged.",
-                file=sys.stderr,
-            )
-            return returncode or 1
-        _write_json(sphinx_state_path(root), {"structure": current.structure})
+            _write_report(root, {**report, "published": False, "outcome": f"build failed: {why}", "first_error": why})
+            if traceback_text:
+                print(f"Traceback (most recent call last):\n{traceback_text}", file=sys.stderr)
+            print(f"Build failed: {why}", file=sys.stderr)
+            print(f"Nothing was published: {published_dir(root).relative_to(root)} is unchanged.", file=sys.stderr)
+            return returncode if returncode > 0 else 1
         new_html = staging / "html"
-        shutil.copytree(built, new_html)
+        stage_site(built, published_dir(root), new_html)
         swap_into_place(new_html, published_dir(root))
+        if on_published is not None:
+            on_published()
+        # Recorded after publishing (readers need not wait for it): an execution cached but not yet recorded
+        # when a build is killed here is dropped by the next build's check and executed again.
+        summary = execution.record_executions(root, execution_dir, prep)
+        report = {"started": started, "inputs": current.inputs, "data_fingerprint": current.data, **summary}
+        _write_json(sphinx_state_path(root), {"structure": current.structure, "parts": parts})
         _write_report(root, {**report, "published": True, "outcome": "published"})
         _write_json(published_state_path(root), {"inputs": current.inputs})
         print(_summary(summary["executed"], summary["from_cache"]))

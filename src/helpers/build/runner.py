@@ -27,9 +27,11 @@ A worker behaves like a kernel where a chapter could tell the difference:
 - A worker leads a process group of its own; when its chapter ends (done, failed or timed out), the
   group is killed, so no process a chapter started outlives it. Its standard input is /dev/null.
 
-A chapter this runner cannot execute for another reason (an error in a cell, a crashed worker) is not
-cached: myst-nb then executes it in a real Jupyter kernel while Sphinx reads it, and reports the
-error as it always does. So the runner can make a build faster, never different.
+A chapter this runner cannot execute (an error in a cell, a crashed worker) is not cached: myst-nb then
+executes it in a real Jupyter kernel while Sphinx reads it, and reports the error as it always does. So
+the runner can make a build faster, never different. For a cell that raised, the report's ``errors``
+keeps the chapter, the cell, the page's line and the exception: when the kernel fails on the chapter
+too, the build ends with that (``helpers.build.failure``), said once.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import importlib
 import json
 import os
 import platform
+import re
 import select
 import signal
 import sys
@@ -290,8 +293,12 @@ def _as_in_a_kernel() -> None:
     pd.set_option("display.max_columns", 20)
 
 
-def execute(path: Path, notebook, log: Path, progress: int | None = None) -> tuple[object, float, str]:
-    """Run every code cell of ``notebook`` (the page at ``path``); (executed notebook, seconds, error text or "").
+def execute(path: Path, notebook, log: Path, progress: int | None = None) -> tuple[object, float, dict]:
+    """Run every code cell of ``notebook`` (the page at ``path``); (executed notebook, seconds, error or {}).
+
+    The error of a cell that raised: ``cell`` (its index), ``exception`` (the exception's last line, e.g.
+    ``ValueError: ...``) and ``traceback`` (the frames of the chapter's and the helpers' code, without
+    IPython's own).
 
     Before each code cell, its index in ``notebook.cells`` is written to the descriptor ``progress`` (one
     line), so that the parent can time the cell.
@@ -307,7 +314,7 @@ def execute(path: Path, notebook, log: Path, progress: int | None = None) -> tup
     outputs = _Outputs()
     shell = compat.capturing_shell(outputs.display, outputs.result, outputs.clear)
     real_out, real_err = sys.stdout, sys.stderr
-    error = ""
+    error: dict = {}
     descriptors = _DescriptorCapture()
     outputs.before = lambda: descriptors.collect(outputs)
     try:
@@ -329,8 +336,7 @@ def execute(path: Path, notebook, log: Path, progress: int | None = None) -> tup
                     item["execution_count"] = cell.execution_count
             cell.outputs = [nbformat.from_dict(item) for item in outputs.items]
             if not result.success:
-                failure = result.error_in_exec or result.error_before_exec
-                error = "".join(traceback.format_exception(failure)) if failure else "the cell did not run"
+                error = {"cell": index, **describe_exception(result.error_in_exec or result.error_before_exec)}
                 break
     finally:
         outputs.before = None
@@ -339,11 +345,59 @@ def execute(path: Path, notebook, log: Path, progress: int | None = None) -> tup
     return notebook, time.perf_counter() - started, error
 
 
+CELL_FILE = "<ipython-input-"  # how IPython names a cell's code in a traceback
+
+
+def describe_exception(failure: BaseException | None) -> dict:
+    """``exception``: the exception's own line; ``traceback``: its frames, less IPython's (the cell's code first);
+    ``cell_line``: the line of the cell's code that raised, counted from the cell's first line (1), if known."""
+    if failure is None:
+        return {"exception": "the cell did not run", "traceback": "", "cell_line": None}
+    exception = "".join(traceback.format_exception_only(failure)).strip()
+    frames = [
+        frame
+        for frame in traceback.extract_tb(failure.__traceback__)
+        if f"{os.sep}IPython{os.sep}" not in frame.filename and f"{os.sep}ipykernel{os.sep}" not in frame.filename
+    ]
+    in_cell = [frame.lineno for frame in frames if frame.filename.startswith(CELL_FILE)]
+    return {
+        "exception": exception,
+        "traceback": "".join(traceback.format_list(frames)).rstrip(),
+        "cell_line": in_cell[-1] if in_cell else None,
+    }
+
+
+def _place_in_page(path: Path, notebook, error: dict) -> None:
+    """Name the failing cell as a writer finds it: its label, and the page's line of the statement that raised;
+    the traceback's frames of the cell's code name the page and that line instead of IPython's cell name."""
+    index = error.pop("cell")
+    error["cell"] = cell_label(notebook, index)
+    cell_line = error.pop("cell_line", None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return
+    source = notebook.cells[index].source
+    offset = text.find(source) if source else -1
+    if offset < 0 or cell_line is None:
+        return
+    first = text.count("\n", 0, offset) + 1  # the page's line of the cell's first line of code
+    line = first + cell_line - 1
+    error["line"] = line
+    error["cell"] = f"{error['cell'].split(',', 1)[0]}, line {line}"
+    error["traceback"] = re.sub(
+        r'File "' + re.escape(CELL_FILE) + r'[^"]*", line (\d+)',
+        lambda m: f'File "{path.name}", line {first + int(m[1]) - 1}',
+        error["traceback"],
+    )
+
+
 def _work(docname: str, path: Path, notebook, execution_dir: Path, result_file: Path, progress: int) -> int:
     try:
         notebook, seconds, error = execute(path, notebook, reads_log(execution_dir, docname), progress)
         if error:
-            print(f"Fast runner: {docname} raised an error:\n{error}", file=sys.stderr, flush=True)
+            _place_in_page(path, notebook, error)
+            result_file.write_text(json.dumps({"error": error}), encoding="utf-8")
             return 1
         import nbformat
 
@@ -438,6 +492,14 @@ class _Worker:
         return os.waitstatus_to_exitcode(status)
 
 
+def _error_of(result_file: Path) -> dict | None:
+    """The error a worker recorded for its chapter (a cell raised), if it recorded one."""
+    try:
+        return json.loads(result_file.read_text(encoding="utf-8")).get("error")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def notebook_timeout(notebook, timeout: float | None) -> float | None:
     """A page's own limit where its top matter sets one (``mystnb: execution_timeout: N``, as myst-nb reads it)."""
     own = (notebook.metadata.get("mystnb") or {}).get("execution_timeout")
@@ -485,9 +547,10 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
 
     ``timeout`` is each cell's limit in seconds (-1: ``execute.timeout`` of ``_config.yml``; None: no limit).
     When a cell overruns it, every worker is stopped and the report's ``timed_out`` says which chapter and cell.
+    A chapter whose cell raised is ``failed`` (a kernel executes it) and ``errors`` says which cell and exception.
     """
     todo = pending(root, cache_path)
-    report: dict = {"executed": {}, "failed": [], "timed_out": {}, "stopped": [], "workers": 0}
+    report: dict = {"executed": {}, "failed": [], "timed_out": {}, "errors": {}, "stopped": [], "workers": 0}
     if not todo:
         return report
     from jupyter_cache import get_cache
@@ -525,7 +588,12 @@ def run(root: Path, execution_dir: Path, cache_path: Path, workers: int | None =
                     worker.read_progress()
                 if worker.exited in readable or (worker.exited < 0 and worker.has_exited()):
                     running.remove(worker)
-                    if worker.reap() != 0 or not worker.result_file.is_file():
+                    code = worker.reap()
+                    error = _error_of(worker.result_file)
+                    if error:
+                        report["errors"][worker.docname] = error
+                        report["failed"].append(worker.docname)
+                    elif code != 0 or not worker.result_file.is_file():
                         report["failed"].append(worker.docname)
                 elif worker.overran():
                     running.remove(worker)
