@@ -21,7 +21,9 @@ import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
 from helpers.views.cite import figure_citation
+from helpers.views.figures.theme import mode_colours
 from helpers.views.html import esc, slug
+from helpers.views.tables import _json_island
 
 # typesetMath off: text from data that happens to hold $...$ must never be handed to MathJax (which
 # Jupyter Book loads on pages with maths) and turned into markup or links.
@@ -44,9 +46,17 @@ class SiteRenderer(MimetypeRenderer):
     def __init__(self) -> None:
         self.count = 0
 
-    def div(self, fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
-        """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
-        return pio.to_html(
+    def div(self, fig: go.Figure, div_id: str, follow_links: bool = False, narrow: go.Figure | None = None) -> str:
+        """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page, after the
+        variants ``report-figures.js`` draws it in: colours of each colour mode, and a layout for a narrow box."""
+        variants = mode_colours(fig)
+        if narrow is not None:
+            variants.update(layout_variants(fig, narrow))
+        island = (
+            f'<script type="application/json" class="report-figure-variants" data-for="{esc(div_id)}">'
+            f"{_json_island(variants)}</script>"
+        )
+        return island + pio.to_html(
             fig,
             include_plotlyjs=False,
             full_html=False,
@@ -63,6 +73,36 @@ class SiteRenderer(MimetypeRenderer):
 
 # The report's renderer: what every Figure renders through. plotly's own registry and default stay as they are.
 RENDERER = SiteRenderer()
+
+
+def _leaves(value, path: str = "") -> dict:
+    """Every leaf of a layout's JSON by its plotly.js attribute string (``annotations[1].y``, ``yaxis2.domain``)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{path}.{key}" if path else key))
+        return out
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_leaves(item, f"{path}[{i}]"))
+        return out
+    return {path: value}
+
+
+def layout_variants(wide: go.Figure, narrow: go.Figure) -> dict:
+    """``{"wide": {"layout": ...}, "narrow": {"layout": ...}}``: the layout attributes that differ between a figure
+    and its arrangement for a narrow box (subplots stacked), each with its value in both. The traces must be the
+    same in both; only the layout may differ."""
+    if len(wide.data) != len(narrow.data):
+        raise ValueError("a figure's narrow arrangement must draw the same traces")
+    before = _leaves({k: v for k, v in wide.layout.to_plotly_json().items() if k != "template"})
+    after = _leaves({k: v for k, v in narrow.layout.to_plotly_json().items() if k != "template"})
+    changed = sorted(path for path in {*before, *after} if before.get(path) != after.get(path))
+    return {
+        "wide": {"layout": {path: before.get(path) for path in changed}},
+        "narrow": {"layout": {path: after.get(path) for path in changed}},
+    }
 
 
 def figure_div(fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
@@ -82,6 +122,10 @@ class Figure:
     data: pd.DataFrame
     # Points carry a link to a page of the book as their first custom datum; a click follows it.
     follow_links: bool = False
+    # The same traces arranged for a box narrower than report-figures.js's NARROW_PX (subplots stacked).
+    narrow: go.Figure | None = None
+    # Narrowest the plot is drawn (px): in a narrower box it scrolls sideways, its labels still readable.
+    min_width: int | None = None
 
     def _repr_html_(self) -> str:
         anchor = f"fig-{slug(self.figure_id)}"
@@ -89,9 +133,18 @@ class Figure:
         href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
         # The interactive plot holds focusable controls, so it cannot itself be role="img"; the figure
         # is described instead by its caption and by a text description every reader can open.
+        plot = RENDERER.div(self.fig, anchor + "-plot", self.follow_links, self.narrow)
+        # A box that may scroll sideways is focusable and named, so a keyboard can scroll it too.
+        box = (
+            f'<div class="report-figure-plot report-figure-scroll" tabindex="0" role="region" '
+            f'aria-label="{esc(self.citation_title())} (scrolls sideways on a narrow screen)">'
+            f'<div style="min-width: {int(self.min_width)}px">{plot}</div></div>'
+            if self.min_width
+            else f'<div class="report-figure-plot">{plot}</div>'
+        )
         return (
             f'<figure class="report-figure" id="{anchor}" aria-describedby="{anchor}-alt">'
-            f'<div class="report-figure-plot">{RENDERER.div(self.fig, anchor + "-plot", self.follow_links)}</div>'
+            f"{box}"
             f"<figcaption><p>{esc(self.caption)}</p>"
             f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
             f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'

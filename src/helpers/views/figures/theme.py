@@ -12,6 +12,8 @@ so a ``$...$`` in data is never handed to MathJax either.
 
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 
 from helpers.views.html import esc
@@ -37,6 +39,9 @@ def theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
         font={"family": FONT, "size": 14, "color": "#222"},
         colorway=OKABE_ITO,
         template="simple_white",
+        # Transparent: the page shows through, white or dark (colour modes: ``mode_colours``).
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
         margin={"l": 70, "r": 20, "t": 100, "b": 60},
         height=440,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
@@ -50,3 +55,175 @@ def theme(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
 def shorten(text: str, limit: int = 160) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ---------------------------------------------------------------- colour modes
+# A figure is drawn for the light page (its colours as set by the figure functions) and carries, for the dark page,
+# the colours that differ (``mode_colours``): helpers.sphinxext's report-figures.js applies them before the figure
+# is first drawn and again, live, when the reader switches the theme's colour mode.
+
+# The page behind a figure (its own background is transparent): pydata-sphinx-theme 0.17's --pst-color-background.
+PAGE = {"light": "#ffffff", "dark": "#14181e"}
+# A light fill that is not the page (an empty cell of the evidence map) becomes at least this light on a dark page:
+# the theme's --pst-color-surface.
+DARK_SURFACE = "#29313d"
+TEXT_CONTRAST = 4.5  # WCAG 1.4.3, text
+MARK_CONTRAST = 3.0  # WCAG 1.4.11, bars, lines and markers
+
+
+def _rgba(colour) -> tuple[float, float, float, float] | None:
+    """(r, g, b, alpha), channels 0-255, of a CSS colour in the forms the figures use; None for anything else."""
+    if not isinstance(colour, str):
+        return None
+    text = colour.strip().lower()
+    named = {"white": "#ffffff", "black": "#000000"}
+    text = named.get(text, text)
+    if text.startswith("#") and len(text) in (4, 7):
+        digits = text[1:] if len(text) == 7 else "".join(c * 2 for c in text[1:])
+        try:
+            return (*(int(digits[i : i + 2], 16) for i in (0, 2, 4)), 1.0)
+        except ValueError:
+            return None
+    match = re.fullmatch(r"rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,\s*([\d.]+)\s*)?\)", text)
+    if match:
+        r, g, b, a = match.groups()
+        return float(r), float(g), float(b), float(a) if a is not None else 1.0
+    return None
+
+
+def _css(r: float, g: float, b: float, a: float = 1.0) -> str:
+    r, g, b = (max(0, min(255, round(c))) for c in (r, g, b))
+    return f"#{r:02x}{g:02x}{b:02x}" if a >= 1 else f"rgba({r},{g},{b},{a:g})"
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of an opaque colour."""
+    rgba = _rgba(colour)
+    if rgba is None:
+        raise ValueError(f"not a colour: {colour!r}")
+
+    def linear(channel: float) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b, _ = rgba
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two opaque colours (1 to 21)."""
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable(colour: str, background: str, ratio: float = TEXT_CONTRAST) -> str:
+    """``colour``, mixed towards white (on a dark background) or black (on a light one) just enough to reach
+    ``ratio`` against ``background``: the hue stays, the text can be read."""
+    r, g, b, a = _rgba(colour)
+    towards = 255.0 if luminance(background) < 0.18 else 0.0
+    for step in range(21):
+        share = step / 20
+        mixed = _css(*(c + (towards - c) * share for c in (r, g, b)))
+        if contrast(mixed, background) >= ratio:
+            return mixed if a >= 1 else _css(*_rgba(mixed)[:3], a)
+    return _css(towards, towards, towards, a)
+
+
+def dark_colour(colour, text: bool = False):
+    """The colour a figure drawn for the light page uses on the dark page.
+
+    Greys turn over (dark grey lines and text become light grey; white, the page, becomes the dark page; a light
+    grey fill becomes a dark one no darker than the theme's surface); colours keep their hue, lightened only as far
+    as text (``text``) or a mark needs to stand out from the dark page. Anything not a colour is returned as is.
+    """
+    rgba = _rgba(colour)
+    if rgba is None:
+        return colour
+    r, g, b, a = rgba
+    if max(r, g, b) - min(r, g, b) < 26:  # a grey
+        if min(r, g, b) >= 250:
+            return _css(*_rgba(PAGE["dark"])[:3], a)
+        light = 255 - (r + g + b) / 3
+        floor = sum(_rgba(DARK_SURFACE)[:3]) / 3
+        grey = max(light, floor) if (r + g + b) / 3 > 200 else light
+        turned = _css(grey, grey, grey, a)
+        return readable(turned, PAGE["dark"], TEXT_CONTRAST) if text else turned
+    if a < 1:  # a translucent fill (a confidence band): the dark page shows through it as the light one did
+        return colour
+    kept = _css(r, g, b)
+    turned = readable(kept, PAGE["dark"], TEXT_CONTRAST if text else MARK_CONTRAST)
+    return colour if turned == kept else turned
+
+
+AXIS = re.compile(r"^[xy]axis\d*$")
+AXIS_COLOURS = ("linecolor", "tickcolor", "gridcolor", "zerolinecolor")
+COLOUR_KEYS = {"color", "fillcolor", "bgcolor", "bordercolor", "linecolor", "gridcolor", "tickcolor", "zerolinecolor"}
+
+
+def _colour_leaves(value, path: str = ""):
+    """(path, value, is_text) of every colour a figure's JSON part sets: ``marker.line.color``, ``annotations[2].font.color``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else key
+            if key in COLOUR_KEYS or key == "colorscale":
+                yield sub, item, any(part.endswith("font") for part in sub.split(".")[:-1])
+            elif isinstance(item, (dict, list)):
+                yield from _colour_leaves(item, sub)
+    elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        for i, item in enumerate(value):
+            yield from _colour_leaves(item, f"{path}[{i}]")
+
+
+def _turned(value, text: bool):
+    """A colour leaf on the dark page: one colour, a list of colours (per point) or a colour scale."""
+    if isinstance(value, list):
+        if value and all(isinstance(step, (list, tuple)) and len(step) == 2 for step in value):
+            return [[position, dark_colour(c)] for position, c in value]
+        return [dark_colour(c, text) for c in value]
+    return dark_colour(value, text)
+
+
+def mode_colours(fig: go.Figure) -> dict:
+    """What changes when the figure is drawn on the dark page, and what it was on the light one.
+
+    ``{"light": {"layout": {path: value}, "traces": [[index, path, value]]}, "dark": {...}}``, with the same
+    paths in both: the colours the figure sets and those its template (``simple_white``) gives axes, text and
+    bar outlines. Paths are plotly.js attribute strings (``Plotly.relayout``/``Plotly.restyle``).
+    """
+    spec = fig.to_plotly_json()
+    layout = dict(spec.get("layout", {}))
+    template = layout.pop("template", {}) or {}
+    template_layout = template.get("layout", {})
+    light: dict = {"layout": {}, "traces": []}
+    dark: dict = {"layout": {}, "traces": []}
+
+    def note_layout(path, value, text):
+        turned = _turned(value, text)
+        if turned != value:
+            light["layout"][path], dark["layout"][path] = value, turned
+
+    note_layout("font.color", layout.get("font", {}).get("color") or template_layout.get("font", {}).get("color"), True)
+    for key in sorted({*filter(AXIS.match, layout), "xaxis", "yaxis"}):
+        axis = layout.get(key, {})
+        for attr in AXIS_COLOURS:
+            note_layout(f"{key}.{attr}", axis.get(attr) or template_layout.get(key[:5], {}).get(attr), False)
+    for path, value, text in _colour_leaves({k: v for k, v in layout.items() if k not in ("colorway",) and not AXIS.match(k)}):
+        if path != "font.color":
+            note_layout(path, value, text)
+    for key in filter(AXIS.match, layout):
+        for path, value, text in _colour_leaves(layout[key], key):
+            if path.split(".", 1)[1] not in AXIS_COLOURS:
+                note_layout(path, value, text)
+    template_data = template.get("data", {})
+    for index, trace in enumerate(spec.get("data", [])):
+        leaves = dict(((p, (v, t)) for p, v, t in _colour_leaves(trace)))
+        for default in template_data.get(trace.get("type", "scatter"), [{}])[:1]:
+            for path, value, text in _colour_leaves(default):
+                if path not in leaves and path.startswith("marker.line"):
+                    leaves[path] = (value, text)
+        for path, (value, text) in leaves.items():
+            turned = _turned(value, text)
+            if turned != value:
+                light["traces"].append([index, path, value])
+                dark["traces"].append([index, path, turned])
+    return {"light": light, "dark": dark}
