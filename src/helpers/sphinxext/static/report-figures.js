@@ -39,6 +39,11 @@
   function parts(found, keys) {
     return keys.map(function (key) { return found[key]; }).filter(Boolean);
   }
+  // plotly's HTML gives the figure's wrapper the figure's height: a part that changes the height changes it too.
+  function fitHeight(div, part) {
+    var height = part.layout && part.layout.height;
+    if (typeof height === 'number' && div.parentElement) { div.parentElement.style.height = height + 'px'; }
+  }
 
   var newPlot = Plotly.newPlot;
   Plotly.newPlot = function (gd, data, layout) {
@@ -47,6 +52,7 @@
     if (found) {
       var keys = state(div);
       parts(found, keys).forEach(function (part) {
+        fitHeight(div, part);
         Object.keys(part.layout || {}).forEach(function (path) { put(layout, path, part.layout[path]); });
         (part.traces || []).forEach(function (t) { if (data[t[0]]) { put(data[t[0]], t[1], t[2]); } });
       });
@@ -65,6 +71,7 @@
       (part.traces || []).forEach(function (t) {
         (byTrace[t[0]] = byTrace[t[0]] || {})[t[1]] = [t[2]];
       });
+      fitHeight(div, part);
       Object.keys(byTrace).forEach(function (index) { Plotly.restyle(div, byTrace[index], [Number(index)]); });
       if (part.layout && Object.keys(part.layout).length) { Plotly.relayout(div, part.layout); }
     });

@@ -21,7 +21,7 @@ import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
 from helpers.views.cite import figure_citation
-from helpers.views.figures.theme import mode_colours
+from helpers.views.figures.theme import mode_colours, narrow_version
 from helpers.views.html import esc, slug
 from helpers.views.tables import _json_island
 
@@ -133,7 +133,9 @@ class Figure:
         href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
         # The interactive plot holds focusable controls, so it cannot itself be role="img"; the figure
         # is described instead by its caption and by a text description every reader can open.
-        plot = RENDERER.div(self.fig, anchor + "-plot", self.follow_links, self.narrow)
+        # A figure with a min_width scrolls instead of being rearranged.
+        narrow = None if self.min_width else narrow_version(self.narrow if self.narrow is not None else self.fig)
+        plot = RENDERER.div(self.fig, anchor + "-plot", self.follow_links, narrow)
         # A box that may scroll sideways is focusable and named, so a keyboard can scroll it too.
         box = (
             f'<div class="report-figure-plot report-figure-scroll" tabindex="0" role="region" '

@@ -16,7 +16,7 @@ from helpers.audit import checks as audit
 from helpers.data import loaders as data
 from helpers.data.loaders import reported
 from helpers.views.figures.output import Figure
-from helpers.views.figures.theme import OKABE_ITO, plotly_text, theme
+from helpers.views.figures.theme import OKABE_ITO, plotly_text, stacked, theme
 
 # The survey's waves, and the week each was run, as the paper reports them (one row per wave).
 TIMEPOINT = re.compile(r"^e25\.sample\.survey\.timepoint\.wave(\d+)\.weeks$")
@@ -145,6 +145,8 @@ def survey_sample() -> Figure:
         alt="Horizontal bar chart of wave 1 survey respondents: "
         + "; ".join(f"{r.characteristic}: {r.n} of {r.denominator} ({r.percent_reported})" for r in table.itertuples()),
         data=table,
+        # On a phone the bars leave room for their "n of N (%)" text beside them.
+        narrow=go.Figure(fig).update_xaxes(range=[0, 200]),
     )
 
 
@@ -241,6 +243,7 @@ def symptom_trajectories() -> Figure:
             for r in table.itertuples()
         ),
         data=table,
+        narrow=stacked(fig, height=760),
     )
 
 

@@ -13,6 +13,7 @@ so a ``$...$`` in data is never handed to MathJax either.
 from __future__ import annotations
 
 import re
+import textwrap
 
 import plotly.graph_objects as go
 
@@ -227,3 +228,88 @@ def mode_colours(fig: go.Figure) -> dict:
                 light["traces"].append([index, path, value])
                 dark["traces"].append([index, path, turned])
     return {"light": light, "dark": dark}
+
+
+# ---------------------------------------------------------------- narrow boxes (phones)
+# A figure in a box narrower than report-figures.js's NARROW_PX is redrawn with ``narrow_version``'s layout: the
+# same traces, with the title and long category labels wrapped, smaller text and the legend under the plot.
+
+NARROW_TITLE_CHARS = 30
+NARROW_LABEL_CHARS = 24  # a category label beside a horizontal bar
+NARROW_TICK_CHARS = 12  # a category label under a vertical bar
+LINE_PX = 17  # one line of a wrapped label at the narrow font size, with its share of the gap between labels
+
+
+def wrap(text: str, width: int) -> str:
+    """Plotly text broken into lines of at most ``width`` characters (``<br>``; text already escaped)."""
+    lines = []
+    for part in str(text).split("<br>"):
+        lines += textwrap.wrap(part, width, break_long_words=False) or [part]
+    return "<br>".join(lines)
+
+
+def _categories(values) -> list[str]:
+    return [v for v in values if isinstance(v, str)] if values is not None else []
+
+
+def narrow_version(fig: go.Figure) -> go.Figure:
+    """``fig`` (or its own arrangement for a narrow box) with what a phone needs in every figure: the title and
+    long category labels wrapped (and the figure as tall as the wrapped labels need), smaller text, the title at
+    the top of the figure and the legend at its foot, clear of the plot."""
+    narrow = go.Figure(fig)
+    title = wrap(narrow.layout.title.text or "", NARROW_TITLE_CHARS)
+    lines = title.count("<br>") + 1 if title else 0
+    narrow.update_layout(
+        title={"text": title or None, "font": {"size": 15}, "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8}},
+        font_size=12,
+        margin={"l": 8, "r": 8, "t": 30 + 20 * lines},
+    )
+    for key in narrow.layout.to_plotly_json():  # axis titles
+        if AXIS.match(key) and narrow.layout[key].title.text:
+            narrow.layout[key].title.text = wrap(narrow.layout[key].title.text, NARROW_TITLE_CHARS)
+    for annotation in narrow.layout.annotations:  # subplot titles
+        if annotation.text and annotation.yref == "paper" and not annotation.showarrow:
+            annotation.text = wrap(annotation.text, 2 * NARROW_LABEL_CHARS)
+    if narrow.layout.showlegend is not False and any(trace.showlegend is not False and trace.name for trace in narrow.data):
+        narrow.update_layout(
+            legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"},
+            margin_b=(narrow.layout.margin.b or 60) + 60,
+        )
+    categories: dict[tuple[str, bool], dict[str, None]] = {}  # (axis, beside horizontal bars) -> its categories
+    for trace in narrow.data:
+        horizontal = trace.orientation == "h" or (trace.type == "scatter" and _categories(trace.y) and not _categories(trace.x))
+        letter = "y" if horizontal else "x"
+        axis = f"{letter}axis" + ((trace.yaxis if horizontal else trace.xaxis) or letter)[1:]
+        categories.setdefault((axis, bool(horizontal)), {}).update(dict.fromkeys(_categories(trace.y if horizontal else trace.x)))
+    needed = {}  # y axis -> px its wrapped category labels need
+    for (axis, horizontal), found in categories.items():
+        width = NARROW_LABEL_CHARS if horizontal else NARROW_TICK_CHARS
+        if not found or max(len(c) for c in found) <= width:
+            continue
+        wrapped = [wrap(c, width) for c in found]
+        narrow.layout[axis].update(tickmode="array", tickvals=list(found), ticktext=wrapped)
+        if horizontal:
+            needed[axis] = sum(LINE_PX * (w.count("<br>") + 1) + 8 for w in wrapped)
+    if needed:
+        margins = (narrow.layout.margin.t or 0) + (narrow.layout.margin.b or 0)
+        share = {axis: (narrow.layout[axis].domain or (0, 1))[1] - (narrow.layout[axis].domain or (0, 1))[0] for axis in needed}
+        plot = max(needed[axis] / share[axis] for axis in needed)
+        narrow.update_layout(height=max(narrow.layout.height or 450, round(plot + margins + 40)))
+    return narrow
+
+
+def stacked(fig: go.Figure, height: int, gap: float = 0.16) -> go.Figure:
+    """A figure of subplots side by side (``make_subplots(rows=1, cols=n)``) rearranged one under another, each
+    with its own tick labels, its title (the first n annotations) above it: the same traces, another layout."""
+    narrow = go.Figure(fig)
+    count = sum(1 for key in narrow.layout.to_plotly_json() if AXIS.match(key) and key.startswith("x"))
+    share = (1 - gap * (count - 1)) / count
+    for index in range(count):
+        suffix = str(index + 1) if index else ""
+        top = 1 - index * (share + gap)
+        narrow.layout[f"xaxis{suffix}"].domain = [0, 1]
+        narrow.layout[f"yaxis{suffix}"].update(domain=[top - share, top], showticklabels=True)
+        if index < len(narrow.layout.annotations):
+            narrow.layout.annotations[index].update(x=0.5, y=top)
+    narrow.update_layout(height=height)
+    return narrow
