@@ -254,9 +254,11 @@ def test_every_trace_type_drawn_is_in_the_served_bundle(browser, served_site, bu
 TEXT_OVERLAPS = """() => {
   const boxes = [...document.querySelectorAll('.plotly-graph-div svg text')]
     .filter(t => t.textContent.trim() && !t.closest('.hoverlayer, .modebar') && getComputedStyle(t).opacity !== '0')
-    .map(t => [t.textContent.trim(), t.getBoundingClientRect()])
+    .map(t => [t.textContent.trim(), t.getBoundingClientRect(), t.closest('.plotly-graph-div').getBoundingClientRect()])
     .filter(([, r]) => r.width > 0 && r.height > 0);
-  const overlaps = [];
+  const overlaps = boxes
+    .filter(([, r, f]) => r.left < f.left - 1 || r.right > f.right + 1 || r.top < f.top - 1 || r.bottom > f.bottom + 1)
+    .map(([a]) => [a, '(edge of the figure)']);
   for (let i = 0; i < boxes.length; i += 1) {
     for (let j = i + 1; j < boxes.length; j += 1) {
       const [a, r] = boxes[i], [b, s] = boxes[j];
@@ -272,7 +274,8 @@ FIGURE_WIDTHS = (390, 768, 1280)
 
 @pytest.mark.parametrize("width", FIGURE_WIDTHS)
 def test_figure_texts_do_not_overlap(browser, served_site, built_site, width):
-    """Titles, subplot titles, tick labels, legends and node labels of every figure sit clear of each other."""
+    """Titles, subplot titles, tick labels, legends and node labels of every figure sit clear of each other and
+    inside their figure (a figure wider than a phone scrolls in its own box, its drawing whole)."""
     pages = [p for p in site_pages(built_site) if 'class="plotly-graph-div"' in (built_site / p).read_text(encoding="utf-8")]
     found = {}
     for path in pages:

@@ -91,18 +91,28 @@ def _leaves(value, path: str = "") -> dict:
 
 
 def layout_variants(wide: go.Figure, narrow: go.Figure) -> dict:
-    """``{"wide": {"layout": ...}, "narrow": {"layout": ...}}``: the layout attributes that differ between a figure
-    and its arrangement for a narrow box (subplots stacked), each with its value in both. The traces must be the
-    same in both; only the layout may differ."""
-    if len(wide.data) != len(narrow.data):
+    """``{"wide": part, "narrow": part}``: what differs between a figure and its arrangement for a narrow box
+    (subplots stacked, labels wrapped, shorter bar text), each with its value in both; a part is
+    ``{"layout": {attribute: value}, "traces": [[index, attribute, value]]}``. Both draw the same traces."""
+    if len(wide.data) != len(narrow.data) or any(a.type != b.type for a, b in zip(wide.data, narrow.data, strict=True)):
         raise ValueError("a figure's narrow arrangement must draw the same traces")
+
+    def changes(before: dict, after: dict) -> list[str]:
+        return sorted(path for path in {*before, *after} if before.get(path) != after.get(path))
+
     before = _leaves({k: v for k, v in wide.layout.to_plotly_json().items() if k != "template"})
     after = _leaves({k: v for k, v in narrow.layout.to_plotly_json().items() if k != "template"})
-    changed = sorted(path for path in {*before, *after} if before.get(path) != after.get(path))
-    return {
-        "wide": {"layout": {path: before.get(path) for path in changed}},
-        "narrow": {"layout": {path: after.get(path) for path in changed}},
+    layout = changes(before, after)
+    variants = {
+        "wide": {"layout": {path: before.get(path) for path in layout}, "traces": []},
+        "narrow": {"layout": {path: after.get(path) for path in layout}, "traces": []},
     }
+    for index, (one, other) in enumerate(zip(wide.data, narrow.data, strict=True)):
+        before, after = _leaves(one.to_plotly_json()), _leaves(other.to_plotly_json())
+        for path in changes(before, after):
+            variants["wide"]["traces"].append([index, path, before.get(path)])
+            variants["narrow"]["traces"].append([index, path, after.get(path)])
+    return variants
 
 
 def figure_div(fig: go.Figure, div_id: str, follow_links: bool = False) -> str:

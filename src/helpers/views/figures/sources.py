@@ -49,7 +49,7 @@ def _cmo_hover_label(cmo: pd.Series) -> str:
 EVIDENCE_MAP_MAX_ROWS = 120
 # Narrowest the evidence map is drawn (px): a column a finger can hit and labels that do not crowd; on a phone the
 # map scrolls sideways in its own box.
-EVIDENCE_MAP_MIN_WIDTH = 680
+EVIDENCE_MAP_MIN_WIDTH = 660
 
 
 def sources_by_year() -> Figure:

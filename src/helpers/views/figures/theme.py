@@ -235,6 +235,7 @@ def mode_colours(fig: go.Figure) -> dict:
 # same traces, with the title and long category labels wrapped, smaller text and the legend under the plot.
 
 NARROW_TITLE_CHARS = 30
+NARROW_SUBPLOT_TITLE_CHARS = 22  # centred over a plot about half a phone wide
 NARROW_LABEL_CHARS = 24  # a category label beside a horizontal bar
 NARROW_TICK_CHARS = 12  # a category label under a vertical bar
 LINE_PX = 17  # one line of a wrapped label at the narrow font size, with its share of the gap between labels
@@ -260,7 +261,7 @@ def narrow_version(fig: go.Figure) -> go.Figure:
     title = wrap(narrow.layout.title.text or "", NARROW_TITLE_CHARS)
     lines = title.count("<br>") + 1 if title else 0
     narrow.update_layout(
-        title={"text": title or None, "font": {"size": 15}, "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8}},
+        title={"text": title or None, "font": {"size": 15}, "yref": "container", "y": 1, "yanchor": "top"},
         font_size=12,
         margin={"l": 8, "r": 8, "t": 30 + 20 * lines},
     )
@@ -269,7 +270,7 @@ def narrow_version(fig: go.Figure) -> go.Figure:
             narrow.layout[key].title.text = wrap(narrow.layout[key].title.text, NARROW_TITLE_CHARS)
     for annotation in narrow.layout.annotations:  # subplot titles
         if annotation.text and annotation.yref == "paper" and not annotation.showarrow:
-            annotation.text = wrap(annotation.text, 2 * NARROW_LABEL_CHARS)
+            annotation.text = wrap(annotation.text, NARROW_SUBPLOT_TITLE_CHARS)
     if narrow.layout.showlegend is not False and any(trace.showlegend is not False and trace.name for trace in narrow.data):
         narrow.update_layout(
             legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"},
@@ -295,6 +296,8 @@ def narrow_version(fig: go.Figure) -> go.Figure:
         share = {axis: (narrow.layout[axis].domain or (0, 1))[1] - (narrow.layout[axis].domain or (0, 1))[0] for axis in needed}
         plot = max(needed[axis] / share[axis] for axis in needed)
         narrow.update_layout(height=max(narrow.layout.height or 450, round(plot + margins + 40)))
+    if title:  # its first line a little below the top of the figure
+        narrow.layout.title.y = 1 - 16 / (narrow.layout.height or 450)
     return narrow
 
 

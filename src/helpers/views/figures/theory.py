@@ -100,7 +100,7 @@ def _network_positions(cmos: pd.DataFrame) -> dict[str, tuple[float, float]]:
 
 
 # Narrowest the network is drawn (px): its three columns and their labels need it; a phone scrolls it sideways.
-NETWORK_MIN_WIDTH = 720
+NETWORK_MIN_WIDTH = 640
 
 
 COLUMN_OF_KIND = {"synthesis": 0, "initial": 1, "refined": 2, "new": 2}
@@ -228,7 +228,7 @@ def programme_theory_network() -> Figure:
             # The area's colour, darkened as far as text on the page needs (the orange and green are too light).
             font={"size": 11, "color": readable(OKABE_ITO[(int(area) - 1) % len(OKABE_ITO)], PAGE["light"])},
         )
-    fig.update_xaxes(visible=False, range=[-1.0, 2.45])
+    fig.update_xaxes(visible=False, range=[-1.0, 2.6])
     fig.update_yaxes(visible=False, autorange=False, range=[top + 1, -2.2])
     fig.update_layout(
         height=980, margin={"l": 10, "r": 10, "t": 60, "b": 20}, legend={"orientation": "h", "y": -0.02, "yanchor": "top"}
