@@ -95,3 +95,17 @@ def test_pages_carry_the_report_copies_of_the_theme_buttons(built_site):
     assert search and not any("aria-label" in button for button in search)
     switch = re.search(r'<button[^>]*theme-switch-button.*?</button>', page, re.S).group(0)
     assert 'aria-label="Color mode"' in switch and "title=" not in switch.split(">", 1)[1]
+
+
+# A figure or table whose HTML could not be made shows IPython's traceback as the cell's output, and the build
+# does not fail on it: no page may hold one.
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File [^ ]+\.py:\d+, in |<span class=\"ansi-red-fg\">")
+
+
+def test_no_page_shows_a_python_traceback(built_site):
+    shown = [str(p.relative_to(built_site)) for p in built_site.rglob("*.html") if TRACEBACK.search(p.read_text(encoding="utf-8"))]
+    assert not shown
+
+
+def test_the_traceback_check_finds_one():
+    assert TRACEBACK.search("File /x/src/helpers/views/figures/output.py:54, in SiteRenderer.div(self)")

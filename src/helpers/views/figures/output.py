@@ -12,6 +12,7 @@ build fails on: a chapter shows figures through ``Figure`` (or ``RENDERER.to_mim
 from __future__ import annotations
 
 import base64
+import json
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
+from plotly.utils import PlotlyJSONEncoder
 
 from helpers.views.cite import figure_citation
 from helpers.views.figures.theme import mode_colours, narrow_version
@@ -90,6 +92,11 @@ def _leaves(value, path: str = "") -> dict:
     return {path: value}
 
 
+def _plain(part) -> dict:
+    """A figure's layout or trace as plain JSON values (numpy arrays and pandas values as lists and numbers)."""
+    return json.loads(json.dumps(part.to_plotly_json(), cls=PlotlyJSONEncoder))
+
+
 def layout_variants(wide: go.Figure, narrow: go.Figure) -> dict:
     """``{"wide": part, "narrow": part}``: what differs between a figure and its arrangement for a narrow box
     (subplots stacked, labels wrapped, shorter bar text), each with its value in both; a part is
@@ -100,15 +107,15 @@ def layout_variants(wide: go.Figure, narrow: go.Figure) -> dict:
     def changes(before: dict, after: dict) -> list[str]:
         return sorted(path for path in {*before, *after} if before.get(path) != after.get(path))
 
-    before = _leaves({k: v for k, v in wide.layout.to_plotly_json().items() if k != "template"})
-    after = _leaves({k: v for k, v in narrow.layout.to_plotly_json().items() if k != "template"})
+    before = _leaves({k: v for k, v in _plain(wide.layout).items() if k != "template"})
+    after = _leaves({k: v for k, v in _plain(narrow.layout).items() if k != "template"})
     layout = changes(before, after)
     variants = {
         "wide": {"layout": {path: before.get(path) for path in layout}, "traces": []},
         "narrow": {"layout": {path: after.get(path) for path in layout}, "traces": []},
     }
     for index, (one, other) in enumerate(zip(wide.data, narrow.data, strict=True)):
-        before, after = _leaves(one.to_plotly_json()), _leaves(other.to_plotly_json())
+        before, after = _leaves(_plain(one)), _leaves(_plain(other))
         for path in changes(before, after):
             variants["wide"]["traces"].append([index, path, before.get(path)])
             variants["narrow"]["traces"].append([index, path, after.get(path)])

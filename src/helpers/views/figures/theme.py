@@ -12,10 +12,12 @@ so a ``$...$`` in data is never handed to MathJax either.
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 
 import plotly.graph_objects as go
+from plotly.utils import PlotlyJSONEncoder
 
 from helpers.views.html import esc
 
@@ -191,7 +193,7 @@ def mode_colours(fig: go.Figure) -> dict:
     paths in both: the colours the figure sets and those its template (``simple_white``) gives axes, text and
     bar outlines. Paths are plotly.js attribute strings (``Plotly.relayout``/``Plotly.restyle``).
     """
-    spec = fig.to_plotly_json()
+    spec = json.loads(json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder))
     layout = dict(spec.get("layout", {}))
     template = layout.pop("template", {}) or {}
     template_layout = template.get("layout", {})
@@ -235,7 +237,7 @@ def mode_colours(fig: go.Figure) -> dict:
 # same traces, with the title and long category labels wrapped, smaller text and the legend under the plot.
 
 NARROW_TITLE_CHARS = 30
-NARROW_SUBPLOT_TITLE_CHARS = 22  # centred over a plot about half a phone wide
+NARROW_SUBPLOT_TITLE_CHARS = 16  # centred over a plot about half a phone wide (subplot and axis titles)
 NARROW_LABEL_CHARS = 24  # a category label beside a horizontal bar
 NARROW_TICK_CHARS = 12  # a category label under a vertical bar
 LINE_PX = 17  # one line of a wrapped label at the narrow font size, with its share of the gap between labels
@@ -253,6 +255,20 @@ def _categories(values) -> list[str]:
     return [v for v in values if isinstance(v, str)] if values is not None else []
 
 
+def _room_for_subplot_titles(fig: go.Figure, titles) -> None:
+    """Each subplot title wrapped to more than one line gets the room it needs: the top of the plot under it (the
+    y axis whose domain ends where the title stands) is lowered by its extra lines, and the title with it."""
+    height = fig.layout.height or 450
+    axes = [key for key in fig.layout.to_plotly_json() if AXIS.match(key) and key.startswith("y")]
+    for title in titles:
+        extra = title.text.count("<br>") * LINE_PX / height
+        for key in axes:
+            domain = fig.layout[key].domain
+            if extra and domain and abs(domain[1] - title.y) < 1e-6:
+                fig.layout[key].domain = [domain[0], max(domain[0] + 0.05, domain[1] - extra)]
+                title.y = fig.layout[key].domain[1]
+
+
 def narrow_version(fig: go.Figure) -> go.Figure:
     """``fig`` (or its own arrangement for a narrow box) with what a phone needs in every figure: the title and
     long category labels wrapped (and the figure as tall as the wrapped labels need), smaller text, the title at
@@ -267,10 +283,10 @@ def narrow_version(fig: go.Figure) -> go.Figure:
     )
     for key in narrow.layout.to_plotly_json():  # axis titles
         if AXIS.match(key) and narrow.layout[key].title.text:
-            narrow.layout[key].title.text = wrap(narrow.layout[key].title.text, NARROW_TITLE_CHARS)
-    for annotation in narrow.layout.annotations:  # subplot titles
-        if annotation.text and annotation.yref == "paper" and not annotation.showarrow:
-            annotation.text = wrap(annotation.text, NARROW_SUBPLOT_TITLE_CHARS)
+            narrow.layout[key].title.text = wrap(narrow.layout[key].title.text, NARROW_SUBPLOT_TITLE_CHARS)
+    subplot_titles = [a for a in narrow.layout.annotations if a.text and a.yref == "paper" and not a.showarrow]
+    for annotation in subplot_titles:
+        annotation.text = wrap(annotation.text, NARROW_SUBPLOT_TITLE_CHARS)
     if narrow.layout.showlegend is not False and any(trace.showlegend is not False and trace.name for trace in narrow.data):
         narrow.update_layout(
             legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"},
@@ -295,7 +311,9 @@ def narrow_version(fig: go.Figure) -> go.Figure:
         margins = (narrow.layout.margin.t or 0) + (narrow.layout.margin.b or 0)
         share = {axis: (narrow.layout[axis].domain or (0, 1))[1] - (narrow.layout[axis].domain or (0, 1))[0] for axis in needed}
         plot = max(needed[axis] / share[axis] for axis in needed)
-        narrow.update_layout(height=max(narrow.layout.height or 450, round(plot + margins + 40)))
+        # Slack for what automargin adds (wrapped axis titles, the legend's rows) out of the plot's height.
+        narrow.update_layout(height=max(narrow.layout.height or 450, round(plot + margins + 140)))
+    _room_for_subplot_titles(narrow, subplot_titles)
     if title:  # its first line a little below the top of the figure
         narrow.layout.title.y = 1 - 16 / (narrow.layout.height or 450)
     return narrow
