@@ -83,7 +83,12 @@ def test_a_narrow_arrangement_must_draw_the_same_traces():
 
 
 def test_the_narrow_variant_holds_what_differs_both_ways():
-    wide = theme(go.Figure(go.Bar(x=[1, 2], y=["a label far longer than a phone can show beside its bar", "b"], orientation="h")), "A title", "x", "")
+    wide = theme(
+        go.Figure(go.Bar(x=[1, 2], y=["a label far longer than a phone can show beside its bar", "b"], orientation="h")),
+        "A title",
+        "x",
+        "",
+    )
     narrow = narrow_version(wide)
     variants = layout_variants(wide, narrow)
     assert variants["narrow"]["layout"]["yaxis.ticktext"][0].count("<br>") >= 2

@@ -81,9 +81,10 @@ def test_the_partial_and_the_full_plotly_bundle_are_measured_side_by_side(browse
     assert set(results["partial"]["pages"]) == set(results["full"]["pages"]) == figure_pages
     for page in figure_pages:
         partial, full = results["partial"]["pages"][page], results["full"]["pages"][page]
-        assert full["first_visit_bytes"] - partial["first_visit_bytes"] == results["full"]["plotly_js_bytes"] - results[
-            "partial"
-        ]["plotly_js_bytes"]
+        assert (
+            full["first_visit_bytes"] - partial["first_visit_bytes"]
+            == results["full"]["plotly_js_bytes"] - results["partial"]["plotly_js_bytes"]
+        )
         assert partial["figures_drawn_s"]["median"] > 0
     assert "partial" in bench_pages.bundles_table(results)
     json.dumps(results)

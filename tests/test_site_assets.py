@@ -93,7 +93,7 @@ def test_pages_carry_the_report_copies_of_the_theme_buttons(built_site):
     page = (built_site / "chapters" / "survey.html").read_text(encoding="utf-8")
     search = re.findall(r'<button class="btn search-button-field[^>]*>', page)
     assert search and not any("aria-label" in button for button in search)
-    switch = re.search(r'<button[^>]*theme-switch-button.*?</button>', page, re.S).group(0)
+    switch = re.search(r"<button[^>]*theme-switch-button.*?</button>", page, re.S).group(0)
     assert 'aria-label="Color mode"' in switch and "title=" not in switch.split(">", 1)[1]
 
 
@@ -103,7 +103,9 @@ TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File [^ ]+\.py:\d+,
 
 
 def test_no_page_shows_a_python_traceback(built_site):
-    shown = [str(p.relative_to(built_site)) for p in built_site.rglob("*.html") if TRACEBACK.search(p.read_text(encoding="utf-8"))]
+    shown = [
+        str(p.relative_to(built_site)) for p in built_site.rglob("*.html") if TRACEBACK.search(p.read_text(encoding="utf-8"))
+    ]
     assert not shown
 
 

@@ -383,7 +383,7 @@ def compare_plotly_bundles(html_dir: Path, runs: int = 3, browser_type=None, scr
     references = plotly_references(html_dir)
     if len(references) != 1:
         raise ValueError(f"{html_dir}: expected one plotly.js address, found {sorted(references)}")
-    (plotly_path, pages), = references.items()
+    ((plotly_path, pages),) = references.items()
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         sites = {"partial": html_dir, "full": _full_bundle_copy(html_dir, Path(tmp) / "full", plotly_path)}
         loads: dict[str, dict[str, list]] = {name: {page: [] for page in pages} for name in sites}

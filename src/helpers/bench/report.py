@@ -176,8 +176,7 @@ def _plotly_bundle_section(bundles: dict | None) -> list[str]:
         "",
         f"Measured in one run (`{COMMAND} --site _build/html --plotly-bundles`): the built site, and a copy of it with",
         "the full plotly.js of the Python package at the same address; both on plain loopback static servers (no",
-        "caching headers, no compression), each figure page opened cold, the two alternating, "
-        f"{bundles['runs']} loads each.",
+        f"caching headers, no compression), each figure page opened cold, the two alternating, {bundles['runs']} loads each.",
         "",
         "| Page | Bundle | plotly.js MiB (gzip KB) | First visit KB raw / gzip | Drawn after navigation |",
         "|---|---|---|---|---|",

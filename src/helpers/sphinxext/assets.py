@@ -34,8 +34,18 @@ PLOTLY_BUNDLE = {
     "licence": "MIT",
     "sha256": "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a",
     "traces": (
-        "bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image", "pie",
-        "scatter", "scatterternary", "violin",
+        "bar",
+        "box",
+        "contour",
+        "heatmap",
+        "histogram",
+        "histogram2d",
+        "histogram2dcontour",
+        "image",
+        "pie",
+        "scatter",
+        "scatterternary",
+        "violin",
     ),  # fmt: skip
 }
 PLOTLY_SOURCE = STATIC / f"plotly-cartesian-{PLOTLY_BUNDLE['version']}.min.js"

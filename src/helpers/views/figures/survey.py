@@ -113,7 +113,8 @@ def survey_sample() -> Figure:
         )
     table = pd.DataFrame(rows)
     printed = [
-        f"{n} of {d} ({plotly_text(p)})" for n, d, p in zip(table["n"], table["denominator"], table["percent_reported"], strict=True)
+        f"{n} of {d} ({plotly_text(p)})"
+        for n, d, p in zip(table["n"], table["denominator"], table["percent_reported"], strict=True)
     ]
     fig = go.Figure(
         go.Bar(
