@@ -204,8 +204,11 @@ def test_figures_follow_the_theme_switch_live(browser, served_site):
     page.goto(f"{served_site}/chapters/survey.html", wait_until="load")
     page.wait_for_function(ALL_FIGURES_DRAWN, timeout=15_000)
     before = figure_text_colours(page)
-    page.locator(".theme-switch-button").first.click()  # light -> dark
-    page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+    # The button cycles through the theme's modes (auto, light, dark, in an order that depends on the system's).
+    for _ in range(3):
+        page.locator(".theme-switch-button:visible").first.click()
+        if page.evaluate("document.documentElement.dataset.theme") == "dark":
+            break
     page.wait_for_timeout(500)
     after = figure_text_colours(page)
     context.close()
