@@ -186,5 +186,10 @@ def test_the_benchmark_command_runs_end_to_end(tmp_path):
     assert set(real["one_file"]) == set(bench.EDITS)
     assert all(edit["only_readers"] for edit in real["one_file"].values())
     assert "chapters/index.html" in real["pages"]["pages"]
+    assert (
+        set(real["plotly_bundles"]["partial"]["pages"])
+        == set(real["plotly_bundles"]["full"]["pages"])
+        >= {"chapters/survey.html"}
+    )
     assert "## Budgets" in (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
     assert {p.name: p.read_bytes() for p in (REPO / "data").iterdir() if p.is_file()} == before

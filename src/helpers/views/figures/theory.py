@@ -134,7 +134,7 @@ def _area_colour(cmo, index: pd.DataFrame) -> str:
 # right, reach a tested theory from the left and leave it to the right, and reach a refined one from the left.
 LABEL_PLACE = {
     "synthesis": {"xanchor": "right", "yanchor": "middle", "xshift": -10},
-    "initial": {"xanchor": "center", "yanchor": "bottom", "yshift": 9},
+    "initial": {"xanchor": "center", "yanchor": "bottom", "yshift": 11},
     "refined": {"xanchor": "left", "yanchor": "middle", "xshift": 10},
     "new": {"xanchor": "left", "yanchor": "middle", "xshift": 10},
 }
