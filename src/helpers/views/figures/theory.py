@@ -131,10 +131,11 @@ def _area_colour(cmo, index: pd.DataFrame) -> str:
 
 
 # Where a node's label sits, by the column it is in: clear of the lines, which leave a 2024 configuration to the
-# right, reach a tested theory from the left and leave it to the right, and reach a refined one from the left.
+# right, reach a tested theory from the left and leave it to the right (its label above that line, beside the
+# node: above it, the label would cover the node before), and reach a refined one from the left.
 LABEL_PLACE = {
     "synthesis": {"xanchor": "right", "yanchor": "middle", "xshift": -10},
-    "initial": {"xanchor": "center", "yanchor": "bottom", "yshift": 11},
+    "initial": {"xanchor": "left", "yanchor": "bottom", "xshift": 8, "yshift": 3},
     "refined": {"xanchor": "left", "yanchor": "middle", "xshift": 10},
     "new": {"xanchor": "left", "yanchor": "middle", "xshift": 10},
 }
