@@ -62,10 +62,10 @@ def test_every_citation_in_the_text_reads_as_its_bibliography_label():
 
 
 def test_json_island_cannot_close_its_script():
-    from helpers.views.tables import _json_island
+    from helpers.views.html import json_island
 
     value = {"strings": ["</script><script>alert(1)</script>", "D'Alfonso & <b>", "Ekström"], "rows": [[0, 1, 2]]}
-    island = _json_island(value)
+    island = json_island(value)
     assert not set("<>&'") & set(island), island
     assert "Ekström" in island  # not ASCII-escaped: smaller pages
     assert json.loads(island) == value

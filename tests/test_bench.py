@@ -66,6 +66,23 @@ def scale(factor: int, clean: float, html_bytes: int = 100_000) -> dict:
     }
 
 
+def bundles(partial_bytes: int = 1_500_000, drawn: float = 0.8) -> dict:
+    """What compare_plotly_bundles returns: the partial bundle and the full one, one figure page."""
+
+    def variant(size: int, seconds: float) -> dict:
+        measured = {"first_visit_bytes": size + 50_000, "first_visit_gzip_bytes": size // 3, "figures_drawn_s": spread(seconds)}
+        return {"plotly_js_bytes": size, "plotly_js_gzip_bytes": size // 3, "pages": {"chapters/survey.html": measured}}
+
+    return {
+        "runs": 1,
+        "plotly_path": "_static/plotly-cartesian-4.1.1.min.js",
+        "budget_plotly_js_bytes": 1.5 * MB,
+        "budget_figures_drawn_s": 2.0,
+        "partial": variant(partial_bytes, drawn),
+        "full": variant(4_815_765, drawn * 2),
+    }
+
+
 def results(**changes) -> dict:
     base = {
         "date": "2026-11-23T00:00:00+00:00",
@@ -81,7 +98,7 @@ def results(**changes) -> dict:
         },
         "repeat": 1,
         "pages_runs": 1,
-        "scales": {"1": scale(1, 8.0), "100": scale(100, 14.0)},
+        "scales": {"1": {**scale(1, 8.0), "plotly_bundles": bundles()}, "100": scale(100, 14.0)},
     }
     base.update(changes)
     return base
@@ -117,6 +134,8 @@ def test_every_budget_is_met_by_numbers_within_it():
             "every figure drawn within 2 s of navigation",
         ),
         (lambda r: r["scales"]["1"]["pages"]["site"].update(plotly_fetches=2), "plotly.js: one shared local URL"),
+        (lambda r: r["scales"]["1"].update(plotly_bundles=bundles(partial_bytes=2 * MB)), "plotly.js a reader downloads"),
+        (lambda r: r["scales"]["1"].update(plotly_bundles=bundles(drawn=2.2)), "every figure page drawn <= 2 s"),
         (
             lambda r: r["scales"]["1"]["one_file"][bench_report.BUDGET_EDIT].update(only_readers=False),
             "only the chapters that read it re-executed",
@@ -139,6 +158,7 @@ def test_the_markdown_names_every_budget_and_how_to_reproduce():
     for budget in run["budgets"]:
         assert budget["name"] in text
     assert f"| {REAL_SOURCES * 100} (100x) |" in text
+    assert "| chapters/survey.html | partial |" in text and "| chapters/survey.html | full |" in text
 
 
 def test_the_copy_holds_what_a_build_reads_and_nothing_else(tmp_path):
@@ -170,5 +190,10 @@ def test_the_benchmark_command_runs_end_to_end(tmp_path):
     assert all(edit["only_readers"] for edit in real["one_file"].values())
     assert "chapters/index.html" in real["pages"]["pages"]
     assert run["preview"]["startup"]["median"] > 0 and set(run["preview"]["edits"]) == {"data", "chapter"}
+    assert (
+        set(real["plotly_bundles"]["partial"]["pages"])
+        == set(real["plotly_bundles"]["full"]["pages"])
+        >= {"chapters/survey.html"}
+    )
     assert "## Budgets" in (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
     assert {p.name: p.read_bytes() for p in (REPO / "data").iterdir() if p.is_file()} == before

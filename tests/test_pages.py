@@ -70,6 +70,26 @@ def test_a_chapter_after_the_first_stays_within_its_budget_and_plotly_crosses_th
     json.dumps(results)  # plain data the benchmark can write
 
 
+def test_the_partial_and_the_full_plotly_bundle_are_measured_side_by_side(browser, built_site, tmp_path):
+    """One cold load of each figure page per bundle (times are the benchmark's to judge, not this test's)."""
+    from plotly.offline import get_plotlyjs
+
+    results = bench_pages.compare_plotly_bundles(built_site, runs=1, browser_type=browser.browser_type, scratch=tmp_path)
+    assert results["partial"]["plotly_js_bytes"] == (built_site / "_static" / PLOTLY_STATIC_NAME).stat().st_size
+    assert results["full"]["plotly_js_bytes"] == len(get_plotlyjs().encode("utf-8"))
+    figure_pages = {p for p in bench_pages.site_pages(built_site) if 'class="plotly-graph-div"' in (built_site / p).read_text()}
+    assert set(results["partial"]["pages"]) == set(results["full"]["pages"]) == figure_pages
+    for page in figure_pages:
+        partial, full = results["partial"]["pages"][page], results["full"]["pages"][page]
+        assert (
+            full["first_visit_bytes"] - partial["first_visit_bytes"]
+            == results["full"]["plotly_js_bytes"] - results["partial"]["plotly_js_bytes"]
+        )
+        assert partial["figures_drawn_s"]["median"] > 0
+    assert "partial" in bench_pages.bundles_table(results)
+    json.dumps(results)
+
+
 def test_the_server_answers_like_github_pages(tmp_path):
     import urllib.error
     import urllib.request

@@ -77,6 +77,14 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         dest = make_scaled_copy(base, args.synthetic, args.to)
         print(f"Synthetic {args.synthetic}x copy in {dest}; build it with: cd {dest} && python -m helpers build")
         return 0
+    if args.site is not None and args.plotly_bundles:
+        from helpers.bench.pages import bundles_table, compare_plotly_bundles
+
+        site = compare_plotly_bundles(args.site, runs=args.pages_runs)
+        print(bundles_table(site))
+        if args.json:
+            args.json.write_text(json.dumps(site, indent=1), encoding="utf-8")
+        return 0
     if args.site is not None:
         from helpers.bench.pages import measure_site, text_table
 
@@ -221,6 +229,9 @@ def parser() -> argparse.ArgumentParser:
     measure.add_argument("--render", type=Path, default=None, help="write BENCHMARKS.md from this JSON; measure nothing")
     measure.add_argument("--site", type=Path, default=None, help="only measure what each page of this built site costs a reader")
     measure.add_argument("--page", action="append", help="with --site: only this page (repeatable)")
+    measure.add_argument(
+        "--plotly-bundles", action="store_true", help="with --site: its plotly.js and the full one side by side, cold"
+    )
     measure.add_argument("--json", type=Path, default=None, help="with --site or --preview: also write the results here")
     measure.add_argument(
         "--preview",

@@ -301,10 +301,13 @@ def measure_scale(root: Path, factor: int, repeat: int, scratch: Path, pages_run
     result["sources_rows"] = checks[0]["sources_rows"]
     say(f"validation of {result['sources_rows']} sources: {result['validate_sources']['median']:.2f} s")
 
-    from helpers.bench.pages import measure_site
+    from helpers.bench.pages import compare_plotly_bundles, measure_site
 
     say("pages in headless chromium...")
     result["pages"] = measure_site(root / "_build" / "html", runs=pages_runs)
+    if factor == 1:
+        say("plotly.js: the partial bundle and the full one, side by side...")
+        result["plotly_bundles"] = compare_plotly_bundles(root / "_build" / "html", runs=pages_runs, scratch=scratch)
     return result
 
 

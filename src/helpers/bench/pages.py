@@ -26,6 +26,10 @@ counts as a request with no body. Bytes are those of the served file (the server
 ``html_dir``), so raw and gzip sizes do not depend on what the server compresses.
 
 Command line: ``python -m helpers bench --site _build/html [--pages-runs N] [--page P] [--json out.json]``.
+
+``compare_plotly_bundles(html_dir, runs)`` measures the site's plotly.js (the partial bundle) side by side with the
+full plotly.js the Python package ships, in one run, on plain static servers: ``python -m helpers bench --site
+_build/html --plotly-bundles [--pages-runs N] [--json out.json]``.
 """
 
 from __future__ import annotations
@@ -337,4 +341,101 @@ def text_table(results: dict) -> str:
         f"plotly.js addresses: {site['plotly_url_count']} ({', '.join(site['plotly_urls'])}); "
         f"fetched {site['plotly_fetches']} time(s) over a visit of {site['pages_visited']} pages"
     )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- partial vs full plotly.js
+
+# Budgets of issue 19: plotly.js a reader downloads, and every figure drawn after navigation on a cold first visit.
+PLOTLY_JS_BUDGET_BYTES = 1.5 * 1024 * 1024
+FIGURES_DRAWN_BUDGET_S = 2.0
+
+
+def _full_bundle_copy(html_dir: Path, target: Path, plotly_path: str) -> Path:
+    """A copy of the built site whose plotly.js (same address) is the full bundle the Python plotly package ships."""
+    from plotly.offline import get_plotlyjs
+
+    shutil.copytree(html_dir, target)
+    (target / plotly_path).write_bytes(get_plotlyjs().encode("utf-8"))
+    return target
+
+
+def _cold_load(browser, base: str, html_dir: Path, page_path: str) -> tuple[float, dict]:
+    context, page, log = _new_page(browser, base)
+    seconds = _open(page, f"{base}/{page_path}")
+    summary = _summarise(log, base, html_dir)
+    context.close()
+    return seconds, summary
+
+
+def compare_plotly_bundles(html_dir: Path, runs: int = 3, browser_type=None, scratch: Path | None = None) -> dict:
+    """The site's plotly.js (the partial bundle) and the full plotly.js side by side, in one run.
+
+    The full variant is a copy of the same site with the full bundle at the same address. Both are served by
+    plain loopback static servers (no caching headers, no compression, :func:`helpers.server.serve`); each
+    figure page is opened cold (a fresh browser context) ``runs`` times per variant, the two variants
+    alternating. Per variant: plotly.js bytes (raw, gzip), and per figure page the bytes of its first visit
+    (raw, gzip) and the time from navigation start until every figure is drawn (median, min, max).
+    """
+    import tempfile
+
+    html_dir = Path(html_dir).resolve()
+    references = plotly_references(html_dir)
+    if len(references) != 1:
+        raise ValueError(f"{html_dir}: expected one plotly.js address, found {sorted(references)}")
+    ((plotly_path, pages),) = references.items()
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        sites = {"partial": html_dir, "full": _full_bundle_copy(html_dir, Path(tmp) / "full", plotly_path)}
+        loads: dict[str, dict[str, list]] = {name: {page: [] for page in pages} for name in sites}
+        with serve(sites["partial"]) as partial_base, serve(sites["full"]) as full_base, _chromium(browser_type) as launch:
+            bases = {"partial": partial_base, "full": full_base}
+            browser = launch(executable_path=chromium_executable(), args=BROWSER_ARGS)
+            try:
+                for _ in range(runs):
+                    for page in pages:
+                        for name in sites:
+                            loads[name][page].append(_cold_load(browser, bases[name], sites[name], page))
+            finally:
+                browser.close()
+        results: dict = {
+            "runs": runs,
+            "plotly_path": plotly_path,
+            "budget_plotly_js_bytes": PLOTLY_JS_BUDGET_BYTES,
+            "budget_figures_drawn_s": FIGURES_DRAWN_BUDGET_S,
+        }
+        for name, site in sites.items():
+            size, size_gz = file_sizes(site / plotly_path)
+            results[name] = {
+                "plotly_js_bytes": size,
+                "plotly_js_gzip_bytes": size_gz,
+                "pages": {
+                    page: {
+                        "first_visit_bytes": sorted(found, key=lambda item: item[0])[len(found) // 2][1]["bytes"],
+                        "first_visit_gzip_bytes": sorted(found, key=lambda item: item[0])[len(found) // 2][1]["gzip_bytes"],
+                        "figures_drawn_s": _spread([seconds for seconds, _ in found]),
+                    }
+                    for page, found in loads[name].items()
+                },
+            }
+    return results
+
+
+def bundles_table(results: dict) -> str:
+    """The comparison as text: one line per figure page and bundle."""
+    lines = []
+    for name in ("partial", "full"):
+        r = results[name]
+        lines.append(
+            f"{name:<8} plotly.js {r['plotly_js_bytes'] / 1024 / 1024:.2f} MiB ({r['plotly_js_bytes']} bytes; "
+            f"gzip {_kb(r['plotly_js_gzip_bytes'])} KB)"
+        )
+    lines.append(f"{'page':<32} {'bundle':<8} {'first visit KB':>14} {'(gzip)':>8} {'drawn s median (min-max)':>26}")
+    for page in results["partial"]["pages"]:
+        for name in ("partial", "full"):
+            p = results[name]["pages"][page]
+            t = p["figures_drawn_s"]
+            lines.append(
+                f"{page:<32} {name:<8} {_kb(p['first_visit_bytes']):>14} {_kb(p['first_visit_gzip_bytes']):>8} "
+                f"{t['median']:>10.2f} ({t['min']:.2f}-{t['max']:.2f})"
+            )
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The budgets of issue 7, judged on a benchmark run, and the run as BENCHMARKS.md.
+"""The budgets of issues 7 and 19, judged on a benchmark run, and the run as BENCHMARKS.md.
 
 Budgets are ratios or absolute ceilings chosen so they hold on a noisy machine: each is judged on
 medians, except the time until figures are drawn, judged on the slowest load of the slowest page.
@@ -169,6 +169,7 @@ def budgets(results: dict) -> list[dict]:
         )
     else:
         out.append(_budget("100x sources: all budgets", "not measured (run without --scales 100)", "", None))
+    out += _plotly_bundle_budgets(real.get("plotly_bundles"))
     if results.get("preview"):  # measured by every full run; absent from a run rendered from older results
         out += preview_budgets(results["preview"])
     peak = max(scale["peak_memory_bytes"]["max"] for scale in scales.values())
@@ -181,6 +182,54 @@ def budgets(results: dict) -> list[dict]:
         )
     )
     return out
+
+
+def _plotly_bundle_budgets(bundles: dict | None) -> list[dict]:
+    """Issue 19's budgets, judged on the partial bundle: its size, and the slowest cold load of each figure page."""
+    if not bundles:
+        return [_budget("plotly.js <= 1.5 MiB; figures drawn <= 2 s cold, plain server", "not measured", "", None)]
+    partial = bundles["partial"]
+    slowest = max(partial["pages"], key=lambda page: partial["pages"][page]["figures_drawn_s"]["max"])
+    worst = partial["pages"][slowest]["figures_drawn_s"]["max"]
+    return [
+        _budget(
+            "plotly.js a reader downloads <= 1.5 MiB",
+            f"{partial['plotly_js_bytes'] / MB:.2f} MiB (full bundle: {bundles['full']['plotly_js_bytes'] / MB:.2f} MiB)",
+            "1.5 MiB",
+            partial["plotly_js_bytes"] <= bundles["budget_plotly_js_bytes"],
+        ),
+        _budget(
+            "every figure page drawn <= 2 s after navigation, cold, plain server without compression",
+            f"slowest load {worst:.2f} s ({slowest})",
+            "2 s",
+            worst <= bundles["budget_figures_drawn_s"],
+        ),
+    ]
+
+
+def _plotly_bundle_section(bundles: dict | None) -> list[str]:
+    if not bundles:
+        return []
+    lines = [
+        "",
+        "## plotly.js: the partial bundle and the full one, side by side",
+        "",
+        f"Measured in one run (`{COMMAND} --site _build/html --plotly-bundles`): the built site, and a copy of it with",
+        "the full plotly.js of the Python package at the same address; both on plain loopback static servers (no",
+        f"caching headers, no compression), each figure page opened cold, the two alternating, {bundles['runs']} loads each.",
+        "",
+        "| Page | Bundle | plotly.js MiB (gzip KB) | First visit KB raw / gzip | Drawn after navigation |",
+        "|---|---|---|---|---|",
+    ]
+    for page in bundles["partial"]["pages"]:
+        for name in ("partial", "full"):
+            r = bundles[name]
+            p = r["pages"][page]
+            lines.append(
+                f"| {page} | {name} | {r['plotly_js_bytes'] / MB:.2f} ({r['plotly_js_gzip_bytes'] / KB:.0f}) | "
+                f"{p['first_visit_bytes'] / KB:.0f} / {p['first_visit_gzip_bytes'] / KB:.0f} | {_spread(p['figures_drawn_s'])} |"
+            )
+    return lines
 
 
 def _spread(summary: dict, unit: str = "s", scale: float = 1.0, digits: int = 2) -> str:
@@ -299,4 +348,5 @@ def markdown(results: dict) -> str:
                 f"{_spread(cold['figures_drawn_s'])} | {warm['requests']}, {warm['gzip_bytes'] / KB:.1f} | "
                 f"{_spread(warm['figures_drawn_s'])} |"
             )
+    lines += _plotly_bundle_section(results["scales"]["1"].get("plotly_bundles"))
     return "\n".join(lines) + "\n"

@@ -1,10 +1,13 @@
 """Sphinx extension of the report: plotly.js served once from the site, the edition on every page.
 
-- When the HTML builder starts, the installed plotly package's plotly.js (``plotly.offline.get_plotlyjs``)
-  and the report's scripts are written into a folder of the build that joins ``html_static_path``:
-  Sphinx copies them to ``_static`` (plotly.js as ``plotly-<version>.min.js``, a versioned name, so
-  browsers may cache it) before it writes a page, and links them with its checksum.
-- A page whose body holds a plotly figure gets that one script tag; other pages get none.
+- When the HTML builder starts, plotly.js (the vendored cartesian partial bundle, checked against its sha256 and
+  the installed plotly's plotly.js version) and the report's scripts are written into a folder of the build that
+  joins ``html_static_path``: Sphinx copies them to ``_static`` (plotly.js as ``plotly-cartesian-<version>.min.js``,
+  a versioned name, so browsers may cache it) before it writes a page, and links them with its checksum.
+- A page whose body holds a plotly figure gets plotly.js and the figures' script (colour modes, narrow layouts);
+  other pages get neither.
+- The theme's search and colour-mode buttons are the report's own copies (``templates/``, first on the template
+  path): their accessible names hold their visible text (WCAG 2.5.3).
 - Jupyter Book 1 registers sphinx-thebe even with launch buttons off; its inline script is added
   twice and would fetch thebe from a CDN on demand. The report runs no live kernels, so its
   scripts are dropped from every page (and other inline scripts registered twice are de-duplicated).
@@ -38,6 +41,7 @@ def setup(app):
     claims.register(app)
     bibliography.register_style(app)
     app.connect("config-inited", footer._configure_edition)
+    app.connect("config-inited", assets._add_templates)
     app.connect("source-read", incremental._point_kernel_at_log)
     app.connect("env-get-outdated", incremental._note_changed_sources)
     app.connect("env-get-outdated", incremental._reread_executed_chapters)

@@ -5,7 +5,7 @@ Every view escapes through :func:`esc`; every link whose address comes from data
 as text); every "Download the data (CSV)" a page offers is made by :func:`csv_download_href`, which
 neutralises spreadsheet formulas (:func:`csv_safe_cell`). Every id or anchor a helper makes (a CMO card, a
 figure, an audit table, a table of reported values) is :func:`slug` of its name, so a link and its target
-cannot disagree. The JSON islands that carry long tables are :func:`helpers.views.tables._json_island`.
+cannot disagree. The JSON islands that carry long tables are :func:`json_island`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import html
 import re
 
 import pandas as pd
+from jinja2.utils import htmlsafe_json_dumps
 
 from helpers.data.urls import link_target
 
@@ -84,3 +85,9 @@ def csv_download_href(frame: pd.DataFrame) -> str:
     """A ``data:`` URL of :func:`csv_text`, for ``<a download href=...>``: every CSV download of the site."""
     encoded = base64.b64encode(csv_text(frame).encode("utf-8")).decode("ascii")
     return "data:text/csv;charset=utf-8;base64," + encoded
+
+
+def json_island(value) -> str:
+    """JSON for a ``<script type="application/json">``: nothing in it can close the script or open markup
+    (jinja2's ``htmlsafe_json_dumps`` writes ``<``, ``>``, ``&`` and ``'`` as JSON escapes)."""
+    return str(htmlsafe_json_dumps(value, ensure_ascii=False, separators=(",", ":")))

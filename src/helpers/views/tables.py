@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 from IPython.display import HTML
-from jinja2.utils import htmlsafe_json_dumps
 
 from helpers.data import bib
 from helpers.data import loaders as data
@@ -13,7 +12,7 @@ from helpers.data.schema import SEGMENT_SEPARATOR
 from helpers.views.citations import citation_text, cite_link
 from helpers.views.evidence import Evidence, evidence_panel, gather
 from helpers.views.filters import filter_form, row_attributes
-from helpers.views.html import esc, slug
+from helpers.views.html import esc, json_island, slug
 from helpers.views.places import cmo_anchor, cmo_href, place_href, study_name, theory_area_href
 
 COMPONENT_LABELS = {
@@ -226,12 +225,6 @@ def cmo_links(cells: pd.Series, cmos: pd.DataFrame) -> pd.Series:
 FINDABLE_HTML_MAX_ROWS = 500
 
 
-def _json_island(value) -> str:
-    """JSON for a ``<script type="application/json">``: nothing in it can close the script or open markup
-    (jinja2's ``htmlsafe_json_dumps`` writes ``<``, ``>``, ``&`` and ``'`` as JSON escapes)."""
-    return str(htmlsafe_json_dumps(value, ensure_ascii=False, separators=(",", ":")))
-
-
 def findable_table(
     frame: pd.DataFrame, caption: str, table_id: str, html_columns: tuple[str, ...] = (), without_script: str = ""
 ) -> str:
@@ -253,7 +246,7 @@ def findable_table(
         return strings.setdefault(text, len(strings))
 
     rows = [[index(v) for v in row] for row in frame.itertuples(index=False)]
-    island = _json_island({"strings": list(strings), "html": trusted, "rows": rows})
+    island = json_island({"strings": list(strings), "html": trusted, "rows": rows})
     table = html_table(frame.iloc[:0], caption, table_id, html_columns).replace(
         'class="report-table"', f'class="report-table report-findable" data-rows="{esc(table_id)}-rows"', 1
     )

@@ -11,6 +11,7 @@ build fails on: a chapter shows figures through ``Figure`` (or ``RENDERER.to_mim
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -18,10 +19,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
+from plotly.utils import PlotlyJSONEncoder
 
 from helpers.views.cite import figure_citation
-from helpers.views.figures.theme import shorten_long_ticks
-from helpers.views.html import csv_download_href, esc, slug
+from helpers.views.figures.theme import mode_colours, narrow_version, shorten_long_ticks
+from helpers.views.html import csv_download_href, esc, json_island, slug
 
 # typesetMath off: text from data that happens to hold $...$ must never be handed to MathJax (which
 # Jupyter Book loads on pages with maths) and turned into markup or links.
@@ -44,9 +46,17 @@ class SiteRenderer(MimetypeRenderer):
     def __init__(self) -> None:
         self.count = 0
 
-    def div(self, fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
-        """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
-        return pio.to_html(
+    def div(self, fig: go.Figure, div_id: str, follow_links: bool = False, narrow: go.Figure | None = None) -> str:
+        """The figure as an HTML fragment that expects ``window.Plotly`` to be loaded by the page, after the
+        variants ``report-figures.js`` draws it in: colours of each colour mode, and a layout for a narrow box."""
+        variants = mode_colours(fig)
+        if narrow is not None:
+            variants.update(layout_variants(fig, narrow))
+        island = (
+            f'<script type="application/json" class="report-figure-variants" data-for="{esc(div_id)}">'
+            f"{json_island(variants)}</script>"
+        )
+        return island + pio.to_html(
             fig,
             include_plotlyjs=False,
             full_html=False,
@@ -63,6 +73,51 @@ class SiteRenderer(MimetypeRenderer):
 
 # The report's renderer: what every Figure renders through. plotly's own registry and default stay as they are.
 RENDERER = SiteRenderer()
+
+
+def _leaves(value, path: str = "") -> dict:
+    """Every leaf of a layout's JSON by its plotly.js attribute string (``annotations[1].y``, ``yaxis2.domain``)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{path}.{key}" if path else key))
+        return out
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_leaves(item, f"{path}[{i}]"))
+        return out
+    return {path: value}
+
+
+def _plain(part) -> dict:
+    """A figure's layout or trace as plain JSON values (numpy arrays and pandas values as lists and numbers)."""
+    return json.loads(json.dumps(part.to_plotly_json(), cls=PlotlyJSONEncoder))
+
+
+def layout_variants(wide: go.Figure, narrow: go.Figure) -> dict:
+    """``{"wide": part, "narrow": part}``: what differs between a figure and its arrangement for a narrow box
+    (subplots stacked, labels wrapped, shorter bar text), each with its value in both; a part is
+    ``{"layout": {attribute: value}, "traces": [[index, attribute, value]]}``. Both draw the same traces."""
+    if len(wide.data) != len(narrow.data) or any(a.type != b.type for a, b in zip(wide.data, narrow.data, strict=True)):
+        raise ValueError("a figure's narrow arrangement must draw the same traces")
+
+    def changes(before: dict, after: dict) -> list[str]:
+        return sorted(path for path in {*before, *after} if before.get(path) != after.get(path))
+
+    before = _leaves({k: v for k, v in _plain(wide.layout).items() if k != "template"})
+    after = _leaves({k: v for k, v in _plain(narrow.layout).items() if k != "template"})
+    layout = changes(before, after)
+    variants = {
+        "wide": {"layout": {path: before.get(path) for path in layout}, "traces": []},
+        "narrow": {"layout": {path: after.get(path) for path in layout}, "traces": []},
+    }
+    for index, (one, other) in enumerate(zip(wide.data, narrow.data, strict=True)):
+        before, after = _leaves(_plain(one)), _leaves(_plain(other))
+        for path in changes(before, after):
+            variants["wide"]["traces"].append([index, path, before.get(path)])
+            variants["narrow"]["traces"].append([index, path, after.get(path)])
+    return variants
 
 
 def figure_div(fig: go.Figure, div_id: str, follow_links: bool = False) -> str:
@@ -82,16 +137,31 @@ class Figure:
     data: pd.DataFrame
     # Points carry a link to a page of the book as their first custom datum; a click follows it.
     follow_links: bool = False
+    # The same traces arranged for a box narrower than report-figures.js's NARROW_PX (subplots stacked).
+    narrow: go.Figure | None = None
+    # Narrowest the plot is drawn (px): in a narrower box it scrolls sideways, its labels still readable.
+    min_width: int | None = None
 
     def _repr_html_(self) -> str:
         anchor = f"fig-{slug(self.figure_id)}"
-        plot = RENDERER.div(shorten_long_ticks(self.fig), anchor + "-plot", self.follow_links)
+        fig = shorten_long_ticks(self.fig)
         href = csv_download_href(self.data)
         # The interactive plot holds focusable controls, so it cannot itself be role="img"; the figure
         # is described instead by its caption and by a text description every reader can open.
+        # A figure with a min_width scrolls instead of being rearranged.
+        narrow = None if self.min_width else narrow_version(shorten_long_ticks(self.narrow) if self.narrow is not None else fig)
+        plot = RENDERER.div(fig, anchor + "-plot", self.follow_links, narrow)
+        # A box that may scroll sideways is focusable and named, so a keyboard can scroll it too.
+        box = (
+            f'<div class="report-figure-plot report-figure-scroll" tabindex="0" role="region" '
+            f'aria-label="{esc(self.citation_title())} (scrolls sideways on a narrow screen)">'
+            f'<div style="min-width: {int(self.min_width)}px">{plot}</div></div>'
+            if self.min_width
+            else f'<div class="report-figure-plot">{plot}</div>'
+        )
         return (
             f'<figure class="report-figure" id="{anchor}" aria-describedby="{anchor}-alt">'
-            f'<div class="report-figure-plot">{plot}</div>'
+            f"{box}"
             f"<figcaption><p>{esc(self.caption)}</p>"
             f'<details class="report-figure-alt"><summary>Text description of this figure</summary>'
             f'<p id="{anchor}-alt">{esc(self.alt)}</p></details>'

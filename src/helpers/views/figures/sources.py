@@ -47,6 +47,9 @@ def _cmo_hover_label(cmo: pd.Series) -> str:
 # already), one row per year of publication, each cell counting sources: a grid of thousands of rows
 # could not be read, and its per-cell data would make the page megabytes heavy.
 EVIDENCE_MAP_MAX_ROWS = 120
+# Narrowest the evidence map is drawn (px): a column a finger can hit and labels that do not crowd; on a phone the
+# map scrolls sideways in its own box.
+EVIDENCE_MAP_MIN_WIDTH = 660
 
 
 def sources_by_year() -> Figure:
@@ -161,6 +164,7 @@ def evidence_map() -> Figure:
         ),
         data=long,
         follow_links=True,
+        min_width=EVIDENCE_MAP_MIN_WIDTH,
     )
 
 
@@ -234,27 +238,34 @@ def _evidence_map_by_year(sources: pd.DataFrame, cmos: pd.DataFrame) -> Figure:
         ),
         data=table,
         follow_links=True,
+        min_width=EVIDENCE_MAP_MIN_WIDTH,
     )
 
 
-def sources_by_characteristic() -> Figure:
-    """Evidence sources by document type, study design and platform, with 'not reported' shown as such."""
+CHARACTERISTIC_FACETS = [
+    ("document_type", "Document type"),
+    ("study_design", "Study design (as the title states it)"),
+    ("platform", "Forum or platform (as the title states it)"),
+]
+
+
+def _characteristics_grid(sources: pd.DataFrame) -> tuple[go.Figure, list[dict]]:
+    """The three bar charts one under another, each as tall as its categories need."""
     from plotly.subplots import make_subplots
 
-    sources = data.load_sources()
-    facets = [
-        ("document_type", "Document type"),
-        ("study_design", "Study design (as the title states it)"),
-        ("platform", "Forum or platform (as the title states it)"),
-    ]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=[plotly_text(t) for _, t in facets], horizontal_spacing=0.16)
+    facets = CHARACTERISTIC_FACETS
+    sizes = [max(3, sources[column].nunique()) for column, _ in facets]
+    fig = make_subplots(
+        rows=len(facets), cols=1, subplot_titles=[plotly_text(t) for _, t in facets], vertical_spacing=0.08, row_heights=sizes
+    )
     rows = []
-    for col, (column, title) in enumerate(facets, start=1):
+    for index, (column, title) in enumerate(facets, start=1):
+        place = {"row": index, "col": 1}
         counts = sources[column].value_counts()
         # "not reported" last, so the reported categories read first.
         order = [c for c in counts.index if c != NOT_REPORTED] + ([NOT_REPORTED] if NOT_REPORTED in counts else [])
         counts = counts.reindex(order)
-        colours = [OKABE_ITO[col - 1] if c != NOT_REPORTED else "#9a9a9a" for c in counts.index]
+        colours = [OKABE_ITO[index - 1] if c != NOT_REPORTED else "#9a9a9a" for c in counts.index]
         fig.add_bar(
             x=counts.values,
             y=[plotly_text(c) for c in counts.index],
@@ -262,15 +273,23 @@ def sources_by_characteristic() -> Figure:
             marker_color=colours,
             showlegend=False,
             hovertemplate="%{y}: %{x} source(s)<extra>" + plotly_text(title) + "</extra>",
-            row=1,
-            col=col,
+            **place,
         )
-        fig.update_yaxes(autorange="reversed", automargin=True, row=1, col=col, tickfont={"size": 11})
-        fig.update_xaxes(title_text="Sources", rangemode="tozero", row=1, col=col)
+        fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 11}, **place)
+        fig.update_xaxes(title_text="Sources" if index == len(facets) else "", rangemode="tozero", **place)
         rows += [{"characteristic": column, "category": c, "sources": int(n)} for c, n in counts.items()]
     theme(fig, "Evidence sources by document type, study design and platform", "", "")
-    fig.update_xaxes(title_text="Sources")
-    fig.update_layout(height=520, margin={"l": 20, "r": 20, "t": 110, "b": 60})
+    fig.update_xaxes(title_text="Sources", row=len(facets), col=1)
+    fig.update_layout(height=22 * sum(sizes) + 120 * len(facets) + 160, margin={"l": 20, "r": 20, "t": 100, "b": 60})
+    return fig, rows
+
+
+def sources_by_characteristic() -> Figure:
+    """Evidence sources by document type, study design and platform, with 'not reported' shown as such."""
+    sources = data.load_sources()
+    facets = CHARACTERISTIC_FACETS
+    # One under another at every width: side by side, the long category labels of one chart ran into the next.
+    fig, rows = _characteristics_grid(sources)
     table = pd.DataFrame(rows)
     return Figure(
         fig=fig,

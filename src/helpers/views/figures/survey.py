@@ -16,7 +16,7 @@ from helpers.audit import checks as audit
 from helpers.data import loaders as data
 from helpers.data.loaders import reported
 from helpers.views.figures.output import Figure
-from helpers.views.figures.theme import OKABE_ITO, plotly_text, theme
+from helpers.views.figures.theme import OKABE_ITO, plotly_text, stacked, theme
 
 # The survey's waves, and the week each was run, as the paper reports them (one row per wave).
 TIMEPOINT = re.compile(r"^e25\.sample\.survey\.timepoint\.wave(\d+)\.weeks$")
@@ -112,19 +112,21 @@ def survey_sample() -> Figure:
             }
         )
     table = pd.DataFrame(rows)
+    printed = [
+        f"{n} of {d} ({plotly_text(p)})"
+        for n, d, p in zip(table["n"], table["denominator"], table["percent_reported"], strict=True)
+    ]
     fig = go.Figure(
         go.Bar(
             x=table["percent_from_counts"],
             y=[plotly_text(c) for c in table["characteristic"]],
             orientation="h",
             marker_color=[OKABE_ITO[0]] * 3 + [OKABE_ITO[1]] * 3 + [OKABE_ITO[2]] * 2 + [OKABE_ITO[4]] * 2,
-            text=[
-                f"{n} of {d} ({plotly_text(p)})"
-                for n, d, p in zip(table["n"], table["denominator"], table["percent_reported"], strict=True)
-            ],
+            text=printed,
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}: %{text}<extra></extra>",
+            customdata=[[text] for text in printed],
+            hovertemplate="%{y}: %{customdata[0]}<extra></extra>",
         )
     )
     sample = reported([audit.SURVEY_SAMPLE])["value_reported"].iloc[0]
@@ -145,6 +147,11 @@ def survey_sample() -> Figure:
         alt="Horizontal bar chart of wave 1 survey respondents: "
         + "; ".join(f"{r.characteristic}: {r.n} of {r.denominator} ({r.percent_reported})" for r in table.itertuples()),
         data=table,
+        # On a phone, beside each bar only its percentage as printed (n and N are in the hover, the description
+        # and the data), so bar and text fit.
+        narrow=go.Figure(fig)
+        .update_traces(text=[plotly_text(p) for p in table["percent_reported"]])
+        .update_xaxes(range=[0, 140]),
     )
 
 
@@ -241,6 +248,7 @@ def symptom_trajectories() -> Figure:
             for r in table.itertuples()
         ),
         data=table,
+        narrow=stacked(fig, height=760),
     )
 
 

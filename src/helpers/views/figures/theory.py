@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from helpers.data import loaders as data
 from helpers.views.figures.output import Figure
-from helpers.views.figures.theme import OKABE_ITO, plotly_text, shorten, theme
+from helpers.views.figures.theme import OKABE_ITO, PAGE, plotly_text, readable, shorten, theme
 from helpers.views.places import cmo_href
 
 
@@ -99,6 +99,10 @@ def _network_positions(cmos: pd.DataFrame) -> dict[str, tuple[float, float]]:
     return positions
 
 
+# Narrowest the network is drawn (px): its three columns and their labels need it; a phone scrolls it sideways.
+NETWORK_MIN_WIDTH = 640
+
+
 COLUMN_OF_KIND = {"synthesis": 0, "initial": 1, "refined": 2, "new": 2}
 
 
@@ -128,6 +132,31 @@ def _area_colour(cmo, index: pd.DataFrame) -> str:
             return "#555555"
         current = index.loc[parents[0]]
     return OKABE_ITO[(int(current.theory_area_number) - 1) % len(OKABE_ITO)]
+
+
+# Where a node's label sits, by the column it is in: clear of the lines, which leave a 2024 configuration to the
+# right, reach a tested theory from the left and leave it to the right (its label above that line, beside the
+# node: above it, the label would cover the node before), and reach a refined one from the left.
+LABEL_PLACE = {
+    "synthesis": {"xanchor": "right", "yanchor": "middle", "xshift": -10},
+    "initial": {"xanchor": "left", "yanchor": "bottom", "xshift": 8, "yshift": 3},
+    "refined": {"xanchor": "left", "yanchor": "middle", "xshift": 10},
+    "new": {"xanchor": "left", "yanchor": "middle", "xshift": 10},
+}
+
+
+def _node_label(fig: go.Figure, position: tuple[float, float], text: str, kind: str) -> None:
+    """A node's label, on the page's colour (a line passing under it never runs through its letters)."""
+    fig.add_annotation(
+        x=position[0],
+        y=position[1],
+        text=text,
+        showarrow=False,
+        font={"size": 11},
+        bgcolor=PAGE["light"],
+        borderpad=1,
+        **LABEL_PLACE[kind],
+    )
 
 
 def programme_theory_network() -> Figure:
@@ -164,25 +193,17 @@ def programme_theory_network() -> Figure:
         ("new", "2025 new theory"),
     ]:
         part = cmos[cmos["kind"] == kind]
+        # Short labels: the 2025 paper numbers its tested theories "CMO 1"-"CMO 5" again (Textbox 1),
+        # so they read "TB1 CMO n" here, and refined paragraphs "TB2 ¶1" (Textbox 2, paragraph 1).
+        # A label from data longer than NODE_LABEL_LIMIT is shortened here; the hover shows it in full.
+        for cmo_id, label in zip(part["cmo_id"], part["label"], strict=True):
+            short = f"TB1 {label}" if kind == "initial" else label.replace("Textbox ", "TB").replace(", paragraph ", " ¶")
+            _node_label(fig, positions[cmo_id], plotly_text(shorten(short, NODE_LABEL_LIMIT)), kind)
         fig.add_scatter(
             x=[positions[c][0] for c in part["cmo_id"]],
             y=[positions[c][1] for c in part["cmo_id"]],
-            mode="markers+text",
+            mode="markers",
             name=name,
-            # Short labels: the 2025 paper numbers its tested theories "CMO 1"-"CMO 5" again (Textbox 1),
-            # so they read "TB1 CMO n" here, and refined paragraphs "TB2 ¶1" (Textbox 2, paragraph 1).
-            # A label from data longer than NODE_LABEL_LIMIT is shortened here; the hover shows it in full.
-            text=[
-                plotly_text(
-                    shorten(
-                        f"TB1 {label}" if kind == "initial" else label.replace("Textbox ", "TB").replace(", paragraph ", " ¶"),
-                        NODE_LABEL_LIMIT,
-                    )
-                )
-                for label in part["label"]
-            ],
-            textposition="middle right" if kind == "synthesis" else "middle left" if kind == "initial" else "middle right",
-            textfont={"size": 11},
             marker={
                 "symbol": SYMBOL_OF_KIND[kind],
                 "size": 13,
@@ -205,7 +226,7 @@ def programme_theory_network() -> Figure:
     for area, part in cmos[cmos["kind"] == "synthesis"].groupby("theory_area_number"):
         ys = [positions[c][1] for c in part["cmo_id"]]
         fig.add_annotation(
-            x=-0.08,
+            x=-0.32,
             y=sum(ys) / len(ys),
             # At most AREA_LABEL_LIMIT characters in lines of 16; the full name on hover.
             text="<br>".join(
@@ -215,9 +236,10 @@ def programme_theory_network() -> Figure:
             hovertext=plotly_text(f"{int(area)}. {part['theory_area'].iloc[0]}"),
             showarrow=False,
             xanchor="right",
-            font={"size": 11, "color": OKABE_ITO[(int(area) - 1) % len(OKABE_ITO)]},
+            # The area's colour, darkened as far as text on the page needs (the orange and green are too light).
+            font={"size": 11, "color": readable(OKABE_ITO[(int(area) - 1) % len(OKABE_ITO)], PAGE["light"])},
         )
-    fig.update_xaxes(visible=False, range=[-0.8, 2.5])
+    fig.update_xaxes(visible=False, range=[-1.0, 2.6])
     fig.update_yaxes(visible=False, autorange=False, range=[top + 1, -2.2])
     fig.update_layout(
         height=980, margin={"l": 10, "r": 10, "t": 60, "b": 20}, legend={"orientation": "h", "y": -0.02, "yanchor": "top"}
@@ -251,4 +273,5 @@ def programme_theory_network() -> Figure:
         ),
         data=table,
         follow_links=True,
+        min_width=NETWORK_MIN_WIDTH,
     )
