@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 import yaml
 
 import edition_fixtures as edits
-from conftest import REPO, SEEDS, run_helpers
+from conftest import SEEDS, run_helpers
 from test_book import visible_text
 from test_editions import _copy_tracked_files
 
@@ -149,8 +148,7 @@ def add_chapter(root: Path) -> None:
 def scenario(tmp_path_factory, offline_build) -> dict:
     root = tmp_path_factory.mktemp("scenario") / "report"
     root.mkdir()
-    _copy_tracked_files(root)  # every tracked file but the release records, which the scenario keeps too
-    shutil.copytree(REPO / "releases", root / "releases")
+    _copy_tracked_files(root)  # the release records among them
     git(root, "init", "-q")
     for key, value in (("user.name", "Report tests"), ("user.email", "tests@example.invalid"), ("commit.gpgsign", "false")):
         git(root, "config", key, value)

@@ -76,7 +76,9 @@ def _inject(root: Path) -> None:
     old = "  title = {Effectiveness, acceptability"
     assert old in text
     text = text.replace(old, "  title = {<img src=x onerror=window.__pwned=1> Effectiveness, acceptability", 1)
-    bib.write_text(text + f"\n@misc{{payload2024link,\n  title = {{A page}},\n  url = {{{BIB_URL}}}\n}}\n", encoding="utf-8")
+    provenance = "added 2026-12-01 by A. Tester from a hostile-input test"
+    entry = f"\n@misc{{payload2024link,\n  title = {{A page}},\n  url = {{{BIB_URL}}},\n  x-provenance = {{{provenance}}}\n}}\n"
+    bib.write_text(text + entry, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,11 @@ def site_hashes(site: Path) -> dict[str, str]:
 
 
 def notebooks(root: Path) -> list[str]:
-    return sorted(f"chapters/{p.stem}" for p in (root / "chapters").glob("*.md") if "```{code-cell}" in p.read_text("utf-8"))
+    return sorted(
+        f"chapters/{p.stem}"
+        for p in (root / "chapters").glob("*.md")
+        if not p.name.startswith("_") and "```{code-cell}" in p.read_text("utf-8")  # chapters/_template.md is no page
+    )
 
 
 def add_first_cell(root: Path, docname: str, code: str) -> None:

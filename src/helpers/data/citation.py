@@ -183,12 +183,16 @@ def citation_problems(base: Path | None = None) -> list[Problem]:
 
 
 def data_fingerprint_of(digests: dict[str, str | None]) -> str:
-    """The data fingerprint from the SHA-256 (hex) of each file of ``DATASETS`` (None: missing)."""
+    """The data fingerprint from the SHA-256 (hex) of each file of ``DATASETS`` (None: missing).
+
+    A missing file adds nothing, so a dataset declared later leaves the fingerprint of an older edition, which
+    did not have it, as that edition recorded it (validation refuses a build whose datasets are missing).
+    """
     digest = hashlib.sha256()
     for relative in sorted(DATASETS.values()):
         content = digests.get(relative)
-        raw = bytes.fromhex(content) if content else hashlib.sha256(b"<missing>").digest()
-        digest.update(relative.encode() + b"\0" + raw)
+        if content:
+            digest.update(relative.encode() + b"\0" + bytes.fromhex(content))
     return digest.hexdigest()[:FINGERPRINT_LENGTH]
 
 

@@ -9,19 +9,15 @@ and releases").
 
 The releases are the release records (``releases/vX.Y.Z.json``, read by ``helpers.data.releases``) and the git
 tags ``vX.Y.Z``, whichever are at hand: a fork or a shallow checkout has the records without the tags. Each
-record carries its edition's compared rows (:func:`encode_rows`, gzip-compressed JSON, every cell as text), so
+record carries its edition's compared rows (:func:`encode_rows`, plain JSON, every cell as text), so
 the working data are compared with the newest release without git history, and its comparison with the
 previous edition (``changes``), which the changelog page shows.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
 import html
-import json
 import tempfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,21 +199,20 @@ def is_empty(changes: dict) -> bool:
 
 # --------------------------------------------------------------------------- release records
 
-ROWS_ENCODING = "json+gzip+base64"
+ROWS_ENCODING = "json"
 
 
 def encode_rows(snapshot: Snapshot) -> dict:
-    """The compared rows of a snapshot as a release record keeps them: JSON, gzip-compressed, base64 text.
+    """The compared rows of a snapshot as a release record keeps them: plain JSON, every cell as text.
 
-    Every cell as the text the comparison sees, so :func:`decode_rows` gives back the same snapshot. The
-    compression is deterministic (no time stamp): the same data always give the same record.
+    A reviewer reads them in the record and in its diff (git compresses them in the repository);
+    :func:`decode_rows` gives back the same snapshot, and the same data always give the same record.
     """
-    payload = {
+    tables = {
         name: {"key": COMPARED[name], "columns": list(table.columns), "rows": table.values.tolist()}
         for name, table in snapshot.tables.items()
     }
-    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return {"encoding": ROWS_ENCODING, "data": base64.b64encode(gzip.compress(raw, mtime=0)).decode("ascii")}
+    return {"encoding": ROWS_ENCODING, "tables": tables}
 
 
 def decode_rows(rows: dict, label: str) -> Snapshot:
@@ -225,13 +220,14 @@ def decode_rows(rows: dict, label: str) -> Snapshot:
     try:
         if rows.get("encoding") != ROWS_ENCODING:
             raise ValueError(f"unknown encoding {rows.get('encoding')!r} (expected {ROWS_ENCODING})")
-        payload = json.loads(gzip.decompress(base64.b64decode(rows["data"])))
         tables = {}
         for name, key in COMPARED.items():
-            table = payload[name]
+            table = rows["tables"][name]
+            if any(not isinstance(row, list) or len(row) != len(table["columns"]) for row in table["rows"]):
+                raise ValueError(f"a row of {name} does not have one cell per column")
             frame = pd.DataFrame(table["rows"], columns=table["columns"], dtype=object)
             tables[name] = frame.set_index(key, drop=False)
-    except (ValueError, KeyError, TypeError, OSError, AttributeError, EOFError, zlib.error) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReleaseError(
             f"the rows in {RELEASES_DIR}/{label}.json cannot be read ({exc}); write them again with "
             f"`python -m helpers record {label[1:]}`"

@@ -115,10 +115,10 @@ def record_text(record: dict) -> str:
 
 
 def _shown(record: dict) -> str:
-    """The record as it would be written, its compressed rows summarised (they are the data, as text)."""
+    """The record as it would be written, its rows summarised (they are the data, as text)."""
     rows = record["rows"]
-    summary = f"<{len(rows['data']):,} characters of {rows['encoding']}: the compared rows, {record['counts']}>"
-    return record_text(record | {"rows": {**rows, "data": summary}})
+    summary = f"<the compared rows, {record['counts']}, as {rows['encoding']}>"
+    return record_text(record | {"rows": {**rows, "tables": summary}})
 
 
 def _dry_run(base: Path, record: dict) -> None:
