@@ -52,7 +52,7 @@ def test_plotly_figures_render_from_the_local_script(built_site):
     scripts = re.findall(r'<script[^>]+src="([^"]*plotly[^"]*)"', markup)
     assert scripts == ["../_static/plotly-" + scripts[0].split("plotly-")[1]]
     # One address per file, with Sphinx's checksum, so a browser's cached copy is replaced when the file changes.
-    assert re.fullmatch(r"\.\./_static/plotly-[\d.]+\.min\.js\?v=[0-9a-f]{8}", scripts[0]), scripts[0]
+    assert re.fullmatch(r"\.\./_static/plotly-(?:[a-z]+-)?[\d.]+\.min\.js\?v=[0-9a-f]{8}", scripts[0]), scripts[0]
     assert (built_site / "_static" / scripts[0].split("/")[-1].split("?")[0]).stat().st_size > 1_000_000
     assert "Plotly.newPlot" in markup and "cdn.plot.ly" not in markup
     assert re.search(

@@ -156,6 +156,9 @@ def scenario(tmp_path_factory, offline_build) -> dict:
     git(root, "commit", "-q", "-m", "The first edition")
     git(root, "tag", "-a", "v1.0.0", "-m", "Edition 1.0.0")
     assert (root / "releases" / "v1.0.0.json").is_file()
+    # What the repository already holds since its newest release (none, right after a release): the changelog
+    # lists it before the contributor's update too, and the update must add exactly its own changes to it.
+    before = run_helpers(root, "changelog")
 
     add_source(root)
     reword_cmo(root)
@@ -163,7 +166,13 @@ def scenario(tmp_path_factory, offline_build) -> dict:
     add_chapter(root)
     validated = run_helpers(root, "validate")
     built = run_helpers(root, "build", offline=offline_build, timeout=1800)
-    return {"root": root, "validated": validated, "built": built, "changelog": run_helpers(root, "changelog")}
+    return {
+        "root": root,
+        "validated": validated,
+        "built": built,
+        "before": before,
+        "changelog": run_helpers(root, "changelog"),
+    }
 
 
 def test_validate_passes_after_the_update(scenario):
@@ -198,12 +207,18 @@ def test_the_data_tests_pass_after_the_update(scenario):
     assert " failed" not in result.stdout and " passed" in result.stdout
 
 
+def _listed(shown) -> list[str]:
+    """'added SRC-N001', 'reworded CMO-2024-05', ...: one entry per change the changelog command prints."""
+    assert shown.returncode == 0, shown.stderr
+    lines = [line for line in shown.stdout.splitlines() if line.strip() and not line.startswith(("Changes from", "Needs a"))]
+    return sorted(line.split(":")[1].strip() for line in lines if ":" in line)
+
+
 def test_the_changelog_lists_exactly_the_changes(scenario):
     shown = scenario["changelog"]
-    assert shown.returncode == 0, shown.stderr
-    lines = [line for line in shown.stdout.splitlines() if not line.startswith(("Changes from", "Needs a"))]
-    listed = sorted(line.split(":")[1].strip() for line in lines)
-    assert listed == sorted([f"added {NEW_SOURCE}", f"reworded {edits.REWORDED_CMO}", f"added {NEW_VALUE}"]), shown.stdout
+    already = _listed(scenario["before"]) if "Changes from" in scenario["before"].stdout else []
+    expected = sorted([*already, f"added {NEW_SOURCE}", f"reworded {edits.REWORDED_CMO}", f"added {NEW_VALUE}"])
+    assert _listed(shown) == expected, shown.stdout
     assert "Needs a minor release" in shown.stdout
 
 

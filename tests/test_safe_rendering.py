@@ -68,6 +68,10 @@ def _inject(root: Path) -> None:
     for column, payload in (("title", SCRIPT), ("venue", SVG), ("label_note", f"{IMG} {LINK}")):
         cell = sheet.cell(row=4, column=header.index(column) + 1)
         cell.value = f"{cell.value} {payload}"
+    titled = {row[header.index("bibkey")].value: row[header.index("title")] for row in sheet.iter_rows(min_row=2)}
+    # validate checks the sheet's titles against the BibTeX titles: each payload goes into both, as a contributor's would
+    bib_title_payload = "<img src=x onerror=window.__pwned=1> "
+    titled["abouseif2022effectiveness"].value = bib_title_payload + titled["abouseif2022effectiveness"].value
     for row, column, formula in ((5, "platform", FORMULAS[0]), (6, "study_design", FORMULAS[1])):
         sheet.cell(row=row, column=header.index(column) + 1).value = formula  # the characteristics figure's data
     book.save(root / "data/sources.xlsx")
@@ -75,7 +79,10 @@ def _inject(root: Path) -> None:
     text = bib.read_text(encoding="utf-8")
     old = "  title = {Effectiveness, acceptability"
     assert old in text
-    text = text.replace(old, "  title = {<img src=x onerror=window.__pwned=1> Effectiveness, acceptability", 1)
+    text = text.replace(old, "  title = {" + bib_title_payload + "Effectiveness, acceptability", 1)
+    liu = "empowerment theory perspective},"
+    assert text.count(liu) == 1
+    text = text.replace(liu, f"empowerment theory perspective {SCRIPT}}},", 1)
     provenance = "added 2026-12-01 by A. Tester from a hostile-input test"
     entry = f"\n@misc{{payload2024link,\n  title = {{A page}},\n  url = {{{BIB_URL}}},\n  x-provenance = {{{provenance}}}\n}}\n"
     bib.write_text(text + entry, encoding="utf-8")

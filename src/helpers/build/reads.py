@@ -25,6 +25,7 @@ nothing is installed.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import ipaddress
 import json
 import mimetypes
@@ -230,6 +231,16 @@ def start_recording(in_kernel: bool = False) -> bool:
             return
         if not path.is_file():
             return  # a folder opened to walk it, or a file that is not there: nothing is read
+        if path.suffix == ".pyc" and path.parent.name == "__pycache__":
+            # Importing a module whose bytecode is cached reads the .pyc, not the source: the chapter depends on
+            # the source all the same (whether a module of the report is imported before or after the hook).
+            try:
+                source = Path(importlib.util.source_from_cache(str(path)))
+            except ValueError:
+                return
+            if source.is_file() and _tracked(source, bases):
+                record(source)
+            return
         if _tracked(path, bases):
             record(path)
         elif not any(path.is_relative_to(place) for place in readable) and path not in _state["written"]:

@@ -380,7 +380,7 @@ def caseness() -> Figure:
             hovertemplate="%{x}<br>%{text} met caseness<extra></extra>",
         )
     )
-    theme(fig, "Caseness: forum users and people completing NHS Talking Therapies", "", "Met caseness (%)")
+    theme(fig, "Caseness: forum users and NHS Talking Therapies completers", "", "Met caseness (%)")
     fig.update_yaxes(range=[0, 110], tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_layout(height=440)
     recomputed = (
