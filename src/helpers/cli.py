@@ -44,9 +44,14 @@ def validate() -> int:
 def build(executor: str = "runner") -> int:
     """Validate, build strictly into a fresh directory, and publish to _build/html only if all went well."""
     from helpers.build.pipeline import build as build_and_publish
-    from helpers.data.validate import collect_problems
 
-    return build_and_publish(root(), collect_problems, executor)
+    def problems() -> list:
+        # Imported when the build validates, not before: an up-to-date build stops without loading the data layer.
+        from helpers.data.validate import collect_problems
+
+        return collect_problems()
+
+    return build_and_publish(root(), problems, executor)
 
 
 def audit() -> int:
