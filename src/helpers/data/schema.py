@@ -364,40 +364,20 @@ def _reviewable(table: pa.DataFrameSchema) -> pa.DataFrameSchema:
     return table.add_columns({REVIEW_COLUMN: reviewed})
 
 
-(
-    SOURCES,
-    CMOS,
-    REPORTED_VALUES,
-    DESIGN_IMPLICATIONS,
-    VALUE_RELATIONS,
-    CROSS_CHECKS,
-    CLAIMS,
-    STAFF_QUOTES,
-    EVALUATION_FINDINGS,
-) = (
-    _reviewable(t)
-    for t in (
-        SOURCES,
-        CMOS,
-        REPORTED_VALUES,
-        DESIGN_IMPLICATIONS,
-        VALUE_RELATIONS,
-        CROSS_CHECKS,
-        CLAIMS,
-        STAFF_QUOTES,
-        EVALUATION_FINDINGS,
-    )
-)
-
+# Every table but the reference map holds free text a curator may mark as privacy-reviewed.
 SCHEMAS = {
-    "sources": SOURCES,
-    "cmos": CMOS,
-    "reported_values": REPORTED_VALUES,
-    "reference_map": REFERENCE_MAP,
-    "design_implications": DESIGN_IMPLICATIONS,
-    "value_relations": VALUE_RELATIONS,
-    "cross_checks": CROSS_CHECKS,
-    "claims": CLAIMS,
-    "staff_quotes": STAFF_QUOTES,
-    "evaluation_findings": EVALUATION_FINDINGS,
+    name: table if name == "reference_map" else _reviewable(table)
+    for name, table in {
+        "sources": SOURCES,
+        "cmos": CMOS,
+        "reported_values": REPORTED_VALUES,
+        "reference_map": REFERENCE_MAP,
+        "design_implications": DESIGN_IMPLICATIONS,
+        "value_relations": VALUE_RELATIONS,
+        "cross_checks": CROSS_CHECKS,
+        "claims": CLAIMS,
+        "staff_quotes": STAFF_QUOTES,
+        "evaluation_findings": EVALUATION_FINDINGS,
+    }.items()
 }
+SOURCES = SCHEMAS["sources"]  # with its review column: the appendix importer maps a sheet onto these columns
