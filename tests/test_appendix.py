@@ -120,3 +120,25 @@ def test_the_appendix_reads_cells_by_the_rule_of_every_workbook(tmp_path):
     with pytest.raises(DataError) as caught:
         data.load_sources(path, column_map=appendix.APPENDIX_COLUMN_MAP)
     assert "row 5, column 'Title': holds a formula" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("hide", "expected"),
+    [
+        ("row", r"appendix5\.xlsx, row 5: is a hidden row"),
+        ("column", r"appendix5\.xlsx, row 3, column 'Country': is a hidden column"),
+    ],
+)
+def test_a_hidden_row_or_column_of_the_appendix_is_refused_by_its_place(tmp_path, hide, expected):
+    """A reader of the appendix would not see what the report would publish from a hidden row or column."""
+    path = appendix_workbook(tmp_path / "appendix5.xlsx", ROWS)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    if hide == "row":
+        sheet.row_dimensions[5].hidden = True
+    else:
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(HEADER.index("Country") + 1)].hidden = True
+    book.save(path)
+    with pytest.raises(DataError) as caught:
+        data.load_sources(path, column_map=appendix.APPENDIX_COLUMN_MAP)
+    assert re.search(expected, str(caught.value)), str(caught.value)

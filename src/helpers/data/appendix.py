@@ -9,6 +9,7 @@ as "2021a" to tell apart two works of one author in one year, and notes rows und
   a formula is its '=' text, which the loader refuses, naming the cell), padding around the text removed;
 - the header is the first row holding at least two of the mapped header names (case and spacing ignored);
 - a merged cell's value is copied into every cell it covers;
+- a hidden row or column of the table is refused, named by its place (a reader would not see it);
 - empty rows, and rows holding one merged text across the whole table (section or notes rows), are skipped;
   the first row starting "Note", "Notes", "Abbreviations", "Source" or "Key" ends the table;
 - a year like "2021a" becomes 2021, and the letter is kept in ``inclusion_note``;
@@ -31,7 +32,7 @@ import pandas as pd
 
 from helpers.data import provenance, schema
 from helpers.data.errors import DataError, Problem
-from helpers.data.readers import display_name, open_workbook, sheet_text
+from helpers.data.readers import Layout, display_name, hidden_problems, open_workbook_with_layout, sheet_text
 
 # Header text in the appendix -> column of data/sources.xlsx. One place: data/README.md shows this table.
 APPENDIX_COLUMN_MAP: dict[str, str] = {
@@ -88,12 +89,15 @@ class AppendixTable:
         return problem
 
 
-def _grid(path: Path, name: str) -> list[list[str]]:
+def _grid(path: Path, name: str) -> tuple[list[list[str]], Layout, str]:
     """The sheet as text cells (the cell rule of every workbook: :func:`helpers.data.readers.cell_text`), padding
-    around a cell's text removed (typeset tables pad), and a merged cell's text copied into every cell it covers."""
-    book = open_workbook(path, name, read_only=False)  # merged cells are listed only outside read-only mode
+    around a cell's text removed (typeset tables pad), and a merged cell's text copied into every cell it covers;
+    with the workbook's layout (hidden rows and columns) and the sheet's name."""
+    # merged cells are listed only outside read-only mode
+    book, layout = open_workbook_with_layout(path, name, read_only=False)
     try:
         sheet = book[PREFERRED_SHEET] if PREFERRED_SHEET in book.sheetnames else book.worksheets[0]
+        title = sheet.title
         rows = [[cell.strip() for cell in row] for row in sheet_text(sheet)]
         merged_ranges = list(sheet.merged_cells.ranges)
     finally:
@@ -105,7 +109,7 @@ def _grid(path: Path, name: str) -> list[list[str]]:
         for r in range(merged.min_row - 1, merged.max_row):
             for c in range(merged.min_col - 1, merged.max_col):
                 rows[r][c] = value
-    return rows
+    return rows, layout, title
 
 
 def read_appendix(path: Path, column_map: Mapping[str, str]) -> AppendixTable:
@@ -117,7 +121,7 @@ def read_appendix(path: Path, column_map: Mapping[str, str]) -> AppendixTable:
             [Problem(name, None, None, f"the column map names columns the sources table lacks: {', '.join(unknown)}")]
         )
     wanted = {_normalise_header(k): v for k, v in column_map.items()}
-    rows = _grid(path, name)
+    rows, layout, sheet = _grid(path, name)
     header_index = next((i for i, row in enumerate(rows) if sum(_normalise_header(c) in wanted for c in row) >= 2), None)
     if header_index is None:
         expected = ", ".join(repr(k) for k in column_map)
@@ -140,6 +144,11 @@ def read_appendix(path: Path, column_map: Mapping[str, str]) -> AppendixTable:
         row_numbers.append(offset)
     if not records:
         raise DataError([Problem(name, header_index + 1, None, "the header row has no data rows under it")])
+    # A reader of the appendix would not see a hidden row or column of the table; the report would publish it.
+    table_rows = [(number, rows[number - 1]) for number in row_numbers]
+    hidden = hidden_problems(layout, sheet, name, header, table_rows, header_row=header_index + 1)
+    if hidden:
+        raise DataError(hidden)
     frame = pd.DataFrame(records, columns=list(dict.fromkeys(columns.values())))
     for column in schema.SOURCES.columns:
         if column not in frame.columns:

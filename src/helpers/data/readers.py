@@ -423,19 +423,26 @@ def open_workbook(path: Path, name: str, read_only: bool = True):
     return _workbook(path, name, read_only)[0]
 
 
+def open_workbook_with_layout(path: Path, name: str, read_only: bool = True):
+    """:func:`open_workbook` and the workbook's :class:`Layout` (its hidden rows and columns, by sheet name)."""
+    return _workbook(path, name, read_only)
+
+
 def sheet_text(sheet) -> list[list[str]]:
     """Every row of a worksheet as the text of its cells (:func:`cell_text`), row 1 first."""
     return [[cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
 
 
-def hidden_problems(layout: Layout, sheet: str, name: str, header: list[str], rows: list[tuple[int, list[str]]]) -> list[Problem]:
+def hidden_problems(
+    layout: Layout, sheet: str, name: str, header: list[str], rows: list[tuple[int, list[str]]], header_row: int = HEADER_ROW
+) -> list[Problem]:
     """A hidden column of the table, or a hidden row holding data: each a problem naming it (a reader of the
     spreadsheet would not see what the report publishes)."""
     problems = []
     for position in sorted(layout.hidden_columns.get(sheet, set())):
         if 1 <= position <= len(header):
             column = header[position - 1].strip() or column_letter(position)
-            problems.append(Problem(name, HEADER_ROW, column, "is a hidden column; unhide it or delete it"))
+            problems.append(Problem(name, header_row, column, "is a hidden column; unhide it or delete it"))
     hidden_rows = layout.hidden_rows.get(sheet, set())
     for number, cells in rows:
         if number in hidden_rows and any(c.strip() for c in cells):
