@@ -99,8 +99,11 @@ def _first(value: object) -> str:
 
 def _crossref_record(item: dict) -> Record:
     parts = next(
-        (_get(item, key, "date-parts") for key in ("issued", "published", "published-print", "published-online")
-         if _get(item, key, "date-parts")),
+        (
+            _get(item, key, "date-parts")
+            for key in ("issued", "published", "published-print", "published-online")
+            if _get(item, key, "date-parts")
+        ),
         None,
     )
     year = parts[0][0] if parts and isinstance(parts[0], list) and parts[0] else None
@@ -132,8 +135,9 @@ def _europepmc_record(item: dict) -> Record:
 # ------------------------------------------------------------------ paging through each API
 
 
-def _openalex_pages(http: Polite, base: str, query: str, start: str, end: str, contact: str | None,
-                    size: int) -> tuple[str, Iterator[list]]:
+def _openalex_pages(
+    http: Polite, base: str, query: str, start: str, end: str, contact: str | None, size: int
+) -> tuple[str, Iterator[list]]:
     fixed = {"search": query, "filter": f"from_publication_date:{start},to_publication_date:{end}"}
     extra = {"per-page": str(size), **({"mailto": contact} if contact else {})}
     if os.environ.get("OPENALEX_API_KEY"):
@@ -153,8 +157,9 @@ def _openalex_pages(http: Polite, base: str, query: str, start: str, end: str, c
     return _sent(fixed), pages()
 
 
-def _crossref_pages(http: Polite, base: str, query: str, start: str, end: str, contact: str | None,
-                    size: int) -> tuple[str, Iterator[list]]:
+def _crossref_pages(
+    http: Polite, base: str, query: str, start: str, end: str, contact: str | None, size: int
+) -> tuple[str, Iterator[list]]:
     fixed = {"query": query, "filter": f"from-pub-date:{start},until-pub-date:{end}"}
     extra = {"rows": str(size), **({"mailto": contact} if contact else {})}
 
@@ -172,8 +177,9 @@ def _crossref_pages(http: Polite, base: str, query: str, start: str, end: str, c
     return _sent(fixed), pages()
 
 
-def _europepmc_pages(http: Polite, base: str, query: str, start: str, end: str, contact: str | None,
-                     size: int) -> tuple[str, Iterator[list]]:
+def _europepmc_pages(
+    http: Polite, base: str, query: str, start: str, end: str, contact: str | None, size: int
+) -> tuple[str, Iterator[list]]:
     fixed = {"query": f"({query}) AND FIRST_PDATE:[{start} TO {end}]", "resultType": "lite", "format": "json"}
     extra = {"pageSize": str(size), **({"email": contact} if contact else {})}
 
@@ -204,8 +210,17 @@ PARSERS: dict[str, Callable[[dict], Record]] = {
 }
 
 
-def fetch(http: Polite, source: str, query: str, start: str, end: str, contact: str | None = None,
-          base: str | None = None, page_size: int = PAGE_SIZE, max_pages: int = MAX_PAGES) -> Fetched:
+def fetch(
+    http: Polite,
+    source: str,
+    query: str,
+    start: str,
+    end: str,
+    contact: str | None = None,
+    base: str | None = None,
+    page_size: int = PAGE_SIZE,
+    max_pages: int = MAX_PAGES,
+) -> Fetched:
     """Every record ``source`` returns for ``query`` published from ``start`` to ``end`` (YYYY-MM-DD, inclusive)."""
     if source not in PAGERS:
         raise SourceError(f"{source}: not a source this search knows ({', '.join(PAGERS)})")

@@ -78,7 +78,7 @@ class Index:
         if not key:
             return None
         choices = [work.key for work in self.works]
-        for _, score, position in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD, limit=None):
+        for _, _score, position in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD, limit=None):
             work = self.works[position]
             undated = work.year is None or year is None
             if same_year(work.year, year) or (undated and work.key == key):

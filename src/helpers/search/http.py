@@ -18,7 +18,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 
@@ -46,8 +46,8 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    current = datetime.now(timezone.utc).timestamp() if now is None else now
+        when = when.replace(tzinfo=UTC)
+    current = datetime.now(UTC).timestamp() if now is None else now
     return max(0.0, when.timestamp() - current)
 
 
@@ -94,7 +94,9 @@ class Polite:
                 wait = retry_after(response.headers.get("Retry-After"))
                 wait = float(2**attempt) if wait is None else wait
                 if wait > self.max_wait:
-                    raise FetchError(f"{url}: HTTP {response.status_code}, asked to wait {wait:.0f} s (more than {self.max_wait:.0f} s)")
+                    raise FetchError(
+                        f"{url}: HTTP {response.status_code}, asked to wait {wait:.0f} s (more than {self.max_wait:.0f} s)"
+                    )
                 self.waits.append(wait)
                 self.sleep(wait)
                 continue

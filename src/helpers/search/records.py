@@ -58,8 +58,16 @@ def year_of(value: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def make_record(source: str, *, title: object, doi: object = "", authors: list[str] = (), year: object = None,
-                venue: object = "", url: object = "") -> Record:
+def make_record(
+    source: str,
+    *,
+    title: object,
+    doi: object = "",
+    authors: list[str] = (),
+    year: object = None,
+    venue: object = "",
+    url: object = "",
+) -> Record:
     """A cleaned :class:`Record`, or :class:`Malformed` saying why the fetched fields cannot be screened."""
     cleaned_title = clean_text(title)
     if not cleaned_title:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from helpers.search import clients, dedupe, files
-from helpers.search.records import normalise_doi
 from helpers.search.http import Polite
+from helpers.search.records import normalise_doi
 
 CONTACT_ENV = "REPORT_CONTACT_EMAIL"
 TO_SCREEN = "to screen"
@@ -27,7 +27,7 @@ NOTHING_CHANGED = f"Nothing was changed: {files.CANDIDATES_FILE}, {files.RUNS_FI
 
 
 def today_utc() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def run_id(day: date) -> str:
@@ -45,8 +45,9 @@ def _known(root: Path, earlier: list[dict[str, str]]) -> dedupe.Index:
         index.add(dedupe.Known(normalise_doi(entry.doi), key, year, f"bibliography entry {entry.bibkey}"))
     for row in earlier:
         year = int(row["year"]) if row.get("year", "").isdigit() else None
-        known = dedupe.Known(normalise_doi(row.get("doi", "")), dedupe.title_key(row.get("title", "")), year,
-                             f"candidate {row['candidate_id']}")
+        known = dedupe.Known(
+            normalise_doi(row.get("doi", "")), dedupe.title_key(row.get("title", "")), year, f"candidate {row['candidate_id']}"
+        )
         index.add(known)
     return index
 
@@ -94,14 +95,18 @@ def surveil(
         return 0
     contact = strategy.contact or os.environ.get(CONTACT_ENV) or None
     if contact is None:
-        err(f"Note: no contact e-mail ({CONTACT_ENV} or 'contact' in {files.STRATEGY_FILE}); the APIs' polite pools are not joined.")
+        err(
+            f"Note: no contact e-mail ({CONTACT_ENV} or 'contact' in {files.STRATEGY_FILE}); "
+            "the APIs' polite pools are not joined."
+        )
     http = http or Polite(contact)
     out(f"Searching {len(strategy.sources)} source(s) for records published {start} to {end} (run {run}).")
     fetched = []
     for name, query in strategy.sources:
         try:
-            result = clients.fetch(http, name, query, start.isoformat(), end.isoformat(), contact,
-                                   (bases or {}).get(name), page_size)
+            result = clients.fetch(
+                http, name, query, start.isoformat(), end.isoformat(), contact, (bases or {}).get(name), page_size
+            )
         except clients.SourceError as exc:
             err(f"Search failed at source '{name}': {exc}")
             err(f"{NOTHING_CHANGED} Run `python -m helpers surveil` again later: the whole run is redone.")
@@ -152,7 +157,8 @@ def surveil(
     if dry_run:
         out(f"Dry run: would add {len(new_rows)} candidate(s) to {files.CANDIDATES_FILE} ({summary}):")
         for row in new_rows:
-            out(f"  {row['candidate_id']}  [{row['found_in']}]  {row['year'] or '----'}  {row['doi'] or '(no DOI)'}  {row['title']}")
+            year, doi = row["year"] or "----", row["doi"] or "(no DOI)"
+            out(f"  {row['candidate_id']}  [{row['found_in']}]  {year}  {doi}  {row['title']}")
         out(f"and set last_search to {today}. Nothing was written.")
         return 0
     strategy_path = root / files.STRATEGY_FILE
