@@ -241,6 +241,14 @@ def test_a_run_pages_through_each_api_and_records_everything(report, apis, bib):
     assert files.read_strategy(report).last_search == today
 
 
+def test_the_openalex_key_is_sent_and_never_recorded(report, apis, monkeypatch):
+    monkeypatch.setenv("OPENALEX_API_KEY", "key-for-the-test")
+    assert run(report, apis)[0] == 0
+    assert {seen["args"].get("api_key") for seen in apis["openalex"].seen} == {"key-for-the-test"}
+    assert not any("api_key" in seen["args"] for source in ("crossref", "europepmc") for seen in apis[source].seen)
+    assert not any(b"key-for-the-test" in data for data in snapshot(report).values())
+
+
 def test_a_second_run_on_the_same_day_is_refused(report, apis):
     assert run(report, apis)[0] == 0
     before, requests = snapshot(report), sum(len(a.seen) for a in apis.values())
@@ -429,6 +437,16 @@ def test_records_that_cannot_be_screened_are_refused():
         records.make_record("openalex", title="=HYPERLINK(1)")
     kept = records.make_record("crossref", title="A <sub>2</sub> &amp; B\u200b\n C", doi="10.1000/Z", year="2024-05")
     assert (kept.title, kept.doi, kept.year) == ("A 2 & B C", "10.1000/z", 2024)
+
+
+def test_fetched_text_is_cleaned_to_what_validation_accepts():
+    from helpers.data import hygiene
+
+    dirty = "Peer\u00a0support\u202e in \u200bforums\x07\u2028 \u3164online\ufe0f"
+    assert hygiene.character_problems(dirty) and hygiene.control_problems(dirty)
+    clean = hygiene.cleaned(dirty)
+    assert not hygiene.character_problems(clean) and not hygiene.control_problems(clean)
+    assert records.clean_text(dirty) == "Peer support in forums online"
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,10 @@
 """One client per scholarly API: send the strategy's query for a publication-date window, page through every answer
 with the API's own cursor, and turn each returned item into a :class:`~helpers.search.records.Record`.
 
-- **OpenAlex** ``GET /works?search=...&filter=from_publication_date:A,to_publication_date:B&per-page=N&cursor=*``;
-  the next page's cursor is ``meta.next_cursor``, null (or an empty ``results``) at the end. ``mailto`` joins the
-  polite pool; ``OPENALEX_API_KEY``, if set, is sent as ``api_key`` (never recorded).
+- **OpenAlex** ``GET /works?search=...&filter=from_publication_date:A,to_publication_date:B&per_page=N&cursor=*``;
+  the next page's cursor is ``meta.next_cursor``, null (or an empty ``results``) at the end. ``mailto`` names the
+  caller; ``OPENALEX_API_KEY``, if set, is sent as ``api_key`` (never recorded): since February 2026 OpenAlex
+  gives a caller without a key a very small daily allowance (developers.openalex.org, "Authentication & Pricing").
 - **Crossref** ``GET /works?query=...&filter=from-pub-date:A,until-pub-date:B&rows=N&cursor=*``; the next cursor is
   ``message.next-cursor``; the end is a page with no ``items``. ``mailto`` joins the polite pool.
 - **Europe PMC** ``GET /search?query=(...) AND FIRST_PDATE:[A TO B]&format=json&resultType=lite&pageSize=N&cursorMark=*``;
@@ -30,7 +31,7 @@ DEFAULT_BASES = {
     "europepmc": "https://www.ebi.ac.uk/europepmc/webservices/rest",
 }
 BASE_ENV = "SURVEIL_{}_URL"  # e.g. SURVEIL_OPENALEX_URL
-PAGE_SIZE = 100  # within every API's maximum (OpenAlex 100-200, Crossref 1000, Europe PMC 1000)
+PAGE_SIZE = 100  # every API's documented maximum or within it (OpenAlex 100, Crossref 1000, Europe PMC 1000)
 MAX_PAGES = 100  # a query that needs more than 10,000 records is not a monthly surveillance query: fail, say so
 
 
@@ -139,7 +140,7 @@ def _openalex_pages(
     http: Polite, base: str, query: str, start: str, end: str, contact: str | None, size: int
 ) -> tuple[str, Iterator[list]]:
     fixed = {"search": query, "filter": f"from_publication_date:{start},to_publication_date:{end}"}
-    extra = {"per-page": str(size), **({"mailto": contact} if contact else {})}
+    extra = {"per_page": str(size), **({"mailto": contact} if contact else {})}
     if os.environ.get("OPENALEX_API_KEY"):
         extra["api_key"] = os.environ["OPENALEX_API_KEY"]
 
