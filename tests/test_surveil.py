@@ -388,6 +388,23 @@ def test_a_malformed_page_changes_nothing(report, apis, source, body):
     _assert_nothing_changed(report, before, code, err, source)
 
 
+def test_a_write_that_fails_says_what_changed(report, apis, monkeypatch):
+    """The temporary files are written first; if even the first swap fails, nothing changed and no temporary is left."""
+    before, real = snapshot(report), os.replace
+    calls = []
+
+    def failing(source, target):
+        calls.append(target)
+        if len(calls) == 1:
+            raise PermissionError(13, "read-only", str(target))
+        return real(source, target)
+
+    monkeypatch.setattr(files.os, "replace", failing)
+    code, _, err = run(report, apis)
+    assert code == 1 and snapshot(report) == before and "Nothing was changed" in err[-1]
+    assert not list((report / "data").rglob("*.tmp"))
+
+
 def test_an_interruption_changes_nothing(report, apis, monkeypatch):
     from helpers import cli
 

@@ -32,6 +32,7 @@ DEFAULT_BASES = {
 }
 BASE_ENV = "SURVEIL_{}_URL"  # e.g. SURVEIL_OPENALEX_URL
 PAGE_SIZE = 100  # every API's documented maximum or within it (OpenAlex 100, Crossref 1000, Europe PMC 1000)
+OPENALEX_KEY_ENV = "OPENALEX_API_KEY"
 MAX_PAGES = 100  # a query that needs more than 10,000 records is not a monthly surveillance query: fail, say so
 
 
@@ -133,77 +134,71 @@ def _europepmc_record(item: dict) -> Record:
     )
 
 
-# ------------------------------------------------------------------ paging through each API
+# ------------------------------------------------------------------ what differs between the APIs' paging
 
 
-def _openalex_pages(
-    http: Polite, base: str, query: str, start: str, end: str, contact: str | None, size: int
-) -> tuple[str, Iterator[list]]:
-    fixed = {"search": query, "filter": f"from_publication_date:{start},to_publication_date:{end}"}
-    extra = {"per_page": str(size), **({"mailto": contact} if contact else {})}
-    if os.environ.get("OPENALEX_API_KEY"):
-        extra["api_key"] = os.environ["OPENALEX_API_KEY"]
+@dataclass(frozen=True)
+class Paging:
+    """How one API is asked for a window and paged through (one loop, :func:`_pages`, walks all three)."""
 
-    def pages():
-        cursor, page = "*", 0
-        while cursor:
-            page += 1
-            body = http.get_json(f"{base}/works", {**fixed, **extra, "cursor": cursor})
-            results = _get(body, "results")
-            if not isinstance(results, list) or not isinstance(_get(body, "meta"), dict):
-                raise _shape("openalex", page, "no meta object or results list")
-            yield results
-            cursor = body["meta"].get("next_cursor") if results else None
-
-    return _sent(fixed), pages()
+    path: str  # the list endpoint, after the base address
+    cursor: str  # the parameter that carries the cursor ("*" first)
+    size: str  # the parameter that carries the page size
+    contact: str  # the parameter that names the caller
+    query: Callable[[str, str, str], dict[str, str]]  # (query, start, end) -> the parameters that select records
+    items: Callable[[object], object]  # the page's list of records (anything else is not the documented format)
+    following: Callable[[object, str], object]  # (page, cursor sent) -> the next cursor, or a false value at the end
+    shape: str  # what a page must hold, for the message when it does not
 
 
-def _crossref_pages(
-    http: Polite, base: str, query: str, start: str, end: str, contact: str | None, size: int
-) -> tuple[str, Iterator[list]]:
-    fixed = {"query": query, "filter": f"from-pub-date:{start},until-pub-date:{end}"}
-    extra = {"rows": str(size), **({"mailto": contact} if contact else {})}
-
-    def pages():
-        cursor, page = "*", 0
-        while cursor:
-            page += 1
-            body = http.get_json(f"{base}/works", {**fixed, **extra, "cursor": cursor})
-            items = _get(body, "message", "items")
-            if _get(body, "status") != "ok" or not isinstance(items, list):
-                raise _shape("crossref", page, "status is not ok or message.items is not a list")
-            yield items
-            cursor = _get(body, "message", "next-cursor") if items else None
-
-    return _sent(fixed), pages()
+def _europepmc_next(body: object, sent: str) -> object:
+    following = _get(body, "nextCursorMark")
+    return following if following != sent else None  # the documented end: the same mark comes back
 
 
-def _europepmc_pages(
-    http: Polite, base: str, query: str, start: str, end: str, contact: str | None, size: int
-) -> tuple[str, Iterator[list]]:
-    fixed = {"query": f"({query}) AND FIRST_PDATE:[{start} TO {end}]", "resultType": "lite", "format": "json"}
-    extra = {"pageSize": str(size), **({"email": contact} if contact else {})}
+PAGING = {
+    "openalex": Paging(
+        "/works", "cursor", "per_page", "mailto",
+        lambda q, a, b: {"search": q, "filter": f"from_publication_date:{a},to_publication_date:{b}"},
+        lambda body: _get(body, "results") if isinstance(_get(body, "meta"), dict) else None,
+        lambda body, sent: _get(body, "meta", "next_cursor"),
+        "a meta object and a results list",
+    ),
+    "crossref": Paging(
+        "/works", "cursor", "rows", "mailto",
+        lambda q, a, b: {"query": q, "filter": f"from-pub-date:{a},until-pub-date:{b}"},
+        lambda body: _get(body, "message", "items") if _get(body, "status") == "ok" else None,
+        lambda body, sent: _get(body, "message", "next-cursor"),
+        "status ok and a message.items list",
+    ),
+    "europepmc": Paging(
+        "/search", "cursorMark", "pageSize", "email",
+        lambda q, a, b: {"query": f"({q}) AND FIRST_PDATE:[{a} TO {b}]", "resultType": "lite", "format": "json"},
+        lambda body: _get(body, "resultList", "result"),
+        _europepmc_next,
+        "a resultList.result list",
+    ),
+}  # fmt: skip
 
-    def pages():
-        cursor, page = "*", 0
-        while cursor:
-            page += 1
-            body = http.get_json(f"{base}/search", {**fixed, **extra, "cursorMark": cursor})
-            results = _get(body, "resultList", "result")
-            if not isinstance(results, list):
-                raise _shape("europepmc", page, "resultList.result is not a list")
-            yield results
-            following = _get(body, "nextCursorMark")
-            cursor = following if results and following and following != cursor else None
 
-    return _sent(fixed), pages()
+def _pages(http: Polite, source: str, base: str, selection: dict[str, str], extra: dict[str, str]) -> Iterator[list]:
+    """Each page's records, following the API's cursor until its documented end (or an empty page)."""
+    paging = PAGING[source]
+    cursor, page = "*", 0
+    while cursor:
+        page += 1
+        body = http.get_json(f"{base}{paging.path}", {**selection, **extra, paging.cursor: cursor})
+        items = paging.items(body)
+        if not isinstance(items, list):
+            raise _shape(source, page, f"it needs {paging.shape}")
+        yield items
+        cursor = paging.following(body, cursor) if items else None
 
 
 def _sent(params: dict[str, str]) -> str:
     return " & ".join(f"{key}={value}" for key, value in params.items())
 
 
-PAGERS: dict[str, Callable] = {"openalex": _openalex_pages, "crossref": _crossref_pages, "europepmc": _europepmc_pages}
 PARSERS: dict[str, Callable[[dict], Record]] = {
     "openalex": _openalex_record,
     "crossref": _crossref_record,
@@ -223,12 +218,16 @@ def fetch(
     max_pages: int = MAX_PAGES,
 ) -> Fetched:
     """Every record ``source`` returns for ``query`` published from ``start`` to ``end`` (YYYY-MM-DD, inclusive)."""
-    if source not in PAGERS:
-        raise SourceError(f"{source}: not a source this search knows ({', '.join(PAGERS)})")
-    sent, pages = PAGERS[source](http, base_url(source, base), query, start, end, contact, page_size)
-    fetched = Fetched(source, sent)
+    if source not in PAGING:
+        raise SourceError(f"{source}: not a source this search knows ({', '.join(PAGING)})")
+    paging = PAGING[source]
+    selection = paging.query(query, start, end)
+    extra = {paging.size: str(page_size), **({paging.contact: contact} if contact else {})}
+    if source == "openalex" and os.environ.get(OPENALEX_KEY_ENV):
+        extra["api_key"] = os.environ[OPENALEX_KEY_ENV]
+    fetched = Fetched(source, _sent(selection))
     try:
-        for items in pages:
+        for items in _pages(http, source, base_url(source, base), selection, extra):
             fetched.pages += 1
             if fetched.pages > max_pages:
                 raise SourceError(f"{source}: more than {max_pages} pages of {page_size}; narrow the query")

@@ -37,6 +37,10 @@ class SearchFileError(ValueError):
     """A file the search needs is missing or not in the shape the contract declares (the message says which)."""
 
 
+class PartlyWritten(OSError):
+    """Some of the files were replaced before one could not be (the message names them)."""
+
+
 @dataclass(frozen=True)
 class Strategy:
     window_start: date
@@ -156,9 +160,18 @@ def replace_all(root: Path, texts: dict[str, str]) -> None:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(text)
             os.chmod(name, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        replaced: list[str] = []
         with _no_interrupt():
             for target, name in temporary.items():
-                os.replace(name, target)
+                try:
+                    os.replace(name, target)
+                except OSError as exc:
+                    if not replaced:
+                        raise
+                    raise PartlyWritten(
+                        f"{exc}; {', '.join(replaced)} already replaced: restore them (git checkout -- FILE) and run again"
+                    ) from None
+                replaced.append(str(target.relative_to(root)))
     finally:
         for name in temporary.values():
             name.unlink(missing_ok=True)

@@ -40,7 +40,7 @@ def _known(root: Path, earlier: list[dict[str, str]]) -> dedupe.Index:
     index = dedupe.Index()
     bibliography = load_bibliography(root / "bib" / "references.bib")
     for entry in bibliography.itertuples():
-        year = None if entry.year is None or str(entry.year) == "<NA>" else int(entry.year)
+        year = int(entry.year) if str(entry.year).isdigit() else None
         key = dedupe.title_key(entry.title)
         index.add(dedupe.Known(normalise_doi(entry.doi), key, year, f"bibliography entry {entry.bibkey}"))
     for row in earlier:
@@ -171,7 +171,8 @@ def surveil(
         files.replace_all(root, texts)
     except (files.SearchFileError, OSError) as exc:
         err(f"Search not recorded: {exc}")
-        err(NOTHING_CHANGED)
+        if not isinstance(exc, files.PartlyWritten):
+            err(NOTHING_CHANGED)
         return 1
     out(f"Run {run}: added {len(new_rows)} candidate(s) to screen ({summary}); last_search is now {today}.")
     return 0
