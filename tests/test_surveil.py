@@ -292,6 +292,15 @@ def test_nothing_to_search_when_the_window_is_empty(report, apis):
     assert not any(api.seen for api in apis.values())
 
 
+def test_a_run_with_until_leaves_no_gap_before_the_next(report, apis):
+    assert run(report, apis, today=date(2026, 3, 10), until=date(2026, 2, 28))[0] == 0
+    for api in apis.values():
+        api.seen.clear()
+    assert run(report, apis, today=date(2026, 4, 10))[0] == 0
+    assert "from-pub-date:2026-03-01,until-pub-date:2026-04-10" in apis["crossref"].seen[0]["args"]["filter"]
+    assert files.read_strategy(report).last_search == date(2026, 4, 10)
+
+
 def test_dry_run_prints_what_would_be_added_and_writes_nothing(report, apis):
     before = snapshot(report)
     code, out, _ = run(report, apis, dry_run=True)
@@ -454,6 +463,8 @@ def test_records_that_cannot_be_screened_are_refused():
         records.make_record("openalex", title="=HYPERLINK(1)")
     kept = records.make_record("crossref", title="A <sub>2</sub> &amp; B\u200b\n C", doi="10.1000/Z", year="2024-05")
     assert (kept.title, kept.doi, kept.year) == ("A 2 & B C", "10.1000/z", 2024)
+    assert records.make_record("crossref", title="T", year="0001").year is None  # a year no record of the window has
+    assert records.make_record("crossref", title="T", year=9999).year is None
 
 
 def test_fetched_text_is_cleaned_to_what_validation_accepts():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from helpers.data import hygiene, urls
 
@@ -52,10 +53,14 @@ def clean_text(value: object) -> str:
     return _SPACE.sub(" ", hygiene.cleaned(text)).strip()
 
 
+EARLIEST_YEAR = 1950  # the screening log's own lower bound for a year (helpers.data's schema of candidates.csv)
+
+
 def year_of(value: object) -> int | None:
-    """A plausible year from an int or a string such as '2024' or '2024-05-01', else None."""
+    """A plausible year (1950 to next year) from an int or a string such as '2024' or '2024-05-01', else None."""
     match = re.match(r"^\s*(\d{4})", str(value)) if value not in (None, "") else None
-    return int(match.group(1)) if match else None
+    year = int(match.group(1)) if match else None
+    return year if year is not None and EARLIEST_YEAR <= year <= date.today().year + 1 else None
 
 
 def make_record(

@@ -1,7 +1,8 @@
 """``python -m helpers surveil``: run the declared search for records published since the last one.
 
 1. Read the strategy: the window runs from ``window_start`` (first run) or the day after ``last_search`` to today
-   (or ``--until``). One run is one date (``S-YYYY-MM-DD``): a second run on a day that already has one is refused.
+   (or ``--until``; the next run then starts the day after that, see :func:`window_start`). One run is one date
+   (``S-YYYY-MM-DD``): a second run on a day that already has one is refused.
 2. Query every declared source (:mod:`helpers.search.clients`), politely (:mod:`helpers.search.http`).
 3. Remove duplicates against the bibliography, earlier candidates and each other (:mod:`helpers.search.dedupe`).
 4. Append the new records to the screening log with status ``to screen``, one row per source to the log of runs,
@@ -52,6 +53,21 @@ def _known(root: Path, earlier: list[dict[str, str]]) -> dedupe.Index:
     return index
 
 
+def window_start(strategy: files.Strategy, runs: list[dict[str, str]]) -> date:
+    """The first publication date to search: ``window_start`` before any search, else the day after ``last_search``,
+    or after the last window searched when that ended earlier (a run with ``--until``), so no day is left out."""
+    if strategy.last_search is None:
+        return strategy.window_start
+    covered = strategy.last_search
+    ends = [row["window_to"] for row in runs if row.get("window_to")]
+    if ends:
+        try:
+            covered = min(covered, date.fromisoformat(max(ends)))
+        except ValueError:
+            pass  # validation names the broken date; the strategy's date stands
+    return covered + timedelta(days=1)
+
+
 def _next_number(rows: list[dict[str, str]]) -> int:
     numbers = [int(row["candidate_id"][2:]) for row in rows if row.get("candidate_id", "")[2:].isdigit()]
     return max(numbers, default=0) + 1
@@ -82,7 +98,7 @@ def surveil(
         err(f"Search not run: {exc}")
         return 1
     run = run_id(today)
-    start = strategy.window_start if strategy.last_search is None else strategy.last_search + timedelta(days=1)
+    start = window_start(strategy, runs)
     end = until or today
     if any(row["run_id"] == run for row in runs) or (strategy.last_search is not None and strategy.last_search >= today):
         out(f"Already searched on {today.isoformat()} (run {run}); one run per day. Nothing to do.")
