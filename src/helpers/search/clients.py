@@ -8,7 +8,8 @@ with the API's own cursor, and turn each returned item into a :class:`~helpers.s
 - **Crossref** ``GET /works?query=...&filter=from-pub-date:A,until-pub-date:B&rows=N&cursor=*``; the next cursor is
   ``message.next-cursor``; the end is a page with no ``items``. ``mailto`` joins the polite pool.
 - **Europe PMC** ``GET /search?query=(...) AND FIRST_PDATE:[A TO B]&format=json&resultType=lite&pageSize=N&cursorMark=*``;
-  the next cursor is ``nextCursorMark``, the same mark as sent (or no results) at the end. ``email`` names the caller.
+  the next cursor is ``nextCursorMark``; at the end it is absent (Europe PMC web services 6.6 release notes) or the
+  mark that was sent, or the page has no results. ``email`` names the caller.
 
 What a source returned that cannot be screened is counted and reported (:class:`Fetched.malformed`); an answer
 that is not the documented shape fails the whole source (:class:`SourceError`), so nothing half-read is written.
