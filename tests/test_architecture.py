@@ -37,6 +37,9 @@ def test_import_contracts_are_kept():
         ("build/fingerprint.py", "import helpers.views.tables  # noqa", "never the views"),
         ("bench/report.py", "from helpers.build import pipeline  # noqa", "only through its command line"),
         ("data/readers.py", "from helpers.data import loaders  # noqa", "No import cycles"),
+        ("search/dedupe.py", "from helpers.views import html  # noqa", "The search fetches and writes its logs"),
+        ("data/bib.py", "from helpers.search import dedupe  # noqa", "nothing imports upwards"),
+        ("search/records.py", "from helpers.search import surveil  # noqa", "No import cycles"),
     ],
 )
 def test_a_forbidden_import_breaks_a_contract(tmp_path, module, line, contract):

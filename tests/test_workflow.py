@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 WORKFLOW = Path(".github/workflows/book.yml")
+SURVEIL = Path(".github/workflows/surveil.yml")
 
 
 def actionlint() -> str:
@@ -29,8 +30,9 @@ def run_actionlint(path: Path, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_workflow_passes_actionlint(repo):
-    result = run_actionlint(WORKFLOW, repo)
+@pytest.mark.parametrize("path", [WORKFLOW, SURVEIL], ids=lambda p: p.name)
+def test_workflow_passes_actionlint(repo, path):
+    result = run_actionlint(path, repo)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -241,3 +243,59 @@ def test_diff_command_refuses_a_file_that_is_no_workbook(tmp_path):
     bad.write_text("not a workbook", encoding="utf-8")
     result = run_helpers(REPO, "diff", str(bad))
     assert result.returncode == 1 and "notes.xlsx" in result.stderr and "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ the monthly surveillance search
+
+
+@pytest.fixture(scope="module")
+def surveil_workflow(repo) -> dict:
+    return yaml.safe_load((repo / SURVEIL).read_text(encoding="utf-8"))
+
+
+def check_surveil_workflow(workflow: dict) -> None:
+    """Monthly and on demand; the README's set-up; search, then validate, then a pull request; least privilege."""
+    triggers = workflow[True]
+    minute, hour, day, month, weekday = triggers["schedule"][0]["cron"].split()
+    assert day.isdigit() and (month, weekday) == ("*", "*"), "once a month"
+    assert "workflow_dispatch" in triggers and set(triggers) == {"schedule", "workflow_dispatch"}
+    assert workflow["permissions"] == {"contents": "read"}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    steps = job["steps"]
+    setup, search = _step(steps, "python3 -m venv .venv"), _step(steps, "-m helpers surveil")
+    validate, pull = _step(steps, "-m helpers validate"), _step(steps, "peter-evans/create-pull-request@")
+    assert setup < search < validate < pull
+    assert steps[search]["env"]["REPORT_CONTACT_EMAIL"] == "${{ vars.REPORT_CONTACT_EMAIL }}"
+    assert steps[search]["env"]["OPENALEX_API_KEY"] == "${{ secrets.OPENALEX_API_KEY }}"
+    assert re.fullmatch(r"peter-evans/create-pull-request@v\d+", steps[pull]["uses"]), "pinned to a major version"
+    from helpers.search import files
+
+    paths = steps[pull]["with"]["add-paths"].split()
+    assert sorted(paths) == sorted([files.STRATEGY_FILE, files.RUNS_FILE, files.CANDIDATES_FILE])
+
+
+def test_surveil_workflow_searches_monthly_and_opens_a_pull_request(surveil_workflow):
+    check_surveil_workflow(surveil_workflow)
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    ["weekly", "write-all", "unvalidated", "unpinned"],
+)
+def test_a_broken_surveil_workflow_fails_the_check(surveil_workflow, breakage):
+    import copy
+
+    broken = copy.deepcopy(surveil_workflow)
+    (job,) = broken["jobs"].values()
+    if breakage == "weekly":
+        broken[True]["schedule"][0]["cron"] = "23 4 * * 1"
+    elif breakage == "write-all":
+        broken["permissions"] = "write-all"
+    elif breakage == "unvalidated":
+        job["steps"] = [s for s in job["steps"] if "-m helpers validate" not in s.get("run", "")]
+    else:
+        pull = _step(job["steps"], "peter-evans/create-pull-request@")
+        job["steps"][pull]["uses"] = "peter-evans/create-pull-request@main"
+    with pytest.raises((AssertionError, StopIteration)):
+        check_surveil_workflow(broken)

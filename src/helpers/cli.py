@@ -10,6 +10,7 @@ record     complete an existing release record (commit, fingerprint, compared ro
 changelog  what changed since the newest release (or between two releases or git refs)
 publish    build every release into _build/site/ with a version switcher
 citation   write .zenodo.json from CITATION.cff
+surveil    search the open scholarly APIs for records published since the last search; add them to screen
 diff       print a spreadsheet as rows of text (git's textconv for .xlsx)
 """
 
@@ -209,6 +210,25 @@ def citation(check: bool) -> int:
     return 0
 
 
+def surveil(until: str | None, dry_run: bool) -> int:
+    """Run the declared search (helpers.search.surveil); an interruption changes nothing."""
+    from datetime import date
+
+    from helpers.search.surveil import NOTHING_CHANGED
+    from helpers.search.surveil import surveil as search
+
+    try:
+        end = date.fromisoformat(until) if until else None
+    except ValueError:
+        print(f"--until {until!r} is not a date YYYY-MM-DD", file=sys.stderr)
+        return 2
+    try:
+        return search(root(), until=end, dry_run=dry_run)
+    except KeyboardInterrupt:
+        print(f"Search interrupted. {NOTHING_CHANGED}", file=sys.stderr)
+        return 130
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -268,6 +288,9 @@ def parser() -> argparse.ArgumentParser:
     site.add_argument("--rebuild", action="store_true", help="build editions again even if already published")
     cff = commands.add_parser("citation", help="write .zenodo.json from CITATION.cff")
     cff.add_argument("--check", action="store_true", help="only check that .zenodo.json agrees with CITATION.cff")
+    look_up = commands.add_parser("surveil", help="search for records published since the last search; add them to screen")
+    look_up.add_argument("--until", help="end of the publication-date window, YYYY-MM-DD (default: today)")
+    look_up.add_argument("--dry-run", action="store_true", help="print what would be added; write nothing")
     return top
 
 
@@ -292,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         return preview(args.port)
     if args.command == "citation":
         return citation(args.check)
+    if args.command == "surveil":
+        return surveil(args.until, args.dry_run)
     if args.command == "build":
         return build(args.executor)
     return {"validate": validate, "audit": audit}[args.command]()

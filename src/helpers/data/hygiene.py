@@ -106,6 +106,15 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
+def cleaned(text: str) -> str:
+    """``text`` made publishable: control characters and every refused character above removed (a space other
+    than the ordinary one becomes an ordinary space), in NFC. For text fetched from elsewhere (the surveillance
+    search's records), never for data a contributor typed: their cells are refused with a message instead."""
+    text = CONTROL.sub("", text)
+    text = "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
+    return nfc(_forbidden().sub("", text))
+
+
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text cell in NFC."""
     return frame.apply(lambda column: column.map(lambda v: nfc(v) if isinstance(v, str) else v))
