@@ -10,6 +10,7 @@ record     complete an existing release record (commit, fingerprint, compared ro
 changelog  what changed since the newest release (or between two releases or git refs)
 publish    build every release into _build/site/ with a version switcher
 citation   write .zenodo.json from CITATION.cff
+datapackage  write the edition's data as a Frictionless data package (zip)
 diff       print a spreadsheet as rows of text (git's textconv for .xlsx)
 """
 
@@ -209,6 +210,13 @@ def citation(check: bool) -> int:
     return 0
 
 
+def datapackage(out: str | None) -> int:
+    """Write the data package of the report at the root (``helpers.release.datapackage``)."""
+    from helpers.release.datapackage import command
+
+    return command(out, root())
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -268,6 +276,10 @@ def parser() -> argparse.ArgumentParser:
     site.add_argument("--rebuild", action="store_true", help="build editions again even if already published")
     cff = commands.add_parser("citation", help="write .zenodo.json from CITATION.cff")
     cff.add_argument("--check", action="store_true", help="only check that .zenodo.json agrees with CITATION.cff")
+    package = commands.add_parser("datapackage", help="write the edition's data as a Frictionless data package (zip)")
+    package.add_argument(
+        "--out", help="the zip to write (default: _build/downloads/living-evidence-report-<vX.Y.Z|unreleased>-data.zip)"
+    )
     return top
 
 
@@ -294,4 +306,6 @@ def main(argv: list[str] | None = None) -> int:
         return citation(args.check)
     if args.command == "build":
         return build(args.executor)
+    if args.command == "datapackage":
+        return datapackage(args.out)
     return {"validate": validate, "audit": audit}[args.command]()
