@@ -253,6 +253,21 @@ def test_the_command_writes_the_default_path(repo_copy):
     assert frictionless.validate(target).valid
 
 
+def test_the_edition_is_the_one_citation_cff_names_unless_the_data_are_unreleased_changes(repo_copy):
+    """Released data, or a version above the newest record (a release being cut, before its record is written):
+    CITATION.cff's version. Data that differ from the newest record under its version: unreleased (None)."""
+    from helpers.release.cut import write_version
+
+    newest = releases.load_records(repo_copy)[0]
+    data = repo_copy / DATASETS["cmos"]
+    data.write_bytes(data.read_bytes() + b"\n")  # data no release holds
+    write_version(repo_copy, newest["version"], newest["date"])
+    assert datapackage.edition_version(repo_copy) is None
+    major = int(newest["version"].split(".")[0]) + 1
+    write_version(repo_copy, f"{major}.0.0", newest["date"])
+    assert datapackage.edition_version(repo_copy) == f"{major}.0.0"
+
+
 def test_an_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk full")

@@ -44,7 +44,7 @@ from pathlib import Path
 import pandera.pandas as pa
 
 import helpers
-from helpers.data import bib, loaders, readers, releases, schema
+from helpers.data import bib, hygiene, loaders, readers, releases, schema
 from helpers.data import citation as edition_file
 from helpers.data.errors import DataError
 from helpers.data.paths import DATASETS, ROOT_ENV
@@ -86,6 +86,10 @@ NOT_NEUTRALISED = (
     "Cells are exactly as the report's data hold them: NOT formula-neutralised (unlike the site's CSV downloads), "
     "because this package is for machine reuse. Validation refuses cells starting '=' (or a fullwidth one); a cell "
     "may start with '+', '-' or '@', so import the CSV into a spreadsheet program as text."
+)
+BIBTEX = (
+    "BibTeX: the references of both papers, deduplicated, and the two papers; its custom fields (x-cited-in, "
+    "x-provenance, x-note, x-license) are explained in data/README.md."
 )
 UNDECLARED = "Not declared by the schema of this report's helpers (a column of an older edition): read as text."
 MODE = 0o100644  # a regular file, rw-r--r--
@@ -176,7 +180,7 @@ def field_for(name: str, column: pa.Column | None, dtype: str | None = None) -> 
         if check.name == "str_matches" and kind == "string":
             constraints["pattern"] = _full_match(statistics["pattern"])
         elif check.name == "str_matches":
-            notes.append(f"as text it matches {statistics['pattern']}")
+            notes.append(f"as text, must match {statistics['pattern']}")
         elif check.name == "isin":
             constraints["enum"] = [_typed(str(v), kind) for v in statistics["allowed_values"]]
         elif check.name in BOUNDS:
@@ -189,8 +193,11 @@ def field_for(name: str, column: pa.Column | None, dtype: str | None = None) -> 
             notes.append(str(check.error))
     field: dict = {"name": name, "type": kind}
     described = [column.description] if column.description else []
+    if (column.metadata or {}).get(hygiene.ASCII_KEY):
+        notes.append("every character must be ASCII")
     if notes:
-        described.append("`python -m helpers validate` also checks: " + "; ".join(notes[:MAX_DESCRIPTION_CHECKS]) + ".")
+        shown = "; ".join(f"'{note}'" for note in notes[:MAX_DESCRIPTION_CHECKS])
+        described.append(f"Also checked by validation (python -m helpers validate), which reports: {shown}.")
     if described:
         field["description"] = " ".join(described)
     if constraints:
@@ -310,6 +317,8 @@ def collect(base: Path) -> tuple[dict[str, bytes], list[dict]]:
                 f"{SHEET_EXPORT}) and the sheets that explain it."
             )
             resources.append(_file_resource(WORKBOOK_RESOURCE, relative, content, workbook))
+        elif suffix == ".bib":
+            resources.append(_file_resource(_resource_name(dataset), relative, content, BIBTEX))
         else:
             resources.append(_file_resource(_resource_name(dataset), relative, content, about))
     readme = base / README
