@@ -244,6 +244,15 @@ def test_data_that_do_not_validate_are_refused_and_nothing_is_written(repo_copy,
     assert not out.exists() and not list(out.parent.glob("*"))
 
 
+def test_an_unwritable_target_is_a_message_not_a_traceback(repo_copy, tmp_path):
+    target = tmp_path / "downloads" / "a-folder.zip"
+    target.mkdir(parents=True)
+    result = run_helpers(repo_copy, "datapackage", "--out", str(target))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"Data package not written: cannot write {target}" in result.stderr
+    assert list(target.parent.iterdir()) == [target] and not any(target.iterdir())
+
+
 def test_the_command_writes_the_default_path(repo_copy):
     result = run_helpers(repo_copy, "datapackage")
     assert result.returncode == 0, result.stderr

@@ -462,5 +462,8 @@ def command(out: str | None, base: Path) -> int:
     except (ReleaseError, DataError) as exc:
         print(f"Data package not written: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"Data package not written: cannot write {out or default_out(base)}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"Wrote {target} ({written['bytes']:,} bytes, sha256 {written['sha256'][:12]}): {', '.join(written['resources'])}.")
     return 0
