@@ -187,6 +187,16 @@ def test_an_undeclared_column_is_text_and_a_missing_one_is_left_out():
     assert "primaryKey" not in datapackage.table_schema("reference_map", ["paper", "bibkey"])
 
 
+def test_bounds_and_descriptions_a_schema_declares_become_constraints():
+    """No shipped column declares a range or a description yet: one that does gets them in its field."""
+    import pandera.pandas as pa
+
+    column = pa.Column(str, checks=[pa.Check.le(4), pa.Check.in_range(1, 5, include_min=False)], description="A score.")
+    field = datapackage.field_for("score", column, "Int64")
+    assert field["type"] == "integer" and field["description"] == "A score."
+    assert field["constraints"] == {"required": True, "exclusiveMinimum": 1, "maximum": 4}
+
+
 def test_the_zip_is_deterministic(package, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     again = datapackage.write_package(REPO, tmp_path / "again.zip")

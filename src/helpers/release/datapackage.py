@@ -164,6 +164,13 @@ def _typed(value: str, kind: str):
     return value
 
 
+def _bound(constraints: dict, key: str, value) -> None:
+    """Set a bound; of two declared, the tighter one holds."""
+    if key in constraints:
+        value = max(constraints[key], value) if "inimum" in key else min(constraints[key], value)
+    constraints[key] = value
+
+
 def field_for(name: str, column: pa.Column | None, dtype: str | None = None) -> dict:
     """The Frictionless field of column ``name``: from its declared pandera column, or text when undeclared."""
     if column is None:
@@ -185,10 +192,10 @@ def field_for(name: str, column: pa.Column | None, dtype: str | None = None) -> 
             constraints["enum"] = [_typed(str(v), kind) for v in statistics["allowed_values"]]
         elif check.name in BOUNDS:
             key, statistic = BOUNDS[check.name]
-            constraints[key] = statistics[statistic]
+            _bound(constraints, key, statistics[statistic])
         elif check.name == "in_range":
-            constraints["minimum" if statistics.get("include_min", True) else "exclusiveMinimum"] = statistics["min_value"]
-            constraints["maximum" if statistics.get("include_max", True) else "exclusiveMaximum"] = statistics["max_value"]
+            _bound(constraints, "minimum" if statistics.get("include_min", True) else "exclusiveMinimum", statistics["min_value"])
+            _bound(constraints, "maximum" if statistics.get("include_max", True) else "exclusiveMaximum", statistics["max_value"])
         elif check.error:
             notes.append(str(check.error))
     field: dict = {"name": name, "type": kind}
