@@ -11,6 +11,7 @@ changelog  what changed since the newest release (or between two releases or git
 publish    build every release into _build/site/ with a version switcher
 citation   write .zenodo.json from CITATION.cff
 surveil    search the open scholarly APIs for records published since the last search; add them to screen
+datapackage  write the edition's data as a Frictionless data package (zip)
 diff       print a spreadsheet as rows of text (git's textconv for .xlsx)
 """
 
@@ -229,6 +230,13 @@ def surveil(until: str | None, dry_run: bool) -> int:
         return 130
 
 
+def datapackage(out: str | None) -> int:
+    """Write the data package of the report at the root (``helpers.release.datapackage``)."""
+    from helpers.release.datapackage import command
+
+    return command(out, root())
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -291,6 +299,10 @@ def parser() -> argparse.ArgumentParser:
     look_up = commands.add_parser("surveil", help="search for records published since the last search; add them to screen")
     look_up.add_argument("--until", help="end of the publication-date window, YYYY-MM-DD (default: today)")
     look_up.add_argument("--dry-run", action="store_true", help="print what would be added; write nothing")
+    package = commands.add_parser("datapackage", help="write the edition's data as a Frictionless data package (zip)")
+    package.add_argument(
+        "--out", help="the zip to write (default: _build/downloads/living-evidence-report-<vX.Y.Z|unreleased>-data.zip)"
+    )
     return top
 
 
@@ -319,4 +331,6 @@ def main(argv: list[str] | None = None) -> int:
         return surveil(args.until, args.dry_run)
     if args.command == "build":
         return build(args.executor)
+    if args.command == "datapackage":
+        return datapackage(args.out)
     return {"validate": validate, "audit": audit}[args.command]()

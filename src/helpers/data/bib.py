@@ -28,6 +28,10 @@ VENUE_FIELDS = ("journal", "booktitle", "publisher", "school", "institution", "h
 _KEY = re.compile(rf"^{BIBKEY}$")
 # Fields the privacy guard scans (names, DOIs and ISBNs are public bibliographic data).
 FREE_TEXT_FIELDS = ("title", "note", "x-note", "url", "howpublished", "annote", "abstract")
+# An entry's own licence, where the work states one (an SPDX id such as CC-BY-4.0): field and loaded column.
+LICENSE_FIELD = "x-license"
+LICENSE_COLUMN = "license"
+SPDX_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]*$")
 
 
 def _field_problems(name: str, line: int, key: str, fields: dict) -> list[Problem]:
@@ -39,6 +43,10 @@ def _field_problems(name: str, line: int, key: str, fields: dict) -> list[Proble
             problems.append(Problem(name, line, field, f"entry {key!r} {message}"))
         if field == "url" and urls.url_problem(text.strip()):
             problems.append(Problem(name, line, field, f"entry {key!r}: the url {urls.url_problem(text.strip())}"))
+        if field == LICENSE_FIELD and not SPDX_ID.match(text.strip()):
+            problems.append(
+                Problem(name, line, field, f"entry {key!r}: {text.strip()!r} is not an SPDX licence id such as CC-BY-4.0")
+            )
     return problems
 
 
@@ -172,6 +180,7 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
                 "provenance": provenance.FROM_PAPER
                 if provenance.BIBTEX_PAPER_FIELD in fields
                 else fields.get(provenance.BIBTEX_FIELD, ""),
+                LICENSE_COLUMN: fields.get(LICENSE_FIELD, "").strip(),
                 "line": entry.start_line + 1,
             }
         )
@@ -180,7 +189,8 @@ def _load_bibliography(path: Path) -> pd.DataFrame:
 
 def load_bibliography(path: Path | None = None) -> pd.DataFrame:
     """One row per BibTeX entry: key, type, author, editor, organization, title, year, venue, DOI, where each
-    paper cites it, and its provenance (``paper`` for a reference of the papers, else its ``x-provenance``)."""
+    paper cites it, its provenance (``paper`` for a reference of the papers, else its ``x-provenance``) and its
+    licence (``x-license``, an SPDX id, where the work states one)."""
     path = input_path(Path(path) if path else dataset_path("bibliography"))
     note_read(path)  # a chapter depends on this file even when it is served from the cache
     return _load_bibliography(path).copy()
