@@ -15,12 +15,14 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import fake_writers
 from conftest import REPO, run_helpers
+from helpers.data import releases
 from helpers.release import artifacts, cut, downloads, site
 from helpers.release import citation as zenodo
 from helpers.views import changelog_page, cite
@@ -139,7 +141,7 @@ def test_release_dry_run_prints_the_downloads_it_would_record(editions):
 def test_release_refuses_when_the_package_writer_is_missing(editions, tmp_path, monkeypatch):
     root = copy_history(editions, tmp_path)
     with faked(root):
-        monkeypatch.setitem(__import__("sys").modules, "helpers.release.datapackage", None)
+        monkeypatch.setitem(sys.modules, "helpers.release.datapackage", None)
         code, _, err = run(cut.release, "1.0.2", DATE, dry_run=True)
     assert code == 1 and "cannot write the data package: helpers.release.datapackage cannot be imported" in err
 
@@ -152,14 +154,18 @@ def test_publish_writes_the_downloads_beside_each_edition_with_checksums(edition
         edition = editions["site"] / folder
         names = {artifacts.pdf_name(tag[1:]), artifacts.data_package_name(tag[1:])}
         assert set(sums(edition)) == names, folder
-        checked = subprocess.run(["sha256sum", "--check", "--strict", downloads.SUMS], cwd=edition / artifacts.DOWNLOADS,
-                                 capture_output=True, text=True)
+        checked = subprocess.run(
+            ["sha256sum", "--check", "--strict", downloads.SUMS],
+            cwd=edition / artifacts.DOWNLOADS,
+            capture_output=True,
+            text=True,
+        )
         assert checked.returncode == 0, checked.stdout + checked.stderr
         listing = downloads.listing(edition)
         assert listing["edition"] == tag and {f["name"] for f in listing["files"]} == names
-    assert sorted(editions["first_calls"]) == sorted(
-        [(k, n) for t in (FIRST, SECOND) for k, n in (("pdf", artifacts.pdf_name(t[1:])), ("data_package", artifacts.data_package_name(t[1:])))]
-    )
+    expected = [("pdf", artifacts.pdf_name(t[1:])) for t in (FIRST, SECOND)]
+    expected += [("data_package", artifacts.data_package_name(t[1:])) for t in (FIRST, SECOND)]
+    assert sorted(editions["first_calls"]) == sorted(expected), "each edition printed and packaged once"
     # The first edition's record predates downloads: it has none recorded, and still publishes and shows.
     first = json.loads((editions["root"] / "releases" / f"{FIRST}.json").read_text(encoding="utf-8"))
     assert downloads.RECORD_KEY not in first
@@ -227,8 +233,8 @@ def test_pages_link_each_editions_downloads_and_every_link_resolves(editions):
     site_dir = editions["site"]
     for folder in (SECOND, site.LATEST):
         index = (site_dir / folder / "chapters" / "index.html").read_text(encoding="utf-8")
-        own = [f"../{artifacts.DOWNLOADS}/{artifacts.pdf_name(SECOND[1:])}", f"../{artifacts.DOWNLOADS}/{artifacts.data_package_name(SECOND[1:])}"]
-        assert set(own) <= set(hrefs(index)), folder
+        own = {f"../{artifacts.DOWNLOADS}/{name(SECOND[1:])}" for name in (artifacts.pdf_name, artifacts.data_package_name)}
+        assert own <= set(hrefs(index)), folder
         changelog = (site_dir / folder / "chapters" / "changelog.html").read_text(encoding="utf-8")
         links = hrefs(changelog)
         assert f"../{artifacts.DOWNLOADS}/{artifacts.pdf_name(SECOND[1:])}" in links
@@ -249,8 +255,7 @@ def test_pages_link_each_editions_downloads_and_every_link_resolves(editions):
 def test_a_plain_build_leaves_the_slots_empty(tmp_path):
     """What the views write (as a plain `python -m helpers build` shows it): a slot per edition, no link in it."""
     markup = cite.cite_this_version(REPO).data + changelog_page.release_notes(REPO).data
-    tags = [record["tag"] for record in __import__("helpers.data.releases", fromlist=["x"]).load_records(REPO)]
-    for tag in tags:
+    for tag in [record["tag"] for record in releases.load_records(REPO)]:
         assert downloads.slot(tag) in markup, tag
     assert not [h for h in hrefs(markup) if artifacts.DOWNLOADS in h]
     # A site folder without downloads (a plain build) keeps its slots empty.

@@ -14,7 +14,7 @@ from pathlib import Path
 from helpers.data import bib
 from helpers.data.citation import SOURCE_PAPERS, _author_name, load_edition, read_citation
 from helpers.data.paths import DATASETS, root
-from helpers.release import artifacts
+from helpers.release import artifacts, downloads
 
 ZENODO_FILE = ".zenodo.json"
 
@@ -47,12 +47,12 @@ def zenodo_metadata(base: Path | None = None) -> dict:
     if edition.url:
         folder = f"{edition.url.rstrip('/')}/{edition.tag}/{artifacts.DOWNLOADS}"
         related += [
-            {"identifier": f"{folder}/{pdf}", "relation": "isVariantFormOf", "scheme": "url", "resource_type": "publication-report"},
-            {"identifier": f"{folder}/{package}", "relation": "isSupplementedBy", "scheme": "url", "resource_type": "dataset"},
+            {"identifier": f"{folder}/{name}", "relation": relation, "scheme": "url", "resource_type": kind}
+            for name, relation, kind in ((pdf, "isVariantFormOf", "publication-report"), (package, "isSupplementedBy", "dataset"))
         ]
     notes = (
         f"Edition {edition.version} is also published as a PDF of the book ({pdf}) and as a Frictionless data package "
-        f"of its data ({package}), each with its SHA-256 checksum in SHA256SUMS, beside the edition's pages. "
+        f"of its data ({package}), each with its SHA-256 checksum in {downloads.SUMS}, beside the edition's pages. "
         "Metadata generated from CITATION.cff by `python -m helpers citation`."
     )
     metadata = {
