@@ -209,13 +209,8 @@ def _start_from_a_released_edition(root: Path) -> None:
     releases.record_path(root, record["tag"]).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory, offline_build) -> dict:
-    """A fork as it is cloned: the shipped release records, no tag. Build it (the released first edition), reword a
-    CMO, add a source, change a value, build again (unreleased), dry-run the release on the dirty tree, commit,
-    release 1.1.0, then publish both editions (with the fake PDF and data-package writers of fake_writers.py)."""
-    fakes = fake_writers.subprocess_env()
-    root = tmp_path_factory.mktemp("history") / "report"
+def make_fork(root: Path) -> Path:
+    """A fork as it is cloned, at ``root``: the tracked files with the shipped release records, one commit, no tag."""
     root.mkdir()
     _copy_tracked_files(root)
     _start_from_a_released_edition(root)
@@ -224,6 +219,16 @@ def history(tmp_path_factory, offline_build) -> dict:
         _git(root, "config", key, value)
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "The report as it stands: the first edition and its record, no tag")
+    return root
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory, offline_build) -> dict:
+    """A fork as it is cloned: the shipped release records, no tag. Build it (the released first edition), reword a
+    CMO, add a source, change a value, build again (unreleased), dry-run the release on the dirty tree, commit,
+    release 1.1.0, then publish both editions (with the fake PDF and data-package writers of fake_writers.py)."""
+    fakes = fake_writers.subprocess_env()
+    root = make_fork(tmp_path_factory.mktemp("history") / "report")
     first_commit = _git(root, "rev-parse", "HEAD").strip()
     first = json.loads((root / "releases" / "v1.0.0.json").read_text(encoding="utf-8"))
     built_released = run_helpers(root, "build", offline=offline_build)

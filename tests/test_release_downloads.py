@@ -26,7 +26,7 @@ from helpers.data import releases
 from helpers.release import artifacts, cut, downloads, site
 from helpers.release import citation as zenodo
 from helpers.views import changelog_page, cite
-from test_editions import _copy_tracked_files, _git, _start_from_a_released_edition
+from test_editions import _git, make_fork
 
 FIRST, SECOND = "v1.0.0", "v1.0.1"
 DATE = "2026-12-01"
@@ -74,15 +74,7 @@ def copy_history(editions: dict, tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory) -> dict:
     """A fork with the first edition's record (no tag): dry-run and cut a patch release, publish both, publish again."""
-    root = tmp_path_factory.mktemp("downloads") / "report"
-    root.mkdir()
-    _copy_tracked_files(root)
-    _start_from_a_released_edition(root)
-    _git(root, "init", "-q")
-    for key, value in (("user.name", "Report tests"), ("user.email", "tests@example.invalid"), ("commit.gpgsign", "false")):
-        _git(root, "config", key, value)
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "The report with its first edition's record")
+    root = make_fork(tmp_path_factory.mktemp("downloads") / "report")
     with faked(root):
         dry = run(cut.release, SECOND[1:], DATE, dry_run=True)
         released = run(cut.release, SECOND[1:], DATE)
@@ -309,15 +301,7 @@ def test_release_and_publish_with_the_real_writers(tmp_path, offline_build):
     """A patch release and `publish`, as commands, with the real PDF and data-package writers: the record's package
     checksum is the published package's, the PDF is a PDF, and the links of the newest edition resolve."""
     real_writers_or_skip()
-    root = tmp_path / "report"
-    root.mkdir()
-    _copy_tracked_files(root)
-    _start_from_a_released_edition(root)
-    _git(root, "init", "-q")
-    for key, value in (("user.name", "Report tests"), ("user.email", "tests@example.invalid"), ("commit.gpgsign", "false")):
-        _git(root, "config", key, value)
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "The report with its first edition's record")
+    root = make_fork(tmp_path / "report")
     released = run_helpers(root, "release", SECOND[1:], "--date", DATE)
     assert released.returncode == 0, released.stderr
     published = run_helpers(root, "publish", offline=offline_build, timeout=3600)
