@@ -138,6 +138,24 @@ def test_release_refuses_when_the_package_writer_is_missing(editions, tmp_path, 
     assert code == 1 and "cannot write the data package: helpers.release.datapackage cannot be imported" in err
 
 
+def test_a_broken_downloads_entry_in_a_record_is_named(editions, tmp_path):
+    from helpers.data.errors import DataError
+
+    root = copy_history(editions, tmp_path)
+    path = root / "releases" / f"{SECOND}.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    releases.load_records(root)  # as the release wrote it: well formed
+    record[downloads.RECORD_KEY]["data_package"]["sha256"] = "not a checksum"
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"releases/{SECOND}\.json, column 'artifacts'.*64 hexadecimal digits"):
+        releases.load_records(root)
+    record[downloads.RECORD_KEY] = ["a list"]
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    validated = run_helpers(root, "validate")
+    assert validated.returncode == 1 and f"releases/{SECOND}.json, column 'artifacts'" in validated.stderr
+    assert "Traceback" not in validated.stderr
+
+
 # --------------------------------------------------------------------------- publish
 
 

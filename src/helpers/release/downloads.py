@@ -27,13 +27,13 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from helpers.data.releases import RELEASES_DIR, record_path
+from helpers.data.releases import ARTIFACTS_KEY, RELEASES_DIR, record_path
 from helpers.release import artifacts
 from helpers.release.git import ReleaseError
 
 SUMS = "SHA256SUMS"
 LISTING = "downloads.json"
-RECORD_KEY = "artifacts"
+RECORD_KEY = ARTIFACTS_KEY
 PDF_NOTE = (
     "printed by `python -m helpers publish` from the built site; its checksum depends on the fonts of the machine "
     f"that prints it, so it is listed in the published {artifacts.DOWNLOADS}/{SUMS}, not here"
