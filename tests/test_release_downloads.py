@@ -230,6 +230,8 @@ def test_a_failing_writer_is_named_not_a_traceback(editions, tmp_path, monkeypat
         monkeypatch.setattr(fake_writers, "write_pdf", broken)
         code, _, err = run(site.publish, rebuild=True)
     assert code == 1 and f"writing the pdf of {FIRST} failed: RuntimeError: chromium crashed" in err
+    assert not list((root / site.SITE_DIR).rglob("*.new")), "nothing half-written is left behind"
+    assert downloads.has_downloads(root / site.SITE_DIR / FIRST), "the edition published before is left as it was"
 
 
 # --------------------------------------------------------------------------- pages

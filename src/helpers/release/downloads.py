@@ -111,28 +111,30 @@ def write_downloads(tree: Path, site: Path, edition_dir: Path, tag: str, record:
     staged = edition_dir / (artifacts.DOWNLOADS + ".new")
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(parents=True)
-    without_own_entry(tree, tag)
-    written = {"data_package": _write("data_package", tree, staged / artifacts.data_package_name(version), tag=tag)}
-    recorded = ((record or {}).get(RECORD_KEY) or {}).get("data_package") or {}
-    package = staged / written["data_package"]["name"]
-    rebuilt = sha256_of(package) if package.is_file() else "(no file written)"
-    if recorded.get("sha256") and recorded["sha256"] != rebuilt:
+    paths = {"pdf": staged / artifacts.pdf_name(version), "data_package": staged / artifacts.data_package_name(version)}
+    try:
+        without_own_entry(tree, tag)
+        _write("data_package", tree, paths["data_package"], tag=tag)
+        recorded = ((record or {}).get(RECORD_KEY) or {}).get("data_package") or {}
+        rebuilt = sha256_of(paths["data_package"]) if paths["data_package"].is_file() else "(no file written)"
+        if recorded.get("sha256") and recorded["sha256"] != rebuilt:
+            raise ReleaseError(
+                f"the data package of {tag} rebuilt from its commit has sha256 {rebuilt}, but {RELEASES_DIR}/{tag}.json "
+                f"records {recorded['sha256']}: the edition's data or the package writer changed since the release; "
+                "nothing of this edition was published"
+            )
+        _write("pdf", site, paths["pdf"], tree, tag=tag)
+        files = []
+        for kind, path in paths.items():
+            if not path.is_file():
+                raise ReleaseError(f"the {kind.replace('_', ' ')} writer did not write {path.name} for {tag}")
+            files.append({"kind": kind, "name": path.name, "bytes": path.stat().st_size, "sha256": sha256_of(path)})
+    except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
-        raise ReleaseError(
-            f"the data package of {tag} rebuilt from its commit has sha256 {rebuilt}, but {RELEASES_DIR}/{tag}.json "
-            f"records {recorded['sha256']}: the edition's data or the package writer changed since the release; "
-            "nothing of this edition was published"
-        )
-    written["pdf"] = _write("pdf", site, staged / artifacts.pdf_name(version), tree, tag=tag)
-    files = []
-    for kind, result in (("pdf", written["pdf"]), ("data_package", written["data_package"])):
-        path = staged / result["name"]
-        if not path.is_file():
-            raise ReleaseError(f"the {kind.replace('_', ' ')} writer did not write {path.name} for {tag}")
-        files.append({"kind": kind, "name": path.name, "bytes": path.stat().st_size, "sha256": sha256_of(path)})
-    (staged / SUMS).write_text("".join(f"{f['sha256']}  {f['name']}\n" for f in sorted(files, key=lambda f: f["name"])))
-    listing = {"edition": tag, "files": files}
-    (staged / LISTING).write_text(json.dumps(listing, indent=2) + "\n", encoding="utf-8")
+        raise
+    lines = [f"{f['sha256']}  {f['name']}\n" for f in sorted(files, key=lambda f: f["name"])]
+    (staged / SUMS).write_text("".join(lines), encoding="utf-8")
+    (staged / LISTING).write_text(json.dumps({"edition": tag, "files": files}, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     staged.rename(target)
     return files
