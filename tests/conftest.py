@@ -72,11 +72,17 @@ def network_guard_env(log: Path) -> dict[str, str]:
 
 
 def run_helpers(
-    root: Path, *args: str, timeout: int = 900, offline: bool = False, guard_log: Path | None = None
+    root: Path,
+    *args: str,
+    timeout: int = 900,
+    offline: bool = False,
+    guard_log: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """``python -m helpers ...`` against the report at ``root``; ``offline`` runs it with no network but loopback;
-    ``guard_log`` arms the Python-level network guard in it and every process it starts, recording there."""
-    env = {**os.environ, "REPORT_ROOT": str(root), **(network_guard_env(guard_log) if guard_log else {})}
+    ``guard_log`` arms the Python-level network guard in it and every process it starts, recording there; ``env``
+    adds to its environment (e.g. ``fake_writers.subprocess_env()``)."""
+    env = {**os.environ, "REPORT_ROOT": str(root), **(network_guard_env(guard_log) if guard_log else {}), **(env or {})}
     command = [sys.executable, "-m", "helpers", *args]
     if offline:
         inner = " ".join(shlex.quote(part) for part in command)

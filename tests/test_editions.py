@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 import edition_fixtures as edits
+import fake_writers
 from conftest import REPO, run_helpers
 from helpers.data import citation as edition
 from helpers.data import releases
@@ -208,12 +209,8 @@ def _start_from_a_released_edition(root: Path) -> None:
     releases.record_path(root, record["tag"]).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory, offline_build) -> dict:
-    """A fork as it is cloned: the shipped release records, no tag. Build it (the released first edition), reword a
-    CMO, add a source, change a value, build again (unreleased), dry-run the release on the dirty tree, commit,
-    release 1.1.0, then publish both editions."""
-    root = tmp_path_factory.mktemp("history") / "report"
+def make_fork(root: Path) -> Path:
+    """A fork as it is cloned, at ``root``: the tracked files with the shipped release records, one commit, no tag."""
     root.mkdir()
     _copy_tracked_files(root)
     _start_from_a_released_edition(root)
@@ -222,6 +219,16 @@ def history(tmp_path_factory, offline_build) -> dict:
         _git(root, "config", key, value)
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "The report as it stands: the first edition and its record, no tag")
+    return root
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory, offline_build) -> dict:
+    """A fork as it is cloned: the shipped release records, no tag. Build it (the released first edition), reword a
+    CMO, add a source, change a value, build again (unreleased), dry-run the release on the dirty tree, commit,
+    release 1.1.0, then publish both editions (with the fake PDF and data-package writers of fake_writers.py)."""
+    fakes = fake_writers.subprocess_env()
+    root = make_fork(tmp_path_factory.mktemp("history") / "report")
     first_commit = _git(root, "rev-parse", "HEAD").strip()
     first = json.loads((root / "releases" / "v1.0.0.json").read_text(encoding="utf-8"))
     built_released = run_helpers(root, "build", offline=offline_build)
@@ -232,22 +239,22 @@ def history(tmp_path_factory, offline_build) -> dict:
     old_value, new_value = edits.change_value(root)
     edits.add_source(root)
     status = _git(root, "status", "--porcelain")
-    dry = run_helpers(root, "release", "1.1.0", "--dry-run", "--date", "2026-11-24")
+    dry = run_helpers(root, "release", "1.1.0", "--dry-run", "--date", "2026-11-24", env=fakes)
     assert _git(root, "status", "--porcelain") == status, "a dry run writes nothing"
-    dirty = run_helpers(root, "release", "1.1.0")
+    dirty = run_helpers(root, "release", "1.1.0", env=fakes)
     pending = run_helpers(root, "changelog")
     built_unreleased = run_helpers(root, "build", offline=offline_build)  # incremental, after the build above
     assert built_unreleased.returncode == 0, built_unreleased.stderr[-3000:]
     unreleased_pages = _pages(root / "_build" / "html")
     _git(root, "commit", "-q", "-a", "-m", "Reword CMO 5, add a source, correct a value")
-    too_low = run_helpers(root, "release", "1.0.1")
-    second = run_helpers(root, "release", "1.1.0", "--date", "2026-11-24")
+    too_low = run_helpers(root, "release", "1.0.1", env=fakes)
+    second = run_helpers(root, "release", "1.1.0", "--date", "2026-11-24", env=fakes)
     assert second.returncode == 0, second.stderr
 
     site = root / "_build" / "site"
-    published = run_helpers(root, "publish", offline=offline_build, timeout=1800)
+    published = run_helpers(root, "publish", offline=offline_build, timeout=1800, env=fakes)
     assert published.returncode == 0, f"{published.stdout[-3000:]}\n{published.stderr[-3000:]}"
-    again = run_helpers(root, "publish")
+    again = run_helpers(root, "publish", env=fakes)
     return {
         "root": root,
         "site": site,
@@ -357,6 +364,29 @@ def test_both_editions_are_published_side_by_side(history):
     assert "index.html" in (site / "index.html").read_text(encoding="utf-8")
     # Publishing again keeps the editions already built from the same commits.
     assert history["again"].returncode == 0 and history["again"].stdout.count("kept") == 2
+
+
+def test_published_pages_link_each_editions_downloads(history):
+    """The real pages of both editions: the landing page links its own PDF and data package, the changelog links
+    every edition's, and each link lands on a file listed in that edition's SHA256SUMS."""
+    from helpers.release import artifacts, downloads
+
+    site = history["site"]
+    record = history["record"]
+    assert record[downloads.RECORD_KEY]["data_package"]["name"] == artifacts.data_package_name("1.1.0")
+    for folder in ("v1.0.0", "v1.1.0", "latest"):
+        for page in ("index", "changelog"):
+            path = site / folder / "chapters" / f"{page}.html"
+            links = [h for h in re.findall(r'href="([^"]+)"', path.read_text(encoding="utf-8")) if artifacts.DOWNLOADS in h]
+            assert links, (folder, page)
+            for href in links:
+                target = (path.parent / href).resolve()
+                listed = (target.parent / downloads.SUMS).read_text(encoding="utf-8")
+                assert target.is_file() and (target.name == downloads.SUMS or f"  {target.name}\n" in listed), href
+    changelog = (site / "latest" / "chapters" / "changelog.html").read_text(encoding="utf-8")
+    assert f'href="../../v1.0.0/{artifacts.DOWNLOADS}/{artifacts.pdf_name("1.0.0")}"' in changelog
+    index = (site / "latest" / "chapters" / "index.html").read_text(encoding="utf-8")
+    assert f'href="../{artifacts.DOWNLOADS}/{artifacts.pdf_name("1.1.0")}"' in index
 
 
 @pytest.fixture(scope="module")

@@ -176,7 +176,7 @@ def test_workflow_deploys_the_site_publish_writes(workflow):
     publish, upload = _step(steps, "-m helpers publish"), _step(steps, "actions/upload-pages-artifact@")
     assert _step(steps, "-m pytest") < publish < upload
     assert steps[upload]["with"]["path"] == site.SITE_DIR.as_posix()
-    assert steps[publish]["if"] == steps[upload]["if"]
+    assert steps[upload]["if"] in steps[publish]["if"], "publish runs wherever the site is deployed (and on release tags)"
     kept = [s for s in steps if "actions/cache@" in str(s.get("uses")) and s["with"]["path"] == site.SITE_DIR.as_posix()]
     assert len(kept) == 1 and "releases/**" in kept[0]["with"]["key"]
     triggers = workflow[True]
@@ -195,6 +195,51 @@ def test_a_deploy_path_other_than_publish_s_fails_the_check(workflow):
     with pytest.raises(AssertionError):
         test_workflow_deploys_the_site_publish_writes(broken)
     assert site.SITE_DIR.as_posix() != "_build/html"
+
+
+TAG_EVENT = "startsWith(github.ref, 'refs/tags/v')"
+
+
+def test_release_tags_build_the_downloads_and_attach_them(workflow):
+    """A release tag runs publish (which writes each edition's PDF and data package), keeps the tag's edition's
+    downloads as a workflow artifact, and a separate job, the only one allowed to write, attaches them to the tag's
+    GitHub release with a well-kept action pinned to a major version."""
+    import fnmatch
+
+    from helpers.release import artifacts, downloads, site
+
+    push = workflow[True]["push"]
+    assert "v*.*.*" in push["tags"] and push["branches"] == ["**"], "branch pushes as before, and every release tag"
+    steps = workflow["jobs"]["build"]["steps"]
+    publish = _step(steps, "-m helpers publish")
+    assert TAG_EVENT in steps[publish]["if"]
+    kept = next(s for s in steps[publish:] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert kept["if"] == steps[publish]["if"] and kept["with"]["if-no-files-found"] == "error"
+    path = kept["with"]["path"]
+    assert path.startswith(site.SITE_DIR.as_posix() + "/") and path.rstrip("/").endswith("/" + artifacts.DOWNLOADS)
+    assert "github.ref_name" in path, "on a tag, the tag's own edition"
+    assert "permissions" not in workflow["jobs"]["build"] and workflow["permissions"] == {"contents": "read"}
+    attach = workflow["jobs"]["release-downloads"]
+    assert attach["needs"] == "build" and attach["if"] == TAG_EVENT
+    assert attach["permissions"] == {"contents": "write"}
+    fetched = next(s for s in attach["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact@"))
+    assert fetched["with"]["name"] == kept["with"]["name"]
+    release = next(s for s in attach["steps"] if str(s.get("uses", "")).startswith("softprops/action-gh-release@"))
+    assert re.fullmatch(r"softprops/action-gh-release@v\d+", release["uses"]), "pinned to a major version"
+    assert release["with"]["fail_on_unmatched_files"] is True
+    patterns = [line.strip().rsplit("/", 1)[-1] for line in release["with"]["files"].splitlines() if line.strip()]
+    for name in (artifacts.pdf_name("1.2.3"), artifacts.data_package_name("1.2.3"), downloads.SUMS):
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name
+
+
+def test_a_release_job_that_could_write_everywhere_fails_the_check(workflow):
+    broken = {**workflow, "jobs": {**workflow["jobs"]}}
+    broken["permissions"] = {"contents": "write"}
+    with pytest.raises(AssertionError):
+        test_release_tags_build_the_downloads_and_attach_them(broken)
+    untagged = {**workflow, True: {**workflow[True], "push": {k: v for k, v in workflow[True]["push"].items() if k != "tags"}}}
+    with pytest.raises(KeyError):
+        test_release_tags_build_the_downloads_and_attach_them(untagged)
 
 
 def test_pull_request_gets_its_changelog_as_job_summary(workflow):

@@ -5,10 +5,10 @@ build      validate, build strictly, publish _build/html only if all went well
 audit      print every audit check
 preview    serve locally at once, rebuild on every change (watchfiles), reload the open pages
 bench      measure builds and pages; write BENCHMARKS.md/.json
-release    check the data, bump the version, record the changes, commit and tag
+release    check the data, bump the version, record the changes and the data package, commit and tag
 record     complete an existing release record (commit, fingerprint, compared rows) from its commit
 changelog  what changed since the newest release (or between two releases or git refs)
-publish    build every release into _build/site/ with a version switcher
+publish    build every release into _build/site/ with a version switcher, each with its PDF and data package
 citation   write .zenodo.json from CITATION.cff
 surveil    search the open scholarly APIs for records published since the last search; add them to screen
 datapackage  write the edition's data as a Frictionless data package (zip)
@@ -291,7 +291,9 @@ def parser() -> argparse.ArgumentParser:
     log.add_argument("--markdown", action="store_true", help="print Markdown (a CI job summary)")
     rows = commands.add_parser("diff", help="print a spreadsheet as rows of text (git's textconv for .xlsx)")
     rows.add_argument("file", type=Path, help="an .xlsx file")
-    site = commands.add_parser("publish", help="build every release into _build/site/vX.Y.Z/ with latest/ and a switcher")
+    site = commands.add_parser(
+        "publish", help="build every release into _build/site/vX.Y.Z/ (with its downloads/), latest/ and a switcher"
+    )
     site.add_argument("--out", help="output folder (default: _build/site)")
     site.add_argument("--rebuild", action="store_true", help="build editions again even if already published")
     cff = commands.add_parser("citation", help="write .zenodo.json from CITATION.cff")

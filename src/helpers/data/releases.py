@@ -51,6 +51,29 @@ def record_path(base: Path, tag: str) -> Path:
 REQUIRED_KEYS = ("version", "tag", "date", "level", "data_fingerprint", "counts")
 
 
+# The edition's downloads a record names (written by helpers.release.cut, checked by publish); optional: the first
+# edition's record predates them.
+ARTIFACTS_KEY = "artifacts"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _artifacts_problem(entry) -> str | None:
+    """What is wrong with a record's ``artifacts`` (None: absent or well formed)."""
+    if entry is None:
+        return None
+    package = entry.get("data_package") if isinstance(entry, dict) else None
+    pdf = entry.get("pdf") if isinstance(entry, dict) else None
+    if not isinstance(package, dict) or not isinstance(pdf, dict):
+        return "must be an object with 'data_package' and 'pdf' objects"
+    if not isinstance(package.get("name"), str) or not isinstance(pdf.get("name"), str):
+        return "names each file ('name' of 'data_package' and of 'pdf')"
+    if not _SHA256.match(str(package.get("sha256", ""))):
+        return f"'data_package' needs its sha256 as 64 hexadecimal digits, not {package.get('sha256')!r}"
+    if not isinstance(package.get("bytes"), int) or package["bytes"] <= 0:
+        return f"'data_package' needs its size in bytes, not {package.get('bytes')!r}"
+    return None
+
+
 def _read_record(path: Path) -> dict:
     name = f"{RELEASES_DIR}/{path.name}"
     try:
@@ -62,6 +85,9 @@ def _read_record(path: Path) -> dict:
     missing = [key for key in REQUIRED_KEYS if key not in record]
     if missing:
         raise DataError([Problem(name, None, key, "is required in a release record") for key in missing])
+    problem = _artifacts_problem(record.get(ARTIFACTS_KEY))
+    if problem:
+        raise DataError([Problem(name, None, ARTIFACTS_KEY, problem)])
     if record["tag"] != path.stem or record["version"] != path.stem[1:]:
         raise DataError(
             [Problem(name, None, "tag", f"{record['tag']!r} (version {record['version']!r}) does not match the file name")]

@@ -1,6 +1,9 @@
 """``.zenodo.json``, derived from ``CITATION.cff`` (and the two papers' DOIs from the bibliography).
 
 Written by ``python -m helpers citation`` and by ``release``; a test keeps the committed file in agreement.
+It names the edition's two downloads (``helpers.release.artifacts``) in its notes and, where CITATION.cff gives
+the published site's ``url``, links them as related identifiers: the PDF as a variant form of the deposit
+(``isVariantFormOf``), the data package as its supplement (``isSupplementedBy``), both by URL.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 from helpers.data import bib
 from helpers.data.citation import SOURCE_PAPERS, _author_name, load_edition, read_citation
 from helpers.data.paths import DATASETS, root
+from helpers.release import artifacts, downloads
 
 ZENODO_FILE = ".zenodo.json"
 
@@ -39,6 +43,18 @@ def zenodo_metadata(base: Path | None = None) -> dict:
         for key in SOURCE_PAPERS
         if key in papers.index and papers.loc[key, "doi"]
     ]
+    pdf, package = artifacts.pdf_name(edition.version), artifacts.data_package_name(edition.version)
+    if edition.url:
+        folder = f"{edition.url.rstrip('/')}/{edition.tag}/{artifacts.DOWNLOADS}"
+        related += [
+            {"identifier": f"{folder}/{name}", "relation": relation, "scheme": "url", "resource_type": kind}
+            for name, relation, kind in ((pdf, "isVariantFormOf", "publication-report"), (package, "isSupplementedBy", "dataset"))
+        ]
+    notes = (
+        f"Edition {edition.version} is also published as a PDF of the book ({pdf}) and as a Frictionless data package "
+        f"of its data ({package}), each with its SHA-256 checksum in {downloads.SUMS}, beside the edition's pages. "
+        "Metadata generated from CITATION.cff by `python -m helpers citation`."
+    )
     metadata = {
         "title": edition.title,
         "version": edition.version,
@@ -51,7 +67,7 @@ def zenodo_metadata(base: Path | None = None) -> dict:
         "license": (edition.license or "").lower() or None,
         "keywords": list(edition.keywords),
         "related_identifiers": related,
-        "notes": "Metadata generated from CITATION.cff by `python -m helpers citation`.",
+        "notes": notes,
     }
     if edition.doi:
         metadata["doi"] = edition.doi

@@ -8,6 +8,10 @@ regenerates ``.zenodo.json``, records the comparison with the previous release a
 ``releases/vX.Y.Z.json``, commits those three files and tags the commit ``vX.Y.Z``. It never pushes.
 ``--dry-run`` works on a dirty tree too and prints exactly what would be written.
 
+The record names the edition's two downloads (``artifacts``, see ``helpers.release.downloads``): the data package,
+written from a copy of the tree exactly as the release commits it, by name, size and sha256 (``publish`` checks
+the package it rebuilds from the tag against it); the PDF by name only (``publish`` prints it from the built site).
+
 ``python -m helpers record X.Y.Z`` completes an existing record from the data committed at the edition's commit
 (``complete_record``): the first edition's record was written before records carried their rows.
 """
@@ -18,7 +22,9 @@ import datetime
 import hashlib
 import json
 import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from helpers.data import citation as edition
@@ -27,6 +33,7 @@ from helpers.data.releases import RELEASES_DIR, record_path
 from helpers.data.validate import collect_problems
 from helpers.release import changes as changelog
 from helpers.release import citation as zenodo
+from helpers.release import downloads
 from helpers.release.changes import LEVELS
 from helpers.release.git import ReleaseError, git
 
@@ -114,6 +121,57 @@ def record_text(record: dict) -> str:
     return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
 
 
+def copy_tree(base: Path, target: Path) -> None:
+    """The report's files as they are in ``base`` (tracked and untracked, not ignored; without git: every file
+    outside hidden folders and ``_build``) copied to ``target``."""
+    if changelog.has_git(base):
+        names = [n for n in git(base, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0") if n]
+        for name in names:
+            if (base / name).is_file():
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(base / name, target / name)
+        return
+    ignore = shutil.ignore_patterns(".*", "_build", "__pycache__")
+    shutil.copytree(base, target, ignore=ignore, dirs_exist_ok=True)
+
+
+def write_edition_files(tree: Path, record: dict) -> Path:
+    """Write what a release changes into ``tree``: CITATION.cff's version and date, ``.zenodo.json`` and the record."""
+    write_version(tree, record["version"], record["date"])
+    (tree / zenodo.ZENODO_FILE).write_text(zenodo.zenodo_text(tree), encoding="utf-8")
+    path = record_path(tree, record["tag"])
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(record_text(record), encoding="utf-8")
+    return path
+
+
+def with_artifacts(base: Path, plan: dict) -> dict:
+    """``plan`` with its ``artifacts``: the data package written from a copy of ``base`` as the release will commit
+    it (CITATION.cff, .zenodo.json and this record, without this key, written in the copy)."""
+    with tempfile.TemporaryDirectory(prefix="report-release-") as tmp:
+        tree = Path(tmp) / "report"
+        tree.mkdir()
+        copy_tree(base, tree)
+        write_edition_files(tree, plan)
+        out = Path(tmp) / downloads.artifacts.DOWNLOADS
+        out.mkdir()
+        entry = downloads.record_entry(tree, plan["version"], out)
+    edition.clear_cache()
+    return plan | {downloads.RECORD_KEY: entry}
+
+
+def artifacts_text(record: dict) -> str:
+    """The record's downloads, one line each, as the dry run and the release print them."""
+    entry = record.get(downloads.RECORD_KEY)
+    if not entry:
+        return "no downloads recorded"
+    package = entry["data_package"]
+    return (
+        f"data package {package['name']} ({package['bytes']} bytes, sha256 {package['sha256']}); "
+        f"PDF {entry['pdf']['name']} (printed by publish; its checksum is not recorded: it depends on the fonts)"
+    )
+
+
 def _shown(record: dict) -> str:
     """The record as it would be written, its rows summarised (they are the data, as text)."""
     rows = record["rows"]
@@ -133,6 +191,7 @@ def _dry_run(base: Path, record: dict) -> None:
     print("Dry run: nothing written, committed or tagged. A release would write:", *files, sep="\n")
     print("\n".join("    " + line for line in _shown(record).splitlines()))
     print(f"then commit these three files and tag the commit {record['tag']}.")
+    print(f"The record names the edition's downloads: {artifacts_text(record)}.")
     status = _uncommitted(base)
     if status:
         print(
@@ -149,7 +208,7 @@ def release(version: str, date: str | None = None, dry_run: bool = False) -> int
             if not changelog.has_git(base):
                 raise ReleaseError(f"{base} is not a git working tree; a release is a commit and a tag")
             _check_clean(base)
-        plan = plan_release(base, version, date)
+        plan = with_artifacts(base, plan_release(base, version, date))
     except ReleaseError as exc:
         print(f"Release refused: {exc}", file=sys.stderr)
         return 1
@@ -165,10 +224,7 @@ def release(version: str, date: str | None = None, dry_run: bool = False) -> int
         print("Release refused: CITATION.cff is invalid after the update:", *problems, sep="\n  ", file=sys.stderr)
         git(base, "checkout", "--", edition.CITATION_FILE)
         return 1
-    (base / zenodo.ZENODO_FILE).write_text(zenodo.zenodo_text(base), encoding="utf-8")
-    path = record_path(base, plan["tag"])
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(record_text(plan), encoding="utf-8")
+    path = write_edition_files(base, plan)
     try:
         git(base, "add", edition.CITATION_FILE, zenodo.ZENODO_FILE, str(path.relative_to(base)))
         git(base, "commit", "-q", "-m", f"Release {plan['tag']} ({plan['level']})")
@@ -181,6 +237,7 @@ def release(version: str, date: str | None = None, dry_run: bool = False) -> int
             file=sys.stderr,
         )
         return 1
+    print(f"Recorded its downloads: {artifacts_text(plan)}.")
     print(f"Tagged {plan['tag']}. Publish every edition with `python -m helpers publish`; push the tag yourself.")
     return 0
 

@@ -14,6 +14,7 @@ from IPython.display import HTML
 from helpers.data.paths import root
 from helpers.data.releases import load_records
 from helpers.release.changes import COMPARED, NAMES, ReleaseError, required_level, unreleased_changes
+from helpers.release.downloads import slot as downloads_slot
 from helpers.views.html import esc
 
 
@@ -90,7 +91,7 @@ def _record_html(record: dict) -> str:
     head = f"<h3>Edition {esc(record['version'])}</h3><p class='report-release-meta'>Released {esc(record['date'])}; {level}"
     if record.get("previous"):
         head += f" compared with {esc(record['previous'])}"
-    head += f"; data fingerprint <code>{esc(record['data_fingerprint'])}</code>.</p>"
+    head += f"; data fingerprint <code>{esc(record['data_fingerprint'])}</code>.</p>{downloads_slot(record['tag'])}"
     if record.get("previous"):
         body = changes_html(record["changes"])
     else:

@@ -1,5 +1,8 @@
 """Cite blocks: the landing page's "cite this version" and each figure's "Cite this figure".
 
+The released edition's block ends with the slot ``publish`` fills with the edition's downloads (PDF, data
+package; :func:`helpers.release.downloads.slot`): empty in a plain build, so it links nothing that is not there.
+
 The data fingerprint is left as :data:`helpers.data.citation.FINGERPRINT_SLOT`, the date of an unreleased
 snapshot as :data:`helpers.data.releases.SNAPSHOT_DATE_SLOT` and the page address as :data:`PAGE_PLACEHOLDER`;
 the Sphinx extension fills them in as each page is written. Each block is written in both edition states
@@ -17,6 +20,7 @@ from IPython.display import HTML
 from helpers.data.citation import FINGERPRINT_SLOT, Edition, _join_names, load_edition
 from helpers.data.places import load_places
 from helpers.data.releases import RELEASED, SNAPSHOT_DATE_SLOT, UNRELEASED, load_records, only_when
+from helpers.release.downloads import slot as downloads_slot
 from helpers.views.html import esc, link
 from helpers.views.places import place_href
 
@@ -79,6 +83,7 @@ def cite_this_version(base: Path | None = None) -> HTML:
         f"{doi}"
         '<details class="report-cite-bibtex"><summary>BibTeX</summary>'
         f"<pre>{esc(released.bibtex(FINGERPRINT_SLOT))}</pre></details>"
+        f"{downloads_slot(released.tag)}"
     )
     snapshot = (
         f'<p class="report-cite-snapshot">{esc(snapshot_reference(edition, newest))}</p>'
