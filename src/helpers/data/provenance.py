@@ -25,7 +25,7 @@ FROM_PAPER = "paper"
 CHANGES = ("added", "reworded", "corrected")
 BIBTEX_FIELD = "x-provenance"
 BIBTEX_PAPER_FIELD = "x-cited-in"
-EXAMPLE = "added 2026-12-01 by A. Curator from 10.1234/example.5678"
+EXAMPLE = "added 2025-06-30 by A. Curator from 10.1234/example.5678"
 _LATER = re.compile(rf"^({'|'.join(CHANGES)}) (\d{{4}}-\d{{2}}-\d{{2}}) by (\S.*?) from (\S.*)$")
 # The schema's pattern: either kind (the date's validity is checked by ``problem``).
 PATTERN = rf"^(?:{FROM_PAPER}|(?:{'|'.join(CHANGES)}) \d{{4}}-\d{{2}}-\d{{2}} by \S.* from \S.*)$"
