@@ -94,6 +94,7 @@ thead { display: table-header-group; }
 a { color: #0b5394 !important; text-decoration: none; }
 .visually-hidden, .sr-only { position: absolute !important; }
 [hidden] { display: none !important; }
+figcaption, figcaption *, .report-figure p, .report-figure details { color: #333 !important; }
 """
 FOOTER = (
     '<div style="font-size:8px;width:100%;padding:0 16mm;color:#444;display:flex;justify-content:space-between;">'
@@ -512,6 +513,15 @@ def _finish(
     writer.write(buffer)
     data = buffer.getvalue()
     return data, len(writer.pages), [mark.title for mark in marks]
+
+
+def default_name(base: Path) -> str:
+    """The file name of ``base``'s PDF: its version when the data are that release's, else "unreleased"."""
+    from helpers.release.artifacts import pdf_name
+
+    edition = load_edition(base)
+    state = edition_state(base, edition.fingerprint)
+    return pdf_name(edition.version if state.released else None)
 
 
 def write_pdf(site: Path, out: Path, base: Path) -> dict:
