@@ -482,7 +482,7 @@ def _finish(
     def add(mark: Bookmark, parent=None) -> None:
         destination = destinations.get(f"/{mark.anchor}") or destinations.get(mark.anchor)
         if destination is None and mark.anchor == TITLE_ANCHOR:
-            writer.add_outline_item(mark.title, 0, parent=parent)
+            writer.add_outline_item(title=mark.title, page_number=0, parent=parent)
             return
         if destination is None:
             if parent is None or mark.children:
@@ -491,7 +491,7 @@ def _finish(
         number = reader.get_destination_page_number(destination)
         top = destination.get("/Top")
         fit = Fit.xyz(top=float(top)) if top is not None else Fit.fit()
-        item = writer.add_outline_item(mark.title, number, parent=parent, fit=fit)
+        item = writer.add_outline_item(title=mark.title, page_number=number, parent=parent, fit=fit)
         for child in mark.children:
             add(child, item)
 
