@@ -123,7 +123,7 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     factors = tuple(int(f) for f in args.scales.split(","))
     if 1 not in factors:
         parser.error("--scales must include 1: the budgets compare against the real evidence base")
-    results = run(base, factors, args.repeat, args.pages_runs, args.preview_runs)
+    results = run(base, factors, args.repeat, args.pages_runs, args.preview_runs, args.pdf_runs)
     output = args.output or base
     missed = write_results(results, output)
     print(f"Wrote {output / 'BENCHMARKS.md'} and BENCHMARKS.json; budgets not met: {', '.join(missed) or 'none'}.")

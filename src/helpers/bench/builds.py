@@ -348,7 +348,9 @@ def _commit(root: Path) -> str:
     return head.strip() + (" (with uncommitted changes)" if dirty.strip() else "") if head.strip() else "unknown"
 
 
-def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, preview_runs: int = 5) -> dict:
+def run(
+    root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, preview_runs: int = 5, pdf_runs: int = 3
+) -> dict:
     results: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(root),
@@ -372,7 +374,7 @@ def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, prev
     results["preview"] = measure_preview(root, runs=preview_runs)
     from helpers.bench.pdf import measure_pdf
 
-    results["pdf"] = measure_pdf(root)
+    results["pdf"] = measure_pdf(root, runs=pdf_runs)
     from helpers.bench.report import budgets
 
     results["budgets"] = budgets(results)

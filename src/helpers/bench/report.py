@@ -353,7 +353,8 @@ def markdown(results: dict) -> str:
             "",
             "`python -m helpers pdf` on a built copy (`helpers.bench.pdf`, alone: `python -m helpers bench --pdf`): from",
             "the command until the PDF is written (the site served, every figure drawn in chromium, printed, the",
-            f"outline and metadata added); {printed['runs']} runs.",
+            f"outline and metadata added); {printed['runs']} runs"
+            + (f", measured alone at commit {printed['commit']}." if printed.get("commit") else "."),
             "",
             "| Measurement | Value |",
             "|---|---|",
