@@ -177,8 +177,8 @@ def test_the_benchmark_command_runs_end_to_end(tmp_path):
     """One quick run at the real scale: every measurement taken, both files written, the data left as they were."""
     before = {p.name: p.read_bytes() for p in (REPO / "data").iterdir() if p.is_file()}
     result = subprocess.run(
-        [sys.executable, "-m", "helpers", "bench", "--scales", "1", "--repeat", "1", "--pages-runs", "1", "--preview-runs", "1", "--pdf-runs", "1"]
-        + ["--output", str(tmp_path)],
+        [sys.executable, "-m", "helpers", "bench", "--scales", "1", "--repeat", "1", "--pages-runs", "1", "--preview-runs", "1"]
+        + ["--pdf-runs", "1", "--output", str(tmp_path)],
         cwd=REPO,
         capture_output=True,
         text=True,

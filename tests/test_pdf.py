@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -16,11 +17,11 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+from conftest import chromium_path, run_helpers
 from helpers.bench.report import PDF_BYTES
 from helpers.data.citation import load_edition
 from helpers.data.releases import edition_state
 from helpers.release import pdf as printing
-from conftest import chromium_path, run_helpers
 
 
 def normalised(text: str) -> str:
@@ -131,6 +132,21 @@ def test_internal_links_lead_to_places_inside_the_pdf(printed):
     assert bibliography, "no citation leads into the bibliography"
 
 
+def test_every_figure_is_printed_drawn(printed, built_site):
+    """Each figure's title, drawn by plotly.js into its SVG (not in the page's HTML as text), is in the PDF's text."""
+    titles = {}
+    for part in printing.toc_parts(printed["base"]):
+        for doc in part.docs:
+            soup = BeautifulSoup((built_site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
+            for island in soup.select("script.report-figure-variants"):
+                title = json.loads(island.string).get("wide", {}).get("layout", {}).get("title.text")
+                if title:
+                    titles[island["data-for"]] = re.sub(r"<[^>]+>", " ", title)
+    assert titles, "no figure with a title in the built site"
+    missing = [figure for figure, title in titles.items() if normalised(title) not in printed["text"]]
+    assert not missing, f"figures not drawn in the PDF: {', '.join(missing)}"
+
+
 def test_content_notes_are_kept(printed, built_site):
     base = printed["base"]
     docs = [doc for part in printing.toc_parts(base) for doc in part.docs]
@@ -176,7 +192,7 @@ def test_a_failed_print_leaves_out_untouched(repo, tmp_path, monkeypatch):
 
     monkeypatch.setattr(printing, "_join", lambda *args: ("<html></html>", []))
     monkeypatch.setattr(printing, "_print", lambda *args: b"%PDF-1.4 not a real pdf")
-    with pytest.raises(Exception):
+    with pytest.raises(printing.PdfError, match="not a PDF"):
         printing.write_pdf(site, out, repo)  # the printed bytes are not a PDF: nothing written
     assert out.read_bytes() == b"the previous PDF"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".book.pdf")] == []

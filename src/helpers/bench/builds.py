@@ -348,9 +348,7 @@ def _commit(root: Path) -> str:
     return head.strip() + (" (with uncommitted changes)" if dirty.strip() else "") if head.strip() else "unknown"
 
 
-def run(
-    root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, preview_runs: int = 5, pdf_runs: int = 3
-) -> dict:
+def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, preview_runs: int = 5, pdf_runs: int = 3) -> dict:
     results: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(root),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from helpers.bench.synthetic import copy_env, copy_report
 
+
 def _run(command: list[str], root: Path, log: Path) -> float:
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
@@ -45,7 +46,12 @@ def measure_pdf(root: Path, runs: int = 3, scratch: Path | None = None) -> dict:
         pages = len(PdfReader(out).pages)
     return {
         "runs": runs,
-        "seconds": {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds), "runs": [round(s, 3) for s in seconds]},
+        "seconds": {
+            "median": statistics.median(seconds),
+            "min": min(seconds),
+            "max": max(seconds),
+            "runs": [round(s, 3) for s in seconds],
+        },
         "bytes": size,
         "pages": pages,
     }

@@ -46,17 +46,7 @@ TIMEOUT_MS = 120_000
 # The only scripts of a page the print keeps (from ``_static``): plotly.js and the report's figure script.
 KEPT_SCRIPTS = re.compile(r"^_static/(plotly[^/]*|report-figures[^/]*)\.js$")
 # Inside an article: what a reader clicks on screen and what has no meaning on paper.
-REMOVED = ", ".join(
-    (
-        "a.headerlink",
-        "form.report-filter",
-        "button",
-        ".d-print-none",
-        "script:not([src]):not([type='application/json'])[data-report-print-drop]",
-        "nav.bd-links",
-        ".report-filter-status",
-    )
-)
+REMOVED = ", ".join(("a.headerlink", "form.report-filter", "button", ".d-print-none"))
 ALL_FIGURES_DRAWN = """() => [...document.querySelectorAll('.plotly-graph-div')]
     .every(div => div.querySelector('svg.main-svg'))"""
 ID_ATTRIBUTES = ("aria-describedby", "aria-labelledby", "aria-controls", "for", "data-for", "headers")
@@ -83,11 +73,14 @@ article.bd-article { padding: 0 !important; max-width: none !important; }
 h1, h2, h3, h4, h5, h6 { break-after: avoid; break-inside: avoid; }
 figure, .report-figure, img, tr, blockquote, .admonition { break-inside: avoid; }
 .report-figure-plot, .plotly-graph-div { max-width: 100%; }
-details > summary { list-style: none; font-weight: 600; }
+details > summary { list-style: none; font-weight: 600; break-after: avoid; }
+.report-figure-cite, .report-cite-bibtex { break-inside: avoid; }
 details > summary::-webkit-details-marker { display: none; }
 pre, code, .highlight pre { white-space: pre-wrap !important; overflow-wrap: anywhere; word-break: break-word; }
 pre { font-size: 8.5pt; }
-.report-table-wrap, .table-wrapper, .pst-scrollable-table-container, .output { overflow: visible !important; max-height: none !important; }
+.report-table-wrap, .table-wrapper, .pst-scrollable-table-container, .output {
+  overflow: visible !important; max-height: none !important;
+}
 table { width: 100% !important; max-width: 100%; table-layout: auto; border-collapse: collapse; font-size: 8pt; }
 th, td { overflow-wrap: anywhere; word-break: normal; hyphens: auto; padding: 1mm 1.5mm !important; }
 thead { display: table-header-group; }
@@ -277,7 +270,10 @@ def _join(site: Path, base: Path, edition: Edition, parts: list[Part]) -> tuple[
     body = [_title_page(base, edition, parts, by_doc)]
     for part in parts:
         if part.caption:
-            body.append(f'<section class="report-print-part" id="{_part_anchor(part.caption)}"><h1 class="report-print-part-title">{html.escape(part.caption)}</h1></section>')
+            body.append(
+                f'<section class="report-print-part" id="{_part_anchor(part.caption)}">'
+                f'<h1 class="report-print-part-title">{html.escape(part.caption)}</h1></section>'
+            )
         for doc in part.docs:
             article = by_doc[doc].article
             if part.caption:
@@ -351,9 +347,8 @@ def _title_page(base: Path, edition: Edition, parts: list[Part], by_doc: dict) -
     else:
         since = f"Unreleased changes since {esc(state.since)}" if state.since else "Unreleased draft: no edition released yet"
         what = f"{since}, snapshot of {esc(snapshot_date())}"
-        cite = (
-            "<p>These data are not those of any released edition. Cite this snapshot by its data fingerprint and date"
-            + (f", or the released edition {esc(state.since)}:</p>" if state.since else ":</p>")
+        cite = "<p>These data are not those of any released edition. Cite this snapshot by its data fingerprint and date" + (
+            f", or the released edition {esc(state.since)}:</p>" if state.since else ":</p>"
         )
         snapshot = f"{edition.title} ({since.lower()}; data fingerprint {edition.fingerprint}, snapshot of {snapshot_date()})."
         cite += f'<p class="report-print-cite">{esc(snapshot)}</p>'
@@ -473,10 +468,14 @@ def _finish(
 ) -> tuple[bytes, int, list[str]]:
     """The outline from the table of contents, metadata and fixed dates (pypdf); the page count and top-level titles."""
     from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PyPdfError
     from pypdf.generic import Fit
 
-    reader = PdfReader(io.BytesIO(_stable_ids(raw)))
-    destinations = reader.named_destinations
+    try:
+        reader = PdfReader(io.BytesIO(_stable_ids(raw)))
+        destinations = reader.named_destinations
+    except PyPdfError as exc:
+        raise PdfError(f"chromium's output is not a PDF pypdf can read: {exc}") from None
     writer = PdfWriter(clone_from=reader)
 
     def add(mark: Bookmark, parent=None) -> None:
