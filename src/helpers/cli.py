@@ -70,6 +70,14 @@ def audit() -> int:
     return 0
 
 
+def _partial(results: dict, table: str, path: Path | None) -> int:
+    """A partial benchmark's verdicts on the terminal, and its results as JSON where asked (``--json``)."""
+    print(table)
+    if path:
+        path.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
 def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from helpers.bench.builds import run, write_results
     from helpers.bench.report import markdown
@@ -87,34 +95,22 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from helpers.bench.pages import bundles_table, compare_plotly_bundles
 
         site = compare_plotly_bundles(args.site, runs=args.pages_runs)
-        print(bundles_table(site))
-        if args.json:
-            args.json.write_text(json.dumps(site, indent=1), encoding="utf-8")
-        return 0
+        return _partial(site, bundles_table(site), args.json)
     if args.site is not None:
         from helpers.bench.pages import measure_site, text_table
 
         site = measure_site(args.site, runs=args.pages_runs, pages=args.page)
-        print(text_table(site))
-        if args.json:
-            args.json.write_text(json.dumps(site, indent=1), encoding="utf-8")
-        return 0
+        return _partial(site, text_table(site), args.json)
     if args.preview:
         from helpers.bench.preview import measure_preview, text_table
 
         measured = measure_preview(base, runs=args.preview_runs)
-        print(text_table(measured))
-        if args.json:
-            args.json.write_text(json.dumps(measured, indent=1), encoding="utf-8")
-        return 0
+        return _partial(measured, text_table(measured), args.json)
     if args.pdf:
         from helpers.bench.pdf import measure_pdf, text_table
 
         measured = measure_pdf(base, runs=args.pdf_runs)
-        print(text_table(measured))
-        if args.json:
-            args.json.write_text(json.dumps(measured, indent=1), encoding="utf-8")
-        return 0
+        return _partial(measured, text_table(measured), args.json)
     if args.render:
         target = (args.output or args.render.parent) / "BENCHMARKS.md"
         target.write_text(markdown(json.loads(args.render.read_text(encoding="utf-8"))), encoding="utf-8")

@@ -11,11 +11,10 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from helpers.bench.synthetic import copy_env, copy_report
+from helpers.bench.synthetic import copy_env, scratch_copy
 
 
 def _run(command: list[str], root: Path, log: Path) -> float:
@@ -31,13 +30,9 @@ def measure_pdf(root: Path, runs: int = 3, scratch: Path | None = None) -> dict:
     """Seconds, bytes and pages of ``python -m helpers pdf`` on a built copy of the report at ``root``."""
     from pypdf import PdfReader
 
-    with tempfile.TemporaryDirectory(prefix="report-bench-pdf-") as tmp:
-        work = Path(scratch or tmp)
-        copy = copy_report(root, work / "report")
-        logs = work / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+    with scratch_copy(root, "report-bench-pdf-", scratch) as (copy, logs):
         _run(["build"], copy, logs / "build.log")
-        out = work / "book.pdf"
+        out = logs.parent / "book.pdf"
         seconds = []
         for run in range(runs):
             seconds.append(_run(["pdf", "--out", str(out)], copy, logs / f"pdf-{run}.log"))
@@ -58,10 +53,6 @@ def measure_pdf(root: Path, runs: int = 3, scratch: Path | None = None) -> dict:
 
 
 def text_table(measured: dict) -> str:
-    from helpers.bench.report import pdf_budgets
+    from helpers.bench.report import budget_lines, pdf_budgets
 
-    lines = []
-    for budget in pdf_budgets(measured):
-        mark = {True: "met", False: "NOT MET", None: "not measured"}[budget["met"]]
-        lines.append(f"{budget['name']}: {budget['measured']} (limit {budget['limit']}) - {mark}")
-    return "\n".join(lines)
+    return budget_lines(pdf_budgets(measured))

@@ -31,6 +31,15 @@ def _budget(name: str, measured: str, limit: str, met: bool | None, detail: str 
     return {"name": name, "measured": measured, "limit": limit, "met": met, "detail": detail}
 
 
+def budget_lines(judged: list[dict]) -> str:
+    """Budgets as lines of text for the terminal (a partial run: ``bench --preview``, ``bench --pdf``)."""
+    lines = []
+    for budget in judged:
+        mark = {True: "met", False: "NOT MET", None: "not measured"}[budget["met"]]
+        lines.append(f"{budget['name']}: {budget['measured']} (limit {budget['limit']}) - {mark}")
+    return "\n".join(lines)
+
+
 def _median(scale: dict, key: str) -> float:
     return scale[key]["median"]
 
