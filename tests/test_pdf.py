@@ -226,3 +226,30 @@ def test_stable_ids_renumber_structure_nodes_without_moving_offsets():
     assert len(fixed) == len(raw)
     assert fixed == b"<< /ID (node00000001) >> << /ID (node00000002) >> [(node00000001)]"
     assert io.BytesIO(fixed).read() == fixed
+
+
+def test_the_title_page_of_a_released_edition_names_it_and_its_doi(repo_copy):
+    """Data that are the newest release's: "Edition X, released D", that edition's reference and its DOI."""
+    from helpers.data.citation import clear_cache
+
+    edition = load_edition(repo_copy)
+    record_path = max((repo_copy / "releases").glob("v*.json"))
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record.update(version=edition.version, tag=f"v{edition.version}", data_fingerprint=edition.fingerprint)
+    record_path.unlink()
+    (repo_copy / "releases" / f"v{edition.version}.json").write_text(json.dumps(record), encoding="utf-8")
+    citation = repo_copy / "CITATION.cff"
+    citation.write_text(citation.read_text(encoding="utf-8") + 'doi: "10.5281/zenodo.1234567"\n', encoding="utf-8")
+    clear_cache()
+    try:
+        edition = load_edition(repo_copy)
+        assert edition_state(repo_copy, edition.fingerprint).released
+        parts = printing.toc_parts(repo_copy)
+        pages = {doc: printing._Page(doc, f"Title of {doc}", None) for part in parts for doc in part.docs}
+        page = BeautifulSoup(printing._title_page(repo_copy, edition, parts, pages), "html.parser").get_text(" ")
+    finally:
+        clear_cache()
+    text = normalised(page)
+    assert normalised(f"Edition {edition.version}, released {edition.date_released}") in text
+    assert normalised(edition.reference()) in text and normalised("https://doi.org/10.5281/zenodo.1234567") in text
+    assert "Unreleased" not in page
