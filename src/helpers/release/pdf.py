@@ -87,7 +87,7 @@ thead { display: table-header-group; }
 a { color: #0b5394 !important; text-decoration: none; }
 .visually-hidden, .sr-only { position: absolute !important; }
 [hidden] { display: none !important; }
-figcaption, figcaption *, .report-figure p, .report-figure details { color: #333 !important; }
+figcaption, figcaption *, .report-figure p, .report-figure details { color: #222 !important; }
 """
 FOOTER = (
     '<div style="font-size:8px;width:100%;padding:0 16mm;color:#444;display:flex;justify-content:space-between;">'
