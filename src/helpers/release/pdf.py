@@ -261,12 +261,10 @@ def _join(site: Path, base: Path, edition: Edition, parts: list[Part]) -> tuple[
                 link.unwrap()  # a page or file of the site that the PDF does not hold, and no address to point at
 
     for page in pages:
-        page.sections = [
-            (_text(section.find(["h2"])), section["id"])
-            for section in page.article.select("section[id]")
-            if section.find(["h1", "h2", "h3", "h4", "h5", "h6"]) is not None
-            and section.find(["h1", "h2", "h3", "h4", "h5", "h6"]).name == "h2"
+        headings = [
+            (section, section.find(["h1", "h2", "h3", "h4", "h5", "h6"])) for section in page.article.select("section[id]")
         ]
+        page.sections = [(_text(h), section["id"]) for section, h in headings if h is not None and h.name == "h2"]
     body = [_title_page(base, edition, parts, by_doc)]
     for part in parts:
         if part.caption:
@@ -393,7 +391,7 @@ def _pdf_date(moment: datetime.datetime) -> str:
     return moment.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def _print(site: Path, document: str, label: str, title: str) -> bytes:
+def _print(site: Path, document: str, label: str) -> bytes:
     """Serve the site with the print document beside it; chromium draws every figure and prints the document."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -543,7 +541,7 @@ def write_pdf(site: Path, out: Path, base: Path) -> dict:
         since = f"unreleased changes since {state.since}" if state.since else "unreleased draft"
         label = f"{edition.title} · {since}"
         subject = f"{since[0].upper()}{since[1:]}, snapshot of {snapshot_date()}; data fingerprint {edition.fingerprint}"
-    raw = _print(site, document, label, edition.title)
+    raw = _print(site, document, label)
     data, pages, outline = _finish(raw, edition, subject, _fixed_date(edition, state.released), marks)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
