@@ -99,6 +99,7 @@ def results(**changes) -> dict:
         "repeat": 1,
         "pages_runs": 1,
         "scales": {"1": {**scale(1, 8.0), "plotly_bundles": bundles()}, "100": scale(100, 14.0)},
+        "pdf": {"runs": 1, "seconds": spread(20.0), "bytes": 4_000_000, "pages": 120},
     }
     base.update(changes)
     return base
@@ -136,6 +137,8 @@ def test_every_budget_is_met_by_numbers_within_it():
         (lambda r: r["scales"]["1"]["pages"]["site"].update(plotly_fetches=2), "plotly.js: one shared local URL"),
         (lambda r: r["scales"]["1"].update(plotly_bundles=bundles(partial_bytes=2 * MB)), "plotly.js a reader downloads"),
         (lambda r: r["scales"]["1"].update(plotly_bundles=bundles(drawn=2.2)), "every figure page drawn <= 2 s"),
+        (lambda r: r["pdf"].update(bytes=bench_report.PDF_BYTES + 1), "the book as a PDF"),
+        (lambda r: r["pdf"].update(seconds=spread(bench_report.PDF_SECONDS + 1)), "python -m helpers pdf on a built site"),
         (
             lambda r: r["scales"]["1"]["one_file"][bench_report.BUDGET_EDIT].update(only_readers=False),
             "only the chapters that read it re-executed",
@@ -158,6 +161,7 @@ def test_the_markdown_names_every_budget_and_how_to_reproduce():
     for budget in run["budgets"]:
         assert budget["name"] in text
     assert f"| {REAL_SOURCES * 100} (100x) |" in text
+    assert "## PDF" in text and "python -m helpers bench --pdf" in text
     assert "| chapters/survey.html | partial |" in text and "| chapters/survey.html | full |" in text
 
 
@@ -174,7 +178,7 @@ def test_the_benchmark_command_runs_end_to_end(tmp_path):
     before = {p.name: p.read_bytes() for p in (REPO / "data").iterdir() if p.is_file()}
     result = subprocess.run(
         [sys.executable, "-m", "helpers", "bench", "--scales", "1", "--repeat", "1", "--pages-runs", "1", "--preview-runs", "1"]
-        + ["--output", str(tmp_path)],
+        + ["--pdf-runs", "1", "--output", str(tmp_path)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -195,5 +199,6 @@ def test_the_benchmark_command_runs_end_to_end(tmp_path):
         == set(real["plotly_bundles"]["full"]["pages"])
         >= {"chapters/survey.html"}
     )
+    assert run["pdf"]["pages"] > 0 and run["pdf"]["bytes"] > 0
     assert "## Budgets" in (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
     assert {p.name: p.read_bytes() for p in (REPO / "data").iterdir() if p.is_file()} == before

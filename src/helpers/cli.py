@@ -8,6 +8,7 @@ bench      measure builds and pages; write BENCHMARKS.md/.json
 release    check the data, bump the version, record the changes and the data package, commit and tag
 record     complete an existing release record (commit, fingerprint, compared rows) from its commit
 changelog  what changed since the newest release (or between two releases or git refs)
+pdf        print the built site as one PDF (title page, contents, outline, page numbers)
 publish    build every release into _build/site/ with a version switcher, each with its PDF and data package
 citation   write .zenodo.json from CITATION.cff
 surveil    search the open scholarly APIs for records published since the last search; add them to screen
@@ -71,6 +72,14 @@ def audit() -> int:
     return 0
 
 
+def _partial(results: dict, table: str, path: Path | None) -> int:
+    """A partial benchmark's verdicts on the terminal, and its results as JSON where asked (``--json``)."""
+    print(table)
+    if path:
+        path.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
 def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from helpers.bench.builds import run, write_results
     from helpers.bench.report import markdown
@@ -88,26 +97,22 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from helpers.bench.pages import bundles_table, compare_plotly_bundles
 
         site = compare_plotly_bundles(args.site, runs=args.pages_runs)
-        print(bundles_table(site))
-        if args.json:
-            args.json.write_text(json.dumps(site, indent=1), encoding="utf-8")
-        return 0
+        return _partial(site, bundles_table(site), args.json)
     if args.site is not None:
         from helpers.bench.pages import measure_site, text_table
 
         site = measure_site(args.site, runs=args.pages_runs, pages=args.page)
-        print(text_table(site))
-        if args.json:
-            args.json.write_text(json.dumps(site, indent=1), encoding="utf-8")
-        return 0
+        return _partial(site, text_table(site), args.json)
     if args.preview:
         from helpers.bench.preview import measure_preview, text_table
 
         measured = measure_preview(base, runs=args.preview_runs)
-        print(text_table(measured))
-        if args.json:
-            args.json.write_text(json.dumps(measured, indent=1), encoding="utf-8")
-        return 0
+        return _partial(measured, text_table(measured), args.json)
+    if args.pdf:
+        from helpers.bench.pdf import measure_pdf, text_table
+
+        measured = measure_pdf(base, runs=args.pdf_runs)
+        return _partial(measured, text_table(measured), args.json)
     if args.render:
         target = (args.output or args.render.parent) / "BENCHMARKS.md"
         target.write_text(markdown(json.loads(args.render.read_text(encoding="utf-8"))), encoding="utf-8")
@@ -116,7 +121,7 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     factors = tuple(int(f) for f in args.scales.split(","))
     if 1 not in factors:
         parser.error("--scales must include 1: the budgets compare against the real evidence base")
-    results = run(base, factors, args.repeat, args.pages_runs, args.preview_runs)
+    results = run(base, factors, args.repeat, args.pages_runs, args.preview_runs, args.pdf_runs)
     output = args.output or base
     missed = write_results(results, output)
     print(f"Wrote {output / 'BENCHMARKS.md'} and BENCHMARKS.json; budgets not met: {', '.join(missed) or 'none'}.")
@@ -139,6 +144,24 @@ def record(args: argparse.Namespace) -> int:
     from helpers.release.cut import record as complete
 
     return complete(args.version, args.at)
+
+
+def pdf(args: argparse.Namespace) -> int:
+    """Print the built book into one PDF; a missing site or a failed print is a message and exit 1."""
+    from helpers.data.errors import DataError
+    from helpers.release.artifacts import DOWNLOADS
+    from helpers.release.pdf import PdfError, default_name, write_pdf
+
+    base = root()
+    site = args.site or base / "_build" / "html"
+    try:
+        out = args.out or base / "_build" / DOWNLOADS / default_name(base)
+        written = write_pdf(site, out, base)
+    except (PdfError, DataError) as exc:
+        print(f"PDF not written: {exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {out}: {written['pages']} pages, {written['bytes'] / 1e6:.1f} MB, sha256 {written['sha256'][:12]}.")
+    return 0
 
 
 def changelog(old: str | None, new: str | None, markdown: bool = False) -> int:
@@ -252,6 +275,11 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("audit", help="print every audit check")
     look = commands.add_parser("preview", help="build, serve on 127.0.0.1 and rebuild on every change (live reload)")
     look.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
+    printed = commands.add_parser("pdf", help="print the built site as one PDF (title page, contents, outline, page numbers)")
+    printed.add_argument("--site", type=Path, default=None, help="the built site (default: _build/html)")
+    printed.add_argument(
+        "--out", type=Path, default=None, help="the PDF to write (default: _build/downloads/living-evidence-report-<edition>.pdf)"
+    )
     measure = commands.add_parser("bench", help="measure builds and pages; write BENCHMARKS.md/.json")
     measure.add_argument("--repeat", type=int, default=3, help="runs of each build measurement (default 3)")
     measure.add_argument("--pages-runs", type=int, default=3, help="fresh loads of each page (default 3)")
@@ -265,12 +293,18 @@ def parser() -> argparse.ArgumentParser:
     measure.add_argument(
         "--plotly-bundles", action="store_true", help="with --site: its plotly.js and the full one side by side, cold"
     )
-    measure.add_argument("--json", type=Path, default=None, help="with --site or --preview: also write the results here")
+    measure.add_argument("--json", type=Path, default=None, help="with --site, --preview or --pdf: also write the results here")
     measure.add_argument(
         "--preview",
         action="store_true",
         help="only measure python -m helpers preview: start-up, and edits until the open page shows them",
     )
+    measure.add_argument(
+        "--pdf",
+        action="store_true",
+        help="only measure python -m helpers pdf on a built copy: time, size and pages against their budgets",
+    )
+    measure.add_argument("--pdf-runs", type=int, default=3, help="prints of the PDF measured (default 3)")
     measure.add_argument(
         "--preview-runs", type=int, default=5, help="preview start-ups and edits of each kind measured (default 5)"
     )
@@ -323,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         return diff(args.file)
     if args.command == "publish":
         return publish(args)
+    if args.command == "pdf":
+        return pdf(args)
     if args.command == "preview":
         from helpers.build.preview import run as preview
 

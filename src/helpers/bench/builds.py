@@ -13,6 +13,7 @@ working tree, never writing into ``data/``), each measurement repeated (median, 
 7. all of the above again with synthetic evidence bases of 10 and 100 times the real number of
    sources (``helpers.bench.synthetic``), plus the time to validate the sources table;
 8. the writer's preview (``helpers.bench.preview``): start-up, and an edit until the open page shows it.
+9. the PDF of the book (``helpers.bench.pdf``): ``python -m helpers pdf`` on a built copy, its time, size and pages.
 
 It writes ``BENCHMARKS.md`` (with the machine, the date and the command) and ``BENCHMARKS.json``, and
 marks each budget of issue 7 met or not. Timing budgets live here, not in the tests.
@@ -347,7 +348,7 @@ def _commit(root: Path) -> str:
     return head.strip() + (" (with uncommitted changes)" if dirty.strip() else "") if head.strip() else "unknown"
 
 
-def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, preview_runs: int = 5) -> dict:
+def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, preview_runs: int = 5, pdf_runs: int = 3) -> dict:
     results: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(root),
@@ -369,6 +370,9 @@ def run(root: Path, factors: tuple[int, ...], repeat: int, pages_runs: int, prev
     from helpers.bench.preview import measure_preview
 
     results["preview"] = measure_preview(root, runs=preview_runs)
+    from helpers.bench.pdf import measure_pdf
+
+    results["pdf"] = measure_pdf(root, runs=pdf_runs)
     from helpers.bench.report import budgets
 
     results["budgets"] = budgets(results)

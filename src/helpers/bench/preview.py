@@ -21,13 +21,12 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
-from helpers.bench.synthetic import copy_env, copy_report
+from helpers.bench.synthetic import copy_env, scratch_copy
 
 READY = re.compile(r"Previewing (http://127\.0\.0\.1:\d+/) \((?P<state>[^;]*);")
 # The data edit: one reported value (the one the living-build test and the build benchmark correct), given a
@@ -170,11 +169,7 @@ def measure_preview(root: Path, runs: int = 5, scratch: Path | None = None) -> d
     """Start-up and edit-to-page times of the preview of the report at ``root`` (never changed: a copy is)."""
     from helpers.bench.pages import BROWSER_ARGS, chromium_executable
 
-    with tempfile.TemporaryDirectory(prefix="report-bench-preview-") as tmp:
-        work = Path(scratch or tmp)
-        copy = copy_report(root, work / "report")
-        logs = work / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+    with scratch_copy(root, "report-bench-preview-", scratch) as (copy, logs):
         _build(copy, logs / "build-first.log")
         startup, rebuilt = [], []
         for run in range(runs):
@@ -213,10 +208,6 @@ def measure_preview(root: Path, runs: int = 5, scratch: Path | None = None) -> d
 
 
 def text_table(results: dict) -> str:
-    from helpers.bench.report import preview_budgets
+    from helpers.bench.report import budget_lines, preview_budgets
 
-    lines = []
-    for budget in preview_budgets(results):
-        mark = {True: "met", False: "NOT MET", None: "not measured"}[budget["met"]]
-        lines.append(f"{budget['name']}: {budget['measured']} (limit {budget['limit']}) - {mark}")
-    return "\n".join(lines)
+    return budget_lines(preview_budgets(results))

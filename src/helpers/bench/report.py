@@ -21,10 +21,23 @@ COMMAND = ".venv/bin/python -m helpers bench"
 # The writer's preview (``helpers.bench.preview``): an up-to-date site on screen, and an edit in the open page.
 PREVIEW_STARTUP_SECONDS = 2.0
 PREVIEW_EDIT_SECONDS = 2.0
+# The PDF of an edition (``helpers.bench.pdf``): about 120 A4 pages of the real evidence base, figures as vector
+# graphics, tagged; under 10 MB a repository, an archive deposit and an e-mail attachment all take it.
+PDF_BYTES = 10_000_000
+PDF_SECONDS = 60.0  # python -m helpers pdf on a built site: chromium, every figure drawn, printed, outline added
 
 
 def _budget(name: str, measured: str, limit: str, met: bool | None, detail: str = "") -> dict:
     return {"name": name, "measured": measured, "limit": limit, "met": met, "detail": detail}
+
+
+def budget_lines(judged: list[dict]) -> str:
+    """Budgets as lines of text for the terminal (a partial run: ``bench --preview``, ``bench --pdf``)."""
+    lines = []
+    for budget in judged:
+        mark = {True: "met", False: "NOT MET", None: "not measured"}[budget["met"]]
+        lines.append(f"{budget['name']}: {budget['measured']} (limit {budget['limit']}) - {mark}")
+    return "\n".join(lines)
 
 
 def _median(scale: dict, key: str) -> float:
@@ -64,6 +77,27 @@ def preview_budgets(preview: dict | None) -> list[dict]:
         )
     )
     return out
+
+
+def pdf_budgets(measured: dict | None) -> list[dict]:
+    """The PDF's budgets (its size, and its time on the median); ``measured`` is ``helpers.bench.pdf.measure_pdf``'s."""
+    if not measured:
+        return [_budget("pdf: all budgets", "not measured (python -m helpers bench --pdf)", "", None)]
+    seconds = measured["seconds"]["median"]
+    return [
+        _budget(
+            "the book as a PDF (python -m helpers pdf) <= 10 MB",
+            f"{measured['bytes'] / 1e6:.1f} MB, {measured['pages']} pages",
+            f"{PDF_BYTES / 1e6:.0f} MB",
+            measured["bytes"] <= PDF_BYTES,
+        ),
+        _budget(
+            "python -m helpers pdf on a built site <= 60 s (median)",
+            f"{seconds:.1f} s ({measured['seconds']['min']:.1f}-{measured['seconds']['max']:.1f}, {measured['runs']} runs)",
+            f"{PDF_SECONDS:.0f} s",
+            seconds <= PDF_SECONDS,
+        ),
+    ]
 
 
 def budgets(results: dict) -> list[dict]:
@@ -172,6 +206,8 @@ def budgets(results: dict) -> list[dict]:
     out += _plotly_bundle_budgets(real.get("plotly_bundles"))
     if results.get("preview"):  # measured by every full run; absent from a run rendered from older results
         out += preview_budgets(results["preview"])
+    if results.get("pdf"):  # measured by every full run, or alone with --pdf and merged in
+        out += pdf_budgets(results["pdf"])
     peak = max(scale["peak_memory_bytes"]["max"] for scale in scales.values())
     out.append(
         _budget(
@@ -318,6 +354,23 @@ def markdown(results: dict) -> str:
             lines.append(f"| {kind} edit shown in {edit['page']} | {_spread(edit)} | {edit['change']} |")
         after = preview["build_after"]
         lines.append(f"| `python -m helpers build` after the preview | {after['seconds']:.2f} s | {after['outcome']} |")
+    printed = results.get("pdf")
+    if printed:
+        lines += [
+            "",
+            "## PDF",
+            "",
+            "`python -m helpers pdf` on a built copy (`helpers.bench.pdf`, alone: `python -m helpers bench --pdf`): from",
+            "the command until the PDF is written (the site served, every figure drawn in chromium, printed, the",
+            f"outline and metadata added); {printed['runs']} runs"
+            + (f", measured alone at commit {printed['commit']}." if printed.get("commit") else "."),
+            "",
+            "| Measurement | Value |",
+            "|---|---|",
+            f"| time | {_spread(printed['seconds'])} |",
+            f"| size | {printed['bytes'] / 1e6:.2f} MB ({printed['bytes']} bytes) |",
+            f"| pages | {printed['pages']} |",
+        ]
     lines += [
         "",
         "## Pages",

@@ -28,10 +28,13 @@ Command line: ``python -m helpers bench --synthetic FACTOR --to DEST`` (from the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import random
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -184,6 +187,17 @@ def make_scaled_copy(root: Path, factor: int, dest: Path) -> Path:
         with bib_path.open("a", encoding="utf-8") as handle:
             handle.write("\n" + "\n".join(bib_entry(row) for row in extra))
     return dest
+
+
+@contextlib.contextmanager
+def scratch_copy(root: Path, prefix: str, scratch: Path | None = None) -> Iterator[tuple[Path, Path]]:
+    """A throwaway copy of the report at ``root`` and a folder for logs, in ``scratch`` (else a temporary folder)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work = Path(scratch or tmp)
+        copy = copy_report(root, work / "report")
+        logs = work / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        yield copy, logs
 
 
 def copy_env(dest: Path) -> dict[str, str]:
