@@ -14,6 +14,7 @@ from helpers.data import claims as finding_claims
 from helpers.data import loaders as data
 from helpers.data import places as book_places
 from helpers.data import releases as release_records
+from helpers.data import search
 from helpers.data.errors import DataError, Problem, did_you_mean
 from helpers.data.paths import dataset_path, root
 from helpers.data.readers import special_files
@@ -344,6 +345,7 @@ def collect_problems() -> list[Problem]:
     data.clear_cache()
     bib.clear_cache()
     book_places.clear_cache()
+    search.clear_cache()
     problems: list[Problem] = special_files(root())  # links and pipes are refused before anything is read
     bibliography = _load(bib.load_bibliography, problems)
     reference_map = _load(data.load_reference_map, problems)
@@ -357,6 +359,10 @@ def collect_problems() -> list[Problem]:
     findings = _load(data.load_evaluation_findings, problems)
     places = _load(book_places.load_places, problems)
     claims = _load(data.load_claims, problems)
+    strategy = _load(search.load_strategy, problems)
+    runs = _load(data.load_search_runs, problems)
+    screening = _load(data.load_screening, problems)
+    problems += search.search_problems(strategy, runs, screening, sources, bibliography)
     problems += evidence_link_problems(quotes, findings, cmos, values)
     _load(release_records.load_records, problems)  # the footer of every page reads them
     if cmos is not None:
