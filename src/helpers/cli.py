@@ -11,6 +11,7 @@ changelog  what changed since the newest release (or between two releases or git
 publish    build every release into _build/site/ with a version switcher
 citation   write .zenodo.json from CITATION.cff
 diff       print a spreadsheet as rows of text (git's textconv for .xlsx)
+include    turn a record screened 'include' into a source row and a BibTeX entry for a curator to complete
 """
 
 from __future__ import annotations
@@ -266,6 +267,11 @@ def parser() -> argparse.ArgumentParser:
     site = commands.add_parser("publish", help="build every release into _build/site/vX.Y.Z/ with latest/ and a switcher")
     site.add_argument("--out", help="output folder (default: _build/site)")
     site.add_argument("--rebuild", action="store_true", help="build editions again even if already published")
+    take = commands.add_parser(
+        "include", help="turn a record screened 'include' into a source row and a BibTeX entry for a curator to complete"
+    )
+    take.add_argument("candidate", help="the record's candidate_id in data/screening/candidates.csv, e.g. C-0001")
+    take.add_argument("--id", dest="source_id", help="the new source_id (default: the next free SRC-N number)")
     cff = commands.add_parser("citation", help="write .zenodo.json from CITATION.cff")
     cff.add_argument("--check", action="store_true", help="only check that .zenodo.json agrees with CITATION.cff")
     return top
@@ -290,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.build.preview import run as preview
 
         return preview(args.port)
+    if args.command == "include":
+        from helpers.search.include import main as include
+
+        return include(args.candidate, args.source_id)
     if args.command == "citation":
         return citation(args.check)
     if args.command == "build":

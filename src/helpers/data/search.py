@@ -22,7 +22,7 @@ from helpers.data import loaders as data
 from helpers.data import urls
 from helpers.data.errors import DataError, Problem, did_you_mean
 from helpers.data.paths import dataset_path, note_read, read_input
-from helpers.data.readers import check_file_size, display_name, input_path
+from helpers.data.readers import check_file_size, display_name, input_path, read_xlsx_cells
 from helpers.data.schema import SEARCH_SOURCES, SOURCES
 
 
@@ -469,6 +469,11 @@ def search_problems(
                         f"key '{key}': {passage.paper!r} is not a BibTeX key of bib/references.bib{did_you_mean(passage.paper, keys)}",
                     )
                 )
+    if sources is None:  # the sheet has problems of its own: its cells as text still say which sources exist
+        try:
+            sources = read_xlsx_cells(dataset_path("sources"), data.SOURCES_SHEET)
+        except DataError:
+            sources = None
     if strategy is None or runs is None:
         return problems
     runs_name = data.display_name(dataset_path("search_runs"))

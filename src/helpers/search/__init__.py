@@ -1,0 +1,1 @@
+"""Searches for new evidence since the synthesis: the surveillance search and screening."""
