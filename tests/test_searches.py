@@ -78,7 +78,9 @@ def test_the_window_starts_the_day_after_the_synthesis_searched_to(papers):
     month, year = list(calendar.month_name).index(stated.group(3)), int(stated.group(4))
     end = _dt.date(year, month, calendar.monthrange(year, month)[1])
     assert strategy.window_start == end + _dt.timedelta(days=1)
-    window = next(p.passage for p in strategy.derived_from if stated.group(0).split()[-1] in p.passage and "databases" in p.passage)
+    window = next(
+        p.passage for p in strategy.derived_from if stated.group(0).split()[-1] in p.passage and "databases" in p.passage
+    )
     assert _normalised(stated.group(0)) in _normalised(window)
 
 
@@ -262,8 +264,12 @@ def test_include_makes_a_source_row_and_bibtex_entry_for_a_curator_to_complete(f
 
 def _complete(root: Path, row: int, cells: list[str]) -> None:
     cmo = data.load_cmos(root / "data/cmos.csv").query("study == 2024").iloc[0]
-    values = {"document_type": "journal article", "quoted": "no", "cmo_ids": cmo["cmo_id"],
-              "theory_areas": str(cmo["theory_area_number"])}
+    values = {
+        "document_type": "journal article",
+        "quoted": "no",
+        "cmo_ids": cmo["cmo_id"],
+        "theory_areas": str(cmo["theory_area_number"]),
+    }
     book = openpyxl.load_workbook(root / SHEET)
     sheet = book["sources"]
     header = [c.value for c in sheet[1]]
@@ -308,7 +314,9 @@ def test_flow_numbers_come_from_the_runs_and_the_log(fixture_copy):
         assert flow.awaiting == sum(c[8] == "to screen" for c in records)
         reasons = [c[9] for c in records if c[8] == "exclude"]
         assert flow.excluded == {r: reasons.count(r) for r in set(reasons)}
-    assert computed[FIRST].excluded and list(computed[FIRST].excluded.values()) == sorted(computed[FIRST].excluded.values(), reverse=True)
+    assert computed[FIRST].excluded and list(computed[FIRST].excluded.values()) == sorted(
+        computed[FIRST].excluded.values(), reverse=True
+    )
 
 
 # --------------------------------------------------------------------------- the page

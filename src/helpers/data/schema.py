@@ -377,9 +377,7 @@ def _date(required: bool = True, not_future: bool = True) -> pa.Column:
     """A date written YYYY-MM-DD that exists (and, by default, is not in the future)."""
     checks = [
         _matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "must be a date written YYYY-MM-DD"),
-        pa.Check(
-            lambda v: not v[:4].isdigit() or _real_date(v), element_wise=True, error="is not a real date (YYYY-MM-DD)"
-        ),
+        pa.Check(lambda v: not v[:4].isdigit() or _real_date(v), element_wise=True, error="is not a real date (YYYY-MM-DD)"),
     ]
     if not_future:
         checks.append(
@@ -426,7 +424,9 @@ SCREENING = pa.DataFrameSchema(
                 f"must be search sources separated by '; ' ({', '.join(SEARCH_SOURCES)}), e.g. 'openalex; crossref'",
             )
         ),
-        "doi": _id(_matches(r"^10\.[0-9]{4,9}/[^\sA-Z]+$", "must be a bare lower-case DOI such as 10.2196/55750"), required=False),
+        "doi": _id(
+            _matches(r"^10\.[0-9]{4,9}/[^\sA-Z]+$", "must be a bare lower-case DOI such as 10.2196/55750"), required=False
+        ),
         "title": _text(privacy=PUBLIC_AUTHORSHIP),
         "authors": _text(privacy=PUBLIC_AUTHORSHIP, required=False),
         "year": _text(
@@ -441,10 +441,17 @@ SCREENING = pa.DataFrameSchema(
         "venue": _text(privacy=PUBLIC_AUTHORSHIP, required=False),
         "url": _text(required=False),
         "status": _text(_one_of(SCREENING_STATUSES, "screening statuses")),
-        "reason": _id(_matches(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "must be an exclusion reason code of data/search/strategy.yml"), required=False),
-        "screener": _id(_matches(r"^[A-Z]{2,4}$", "must be the screener's initials: 2 to 4 capital letters, e.g. 'AB'"), required=False),
+        "reason": _id(
+            _matches(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "must be an exclusion reason code of data/search/strategy.yml"),
+            required=False,
+        ),
+        "screener": _id(
+            _matches(r"^[A-Z]{2,4}$", "must be the screener's initials: 2 to 4 capital letters, e.g. 'AB'"), required=False
+        ),
         "screened_on": _date(required=False),
-        "source_id": _id(_matches(r"^SRC-[A-Z0-9]{3,6}$", "must be a source_id of data/sources.xlsx, e.g. SRC-N001"), required=False),
+        "source_id": _id(
+            _matches(r"^SRC-[A-Z0-9]{3,6}$", "must be a source_id of data/sources.xlsx, e.g. SRC-N001"), required=False
+        ),
     },
     strict=True,
     ordered=False,

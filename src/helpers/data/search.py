@@ -32,6 +32,7 @@ def curator_columns(row: dict[str, str]) -> list[str]:
     required = [c for c, declared in SOURCES.columns.items() if not declared.nullable or c in CURATED_COLUMNS]
     return [c for c in required if not str(row.get(c) or "").strip()]
 
+
 KEYS = ("statement", "derived_from", "window_start", "last_search", "contact", "sources", "exclusion_reasons")
 OPTIONAL_KEYS = ("contact",)
 REASON_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -234,7 +235,9 @@ def _load(path: Path) -> Strategy:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError([Problem(name, raw[: exc.start].count(b"\n") + 1, None, "is not UTF-8; save the file as UTF-8")]) from None
+        raise DataError(
+            [Problem(name, raw[: exc.start].count(b"\n") + 1, None, "is not UTF-8; save the file as UTF-8")]
+        ) from None
     try:
         content = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -306,7 +309,9 @@ def _run_problems(strategy: Strategy, runs: pd.DataFrame, name: str) -> list[Pro
     declared = strategy.last_search.isoformat() if strategy.last_search else None
     if newest != declared:
         should = f"be {newest}, the newest searched_on of {name}" if newest else f"be null: {name} records no search"
-        problems.append(Problem(strategy.file, strategy.line("last_search"), None, f"key 'last_search': {declared} must {should}"))
+        problems.append(
+            Problem(strategy.file, strategy.line("last_search"), None, f"key 'last_search': {declared or 'null'} must {should}")
+        )
     return problems
 
 
@@ -335,7 +340,12 @@ def _candidate_problems(
         number = int(c["candidate_id"].removeprefix("C-"))
         if number <= previous_id:
             problems.append(
-                Problem(name, row, "candidate_id", f"{c['candidate_id']} is out of order; ids are C-0001, C-0002 ... in order of addition")
+                Problem(
+                    name,
+                    row,
+                    "candidate_id",
+                    f"{c['candidate_id']} is out of order; ids are C-0001, C-0002 ... in order of addition",
+                )
             )
         previous_id = max(previous_id, number)
         if c["run_id"] not in run_ids:
@@ -346,15 +356,24 @@ def _candidate_problems(
             )
         elif (c["run_id"], first_source(c["found_in"])) not in run_sources:
             problems.append(
-                Problem(name, row, "found_in", f"{first_source(c['found_in'])!r} was not searched in {c['run_id']} (data/search/runs.csv)")
+                Problem(
+                    name,
+                    row,
+                    "found_in",
+                    f"{first_source(c['found_in'])!r} was not searched in {c['run_id']} (data/search/runs.csv)",
+                )
             )
         if len(set(c["found_in"].split(SOURCE_SEPARATOR))) != len(c["found_in"].split(SOURCE_SEPARATOR)):
             problems.append(Problem(name, row, "found_in", "names a source twice"))
         status, reason = c["status"], c["reason"]
         if status == "exclude" and not reason:
-            problems.append(Problem(name, row, "reason", f"is empty; an excluded record needs one of: {', '.join(strategy.reasons)}"))
+            problems.append(
+                Problem(name, row, "reason", f"is empty; an excluded record needs one of: {', '.join(strategy.reasons)}")
+            )
         elif status != "exclude" and reason:
-            problems.append(Problem(name, row, "reason", f"is set, but the record is {status!r}; only an excluded record has a reason"))
+            problems.append(
+                Problem(name, row, "reason", f"is set, but the record is {status!r}; only an excluded record has a reason")
+            )
         elif reason and reason not in strategy.reasons:
             problems.append(
                 Problem(
@@ -367,24 +386,39 @@ def _candidate_problems(
             )
         for column in ("screener", "screened_on"):
             if status == "to screen" and c[column]:
-                problems.append(Problem(name, row, column, f"is set, but the record is still 'to screen'; set its status too"))
+                problems.append(Problem(name, row, column, "is set, but the record is still 'to screen'; set its status too"))
             elif status != "to screen" and not c[column]:
-                problems.append(Problem(name, row, column, f"is empty; a screening decision ({status}) says who made it and when"))
+                problems.append(
+                    Problem(name, row, column, f"is empty; a screening decision ({status}) says who made it and when")
+                )
         if c["screened_on"] and c["run_id"] in searched and c["screened_on"] < searched[c["run_id"]]:
             problems.append(
-                Problem(name, row, "screened_on", f"{c['screened_on']} is before the search that found it ({searched[c['run_id']]})")
+                Problem(
+                    name, row, "screened_on", f"{c['screened_on']} is before the search that found it ({searched[c['run_id']]})"
+                )
             )
         if c["url"] and urls.url_problem(c["url"]):
             problems.append(Problem(name, row, "url", urls.url_problem(c["url"])))
         if c["source_id"]:
             if status != "include":
-                problems.append(Problem(name, row, "source_id", f"is set, but the record is {status!r}; only an included record becomes a source"))
+                problems.append(
+                    Problem(
+                        name, row, "source_id", f"is set, but the record is {status!r}; only an included record becomes a source"
+                    )
+                )
             elif source_ids is not None and c["source_id"] not in source_ids:
                 problems.append(
-                    Problem(name, row, "source_id", f"{c['source_id']} is not a source_id of data/sources.xlsx{did_you_mean(c['source_id'], source_ids)}")
+                    Problem(
+                        name,
+                        row,
+                        "source_id",
+                        f"{c['source_id']} is not a source_id of data/sources.xlsx{did_you_mean(c['source_id'], source_ids)}",
+                    )
                 )
             if c["source_id"] in seen_sources:
-                problems.append(Problem(name, row, "source_id", f"{c['source_id']} is also the source of row {seen_sources[c['source_id']]}"))
+                problems.append(
+                    Problem(name, row, "source_id", f"{c['source_id']} is also the source of row {seen_sources[c['source_id']]}")
+                )
             seen_sources.setdefault(c["source_id"], row)
         doi = c["doi"]
         if doi:
@@ -401,7 +435,12 @@ def _candidate_problems(
                 )
             if doi in seen_dois and reason != DUPLICATE_REASON:
                 problems.append(
-                    Problem(name, row, "doi", f"{doi} is also the DOI of row {seen_dois[doi]}; exclude one with reason '{DUPLICATE_REASON}'")
+                    Problem(
+                        name,
+                        row,
+                        "doi",
+                        f"{doi} is also the DOI of row {seen_dois[doi]}; exclude one with reason '{DUPLICATE_REASON}'",
+                    )
                 )
             seen_dois.setdefault(doi, row)
     return problems
@@ -466,7 +505,8 @@ def search_problems(
                         strategy.file,
                         strategy.line(key),
                         None,
-                        f"key '{key}': {passage.paper!r} is not a BibTeX key of bib/references.bib{did_you_mean(passage.paper, keys)}",
+                        f"key '{key}': {passage.paper!r} is not a BibTeX key of bib/references.bib"
+                        + did_you_mean(passage.paper, keys),
                     )
                 )
     if sources is None:  # the sheet has problems of its own: its cells as text still say which sources exist

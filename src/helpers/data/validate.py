@@ -8,13 +8,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from helpers.data import bib, content
+from helpers.data import bib, content, search
 from helpers.data import citation as edition
 from helpers.data import claims as finding_claims
 from helpers.data import loaders as data
 from helpers.data import places as book_places
 from helpers.data import releases as release_records
-from helpers.data import search
 from helpers.data.errors import DataError, Problem, did_you_mean
 from helpers.data.paths import dataset_path, root
 from helpers.data.readers import special_files

@@ -193,7 +193,9 @@ def include(candidate_id: str, source_id: str | None = None, today: _dt.date | N
     log = io.StringIO()
     csv.writer(log, lineterminator="\n").writerows(rows)
 
-    _write_atomically({sheet_path: workbook.getvalue(), bib_path: bib_text.encode("utf-8"), log_path: log.getvalue().encode("utf-8")})
+    _write_atomically(
+        {sheet_path: workbook.getvalue(), bib_path: bib_text.encode("utf-8"), log_path: log.getvalue().encode("utf-8")}
+    )
     data.clear_cache()
     bib.clear_cache()
     return Included(candidate_id, new_id, key, sheet_row, curator_columns(row))

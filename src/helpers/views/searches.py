@@ -46,9 +46,7 @@ def declared_search() -> HTML:
     """What the report searches, where and from when; the passages of the synthesis it is derived from."""
     strategy = load_strategy()
     last = (
-        f"The newest search ran on {esc(strategy.last_search.isoformat())}."
-        if strategy.last_search
-        else "No search has run yet."
+        f"The newest search ran on {esc(strategy.last_search.isoformat())}." if strategy.last_search else "No search has run yet."
     )
     sources = "".join(
         f"<li><strong>{esc(source_name(s.name))}</strong>: <code class='report-query'>{esc(s.query)}</code></li>"
@@ -172,7 +170,11 @@ def awaiting() -> HTML:
     candidates = data.load_screening()
     waiting = candidates[candidates["status"] == "to screen"]
     if waiting.empty:
-        what = "No record is awaiting screening." if not candidates.empty else "No record is awaiting screening: no search has run yet."
+        what = (
+            "No record is awaiting screening."
+            if not candidates.empty
+            else "No record is awaiting screening: no search has run yet."
+        )
         return HTML(f"<p>{what}</p>")
     caption = f"Records awaiting screening ({len(waiting)}; data/screening/candidates.csv, status 'to screen')"
     return HTML(html_table(_record_frame(waiting), caption, "records-awaiting", html_columns=("Title",)))
@@ -207,7 +209,11 @@ def added_sources() -> HTML:
     for _, source in later.iterrows():
         record = provenance.parse(source[provenance.COLUMN])
         found = log.loc[source["source_id"]] if source["source_id"] in log.index else None
-        how = f"{esc(record.change)} {esc(record.date.isoformat())} by {esc(record.who)} from {link(_doi_or_url(record.source), record.source)}" if record else esc(source[provenance.COLUMN])
+        if record:
+            origin = link(_doi_or_url(record.source), record.source)
+            how = f"{esc(record.change)} {esc(record.date.isoformat())} by {esc(record.who)} from {origin}"
+        else:
+            how = esc(source[provenance.COLUMN])
         if found is not None:
             how += (
                 f"; found by the <a href='{esc(place_href('searches'))}#{slug('update-' + found['run_id'].removeprefix('S-'))}'>"
@@ -215,13 +221,14 @@ def added_sources() -> HTML:
             )
         rows.append(
             f"<tr id='{added_source_anchor(source['source_id'])}'><td>{esc(source['source_id'])}</td>"
-            f"<td>{esc(source['authors'])} ({esc(source['year'] if not pd.isna(source['year']) else 'n.d.')}). "
+            f"<td>{esc(source['authors'])} ({esc('n.d.' if pd.isna(source['year']) else str(source['year']))}). "
             f"{esc(source['title'])}</td><td>{how}</td></tr>"
         )
     return HTML(
-        "<table class='report-table' id='sources-added'><caption>Sources added since the synthesis "
+        "<div class='report-table-wrap' tabindex='0' role='region' aria-labelledby='sources-added-caption'>"
+        "<table class='report-table' id='sources-added'><caption id='sources-added-caption'>Sources added since the synthesis "
         f"({len(later)}; data/sources.xlsx, column provenance)</caption><thead><tr><th scope='col'>Source</th>"
-        "<th scope='col'>Reference</th><th scope='col'>Added</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        "<th scope='col'>Reference</th><th scope='col'>Added</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
     )
 
 
