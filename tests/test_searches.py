@@ -354,8 +354,9 @@ def test_the_page_the_evidence_base_and_the_changelog_show_a_fixture_log(fixture
     computed = flows(data.load_search_runs(), data.load_screening())
     strategy = search.load_strategy()
     for flow in computed:
-        assert f'id="update-{flow.searched_on}"' in page or f"id='update-{flow.searched_on}'" in page
-        figure = _text(page.split(f"update-{flow.searched_on}-caption")[1].split("</figure>")[0])
+        found = re.search(rf"""<figure[^>]*id=["']update-{flow.searched_on}["'].*?</figure>""", page, re.S)
+        assert found, flow.searched_on
+        figure = _text(found.group(0))
         assert f"Records identified: {flow.identified_total}" in figure
         assert f"Duplicates removed: {flow.duplicates_removed}" in figure
         assert f"Records screened: {flow.screened}" in figure and f"Awaiting screening: {flow.awaiting}" in figure
