@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from helpers.data import loaders as data
 from helpers.data import urls
 from helpers.data.errors import DataError, Problem, did_you_mean
-from helpers.data.paths import dataset_path, note_read, read_input
-from helpers.data.readers import check_file_size, display_name, input_path, read_xlsx_cells
+from helpers.data.paths import dataset_path, note_read
+from helpers.data.places import YamlReader, line_of, read_yaml
+from helpers.data.readers import input_path, read_xlsx_cells
 from helpers.data.schema import SEARCH_SOURCES, SOURCES
 
 
@@ -80,11 +80,7 @@ class Strategy:
 
     def line(self, key: str) -> int | None:
         """The line of ``key`` (dotted, list items by index) in the file, or of the nearest key above it."""
-        while key:
-            if key in self.lines:
-                return self.lines[key]
-            key = key.rpartition(".")[0]
-        return None
+        return line_of(self.lines, key)
 
     def query(self, source: str) -> str | None:
         return next((s.query for s in self.sources if s.name == source), None)
@@ -93,43 +89,12 @@ class Strategy:
 # --------------------------------------------------------------------------- reading and checking the file
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """Dotted key -> line (1-based) of every mapping key and list item in the YAML text ('sources.1.query')."""
-    lines: dict[str, int] = {}
-
-    def walk(node, prefix: str) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-                lines.setdefault(key, key_node.start_mark.line + 1)
-                walk(value_node, key)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                key = f"{prefix}.{index}"
-                lines.setdefault(key, item.start_mark.line + 1)
-                walk(item, key)
-
-    try:
-        walk(yaml.compose(text), "")
-    except yaml.YAMLError:
-        pass
-    return lines
-
-
 def _shown(value) -> str:
     return "nothing" if value is None else repr(value)
 
 
-class _Reader:
-    """Checks one part of the file after another, collecting every problem with its key and line."""
-
-    def __init__(self, name: str, lines: dict[str, int]):
-        self.name, self.lines, self.problems = name, lines, []
-
-    def problem(self, key: str, message: str) -> None:
-        parts = key.split(".")
-        line = next((self.lines[k] for k in (".".join(parts[:i]) for i in range(len(parts), 0, -1)) if k in self.lines), None)
-        self.problems.append(Problem(self.name, line, None, f"key '{key}': {message}"))
+class _Reader(YamlReader):
+    """The places file's reader, with dates, lists of entries and whitespace-normalised texts."""
 
     def text(self, value, key: str) -> str | None:
         if not isinstance(value, str) or not value.strip():
@@ -229,23 +194,8 @@ def _parse(content, name: str, lines: dict[str, int]) -> Strategy:
 
 @functools.cache
 def _load(path: Path) -> Strategy:
-    name = display_name(path)
-    check_file_size(path, name)
-    raw = read_input(path)  # parsed from these bytes, whose hash the build records
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            [Problem(name, raw[: exc.start].count(b"\n") + 1, None, "is not UTF-8; save the file as UTF-8")]
-        ) from None
-    try:
-        content = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(
-            [Problem(name, mark.line + 1 if mark else None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}")]
-        ) from None
-    return _parse(content, name, _key_lines(text))
+    content, name, lines = read_yaml(path)
+    return _parse(content, name, lines)
 
 
 def load_strategy(path: Path | str | None = None) -> Strategy:
