@@ -1119,6 +1119,71 @@ CASES += [
 ]
 
 
+# ---- searches since the synthesis (issue 18): the fixture's two searches and screening log, then one thing broken
+SCREENING_LOG, SEARCH_RUNS, STRATEGY = "data/screening/candidates.csv", "data/search/runs.csv", "data/search/strategy.yml"
+
+
+def with_search_log(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
+    from search_fixtures import write_fixture_log
+
+    def apply(root: Path) -> None:
+        write_fixture_log(root)
+        for change in changes:
+            change(root)
+
+    return apply
+
+
+def strategy_line(text: str) -> Callable[[Path], int]:
+    return lambda root: next(
+        n for n, line in enumerate((root / STRATEGY).read_text(encoding="utf-8").splitlines(), 1) if text in line
+    )
+
+
+CASES += [
+    Case(
+        "screening: exclusion reason not declared",
+        with_search_log(set_csv(SCREENING_LOG, 3, "reason", "off-topic")),
+        SCREENING_LOG,
+        3,
+        "reason",
+        "is not an exclusion reason of data/search/strategy.yml",
+    ),
+    Case(
+        "screening: run that never happened",
+        with_search_log(set_csv(SCREENING_LOG, 2, "run_id", "S-2026-01-01")),
+        SCREENING_LOG,
+        2,
+        "run_id",
+        "is not a run of data/search/runs.csv",
+    ),
+    Case(
+        "screening: included record names no source",
+        with_search_log(set_csv(SCREENING_LOG, 2, "source_id", "SRC-N404")),
+        SCREENING_LOG,
+        2,
+        "source_id",
+        "is not a source_id of data/sources.xlsx",
+    ),
+    Case(
+        "search runs: records added disagree with the log",
+        with_search_log(set_csv(SEARCH_RUNS, 2, "records_added", "5")),
+        SEARCH_RUNS,
+        2,
+        "records_added",
+        "found first in openalex",
+    ),
+    Case(
+        "search strategy: last search not recorded",
+        with_search_log(replace_text(STRATEGY, "last_search: 2026-09-01", "last_search: null")),
+        STRATEGY,
+        strategy_line("last_search:"),
+        None,
+        "key 'last_search': null must be 2026-09-01",
+    ),
+]
+
+
 def test_the_corpus_is_large_and_every_case_distinct():
     assert len(CASES) >= 30
     assert len({case.name for case in CASES}) == len(CASES)

@@ -30,6 +30,7 @@ CHAPTER_API: dict[str, str] = {
     "changelog": "helpers.views.changelog_page",
     "edition": "helpers.views.cite",
     "evidence": "helpers.views.evidence",
+    "searches": "helpers.views.searches",
 }
 
 __all__ = sorted(CHAPTER_API)

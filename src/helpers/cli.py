@@ -14,6 +14,7 @@ citation   write .zenodo.json from CITATION.cff
 surveil    search the open scholarly APIs for records published since the last search; add them to screen
 datapackage  write the edition's data as a Frictionless data package (zip)
 diff       print a spreadsheet as rows of text (git's textconv for .xlsx)
+include    turn a record screened 'include' into a source row and a BibTeX entry for a curator to complete
 """
 
 from __future__ import annotations
@@ -330,6 +331,11 @@ def parser() -> argparse.ArgumentParser:
     )
     site.add_argument("--out", help="output folder (default: _build/site)")
     site.add_argument("--rebuild", action="store_true", help="build editions again even if already published")
+    take = commands.add_parser(
+        "include", help="turn a record screened 'include' into a source row and a BibTeX entry for a curator to complete"
+    )
+    take.add_argument("candidate", help="the record's candidate_id in data/screening/candidates.csv, e.g. C-0001")
+    take.add_argument("--id", dest="source_id", help="the new source_id (default: the next free SRC-N number)")
     cff = commands.add_parser("citation", help="write .zenodo.json from CITATION.cff")
     cff.add_argument("--check", action="store_true", help="only check that .zenodo.json agrees with CITATION.cff")
     look_up = commands.add_parser("surveil", help="search for records published since the last search; add them to screen")
@@ -363,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.build.preview import run as preview
 
         return preview(args.port)
+    if args.command == "include":
+        from helpers.search.include import main as include
+
+        return include(args.candidate, args.source_id)
     if args.command == "citation":
         return citation(args.check)
     if args.command == "surveil":

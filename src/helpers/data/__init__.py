@@ -4,7 +4,7 @@
 ``readers`` (CSV and xlsx cells as text), ``privacy`` (nothing that identifies a forum user), ``loaders``
 (typed DataFrames: ``helpers.data.loaders.load_cmos()`` and the others), ``appendix`` (a journal appendix
 sheet), ``bib`` (BibTeX), ``citation`` (CITATION.cff), ``releases`` (release records, the edition state),
-``places`` (chapters/places.yml), ``provenance``
+``places`` (chapters/places.yml), ``search`` (the declared search and its logs, checked against each other), ``provenance``
 (where a row comes from), ``content`` and ``content_notes`` (what the data and the chapters say: theory
 areas, sheet against BibTeX, content notes) and ``validate`` (every dataset against the others).
 """

@@ -79,8 +79,8 @@ def _privacy_problems(frame: pd.DataFrame, dataframe_schema: pa.DataFrameSchema,
                     problems.append(Problem(name, row, column, why))
             else:
                 for found, masked in privacy.findings(value):
-                    if found == privacy.NAME_NEAR_CONDITION and row in reviewed:
-                        continue  # a curator checked this row's names (privacy.REVIEW_COLUMN)
+                    if found == privacy.NAME_NEAR_CONDITION and (row in reviewed or kind == privacy.PUBLIC_AUTHORSHIP):
+                        continue  # a curator checked this row's names (privacy.REVIEW_COLUMN), or authorship is public
                     problems.append(Problem(name, row, column, privacy.describe(found, masked)))
     return problems
 
@@ -88,6 +88,8 @@ def _privacy_problems(frame: pd.DataFrame, dataframe_schema: pa.DataFrameSchema,
 def _schema_problems(frame: pd.DataFrame, dataframe_schema: pa.DataFrameSchema, name: str) -> list[Problem]:
     # Blank cells become missing values: required columns report them once, checks skip them.
     blanked = frame.apply(lambda column: column.mask(column.str.strip() == ""))
+    if frame.empty:  # a log with a header only (LOGS): its columns are checked, and no cell can be of another type
+        blanked = blanked.astype(str)
     try:
         dataframe_schema.validate(blanked, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -149,7 +151,7 @@ def check_table(frame: pd.DataFrame, dataset: str, name: str, row_numbers: list[
     Rows are numbered as in the file (header in row 1) unless ``row_numbers`` gives each row's own number.
     """
     frame = hygiene.normalise(_number_rows(frame, row_numbers))
-    if frame.empty:
+    if frame.empty and dataset not in LOGS:
         raise DataError([Problem(name, None, None, "has a header but no data rows")])
     dataframe_schema = schema.SCHEMAS[dataset]
     if provenance.COLUMN in dataframe_schema.columns and provenance.COLUMN not in frame.columns:
@@ -169,6 +171,9 @@ def check_table(frame: pd.DataFrame, dataset: str, name: str, row_numbers: list[
 # --------------------------------------------------------------------------- loaders
 
 
+# Logs that start empty (a header and no rows until the first search runs): an empty one is valid.
+LOGS = frozenset({"search_runs", "screening"})
+
 # How each dataset's checked text columns become typed ("Int64" and "Float64" allow empty cells).
 CONVERSIONS: dict[str, dict[str, str]] = {
     "sources": {"year": "Int64", "ref_number_2024": "Int64"},
@@ -181,6 +186,8 @@ CONVERSIONS: dict[str, dict[str, str]] = {
     "claims": {"paper": "int64"},
     "staff_quotes": {"paper": "int64"},
     "evaluation_findings": {"paper": "int64"},
+    "search_runs": {"records_identified": "int64", "duplicates_removed": "int64", "records_added": "int64"},
+    "screening": {"year": "Int64"},
 }
 
 
@@ -268,6 +275,16 @@ def load_cross_checks(path: Path | str | None = None) -> pd.DataFrame:
 def load_claims(path: Path | str | None = None) -> pd.DataFrame:
     """The report's own finding sentences, each with the verbatim passage of a paper it rests on."""
     return _load_csv("claims", _resolve("claims", path)).copy()
+
+
+def load_search_runs(path: Path | str | None = None) -> pd.DataFrame:
+    """Every completed surveillance search, one row per source queried: the query, the window and the counts."""
+    return _load_csv("search_runs", _resolve("search_runs", path)).copy()
+
+
+def load_screening(path: Path | str | None = None) -> pd.DataFrame:
+    """The screening log: every candidate record a search found, and the decision on it (empty until a search runs)."""
+    return _load_csv("screening", _resolve("screening", path)).copy()
 
 
 # A source's label_note holds one note per passage whose printed CMO label differs from its content.

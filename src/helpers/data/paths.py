@@ -50,6 +50,10 @@ DATASETS: dict[str, str] = {
     "claims": "data/claims.csv",
     "staff_quotes": "data/staff_quotes.csv",
     "evaluation_findings": "data/evaluation_findings.csv",
+    # Searches since the synthesis (issue 18): the declared search, each completed run, the screening log.
+    "search_strategy": "data/search/strategy.yml",
+    "search_runs": "data/search/runs.csv",
+    "screening": "data/screening/candidates.csv",
 }
 
 

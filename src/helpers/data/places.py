@@ -100,18 +100,24 @@ class Places:
 
     def line(self, key: str) -> int | None:
         """The line of ``key`` (dotted) in the file, or of the nearest key above it."""
-        while key:
-            if key in self.lines:
-                return self.lines[key]
-            key = key.rpartition(".")[0]
-        return None
+        return line_of(self.lines, key)
+
+
+def line_of(lines: dict[str, int], key: str) -> int | None:
+    """The line of ``key`` (dotted) in ``lines`` (:func:`key_lines`), or of the nearest key above it."""
+    while key:
+        if key in lines:
+            return lines[key]
+        key = key.rpartition(".")[0]
+    return None
 
 
 # --------------------------------------------------------------------------- reading and checking the file
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """Dotted key -> line number (1-based) of every mapping key in the YAML text."""
+def key_lines(text: str) -> dict[str, int]:
+    """Dotted key -> line number (1-based) of every mapping key in the YAML text, and of every list item by its
+    index ('sources.1.query'), for messages that name the line (this file, data/search/strategy.yml)."""
     lines: dict[str, int] = {}
 
     def walk(node, prefix: str) -> None:
@@ -120,6 +126,11 @@ def _key_lines(text: str) -> dict[str, int]:
                 key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
                 lines.setdefault(key, key_node.start_mark.line + 1)
                 walk(value_node, key)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                key = f"{prefix}.{index}"
+                lines.setdefault(key, item.start_mark.line + 1)
+                walk(item, key)
 
     try:
         walk(yaml.compose(text), "")
@@ -128,8 +139,8 @@ def _key_lines(text: str) -> dict[str, int]:
     return lines
 
 
-class _Reader:
-    """Checks one part of the file after another, collecting every problem with its key and line."""
+class YamlReader:
+    """Checks one part of a YAML file after another, collecting every problem with its key and line."""
 
     def __init__(self, name: str, lines: dict[str, int]):
         self.name, self.lines, self.problems = name, lines, []
@@ -190,7 +201,7 @@ def _shown(value) -> str:
 
 
 def _parse(content, name: str, lines: dict[str, int]) -> Places:
-    read = _Reader(name, lines)
+    read = YamlReader(name, lines)
     top = read.mapping(content, "(top level)")
     for key in KEYS:
         if key not in top:
@@ -274,11 +285,18 @@ def _parse(content, name: str, lines: dict[str, int]) -> Places:
     return Places(name, folder, studies, theory_areas, cmo_cards, named, entry, rules, lines)
 
 
-@functools.cache
-def _load(path: Path) -> Places:
+def read_yaml(path: Path) -> tuple[object, str, dict[str, int]]:
+    """A YAML file's content, its name as a contributor types it and the line of each key (:func:`key_lines`);
+    a file that is not UTF-8 or not YAML is a DataError naming the line."""
     name = display_name(path)
     check_file_size(path, name)
-    text = read_input(path).decode("utf-8")  # parsed from these bytes, whose hash the build records
+    raw = read_input(path)  # parsed from these bytes, whose hash the build records
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            [Problem(name, raw[: exc.start].count(b"\n") + 1, None, "is not UTF-8; save the file as UTF-8")]
+        ) from None
     try:
         content = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -286,7 +304,13 @@ def _load(path: Path) -> Places:
         raise DataError(
             [Problem(name, mark.line + 1 if mark else None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}")]
         ) from None
-    return _parse(content, name, _key_lines(text))
+    return content, name, key_lines(text)
+
+
+@functools.cache
+def _load(path: Path) -> Places:
+    content, name, lines = read_yaml(path)
+    return _parse(content, name, lines)
 
 
 @functools.cache

@@ -18,7 +18,9 @@ such as Mr, Ms, Dr followed by a capitalised word, or a common given name from :
 followed by a capitalised word) in the same sentence as, and within 60 characters of, a health condition
 (:data:`CONDITIONS`). A curator who has checked such a finding (an author named in a title, a public
 figure) records it in the row's optional ``privacy_reviewed`` column (:data:`REVIEW_COLUMN`) as
-``reviewed by <who> on <YYYY-MM-DD>: <why>``; that silences this one kind of finding for that row only.
+``reviewed by <who> on <YYYY-MM-DD>: <why>``; that silences this one kind of finding for that row only. A column
+of published bibliographic records (authors, titles, venues of the screening log) is declared
+:data:`PUBLIC_AUTHORSHIP` in the schema: this one kind of finding is not looked for there, every other is.
 
 The 2025 evaluation allocated each of its seven forums a bird name as a pseudonym (Methods, Forums)
 and identifies participants by forum pseudonym, an optional digit and a number: ``Magpie_100``,
@@ -44,6 +46,9 @@ PARTICIPANT_ID = re.compile(rf"^(?:{'|'.join(FORUM_PSEUDONYMS)})\d?_\d{{1,4}}$")
 PRIVACY_KEY = "privacy"
 FREE_TEXT = "free_text"  # scanned for contact details, profiles, handles and participant-id-shaped words
 PARTICIPANT_ID_COLUMN = "participant_id"  # the whole cell must be a study pseudonym such as Magpie_100
+# A bibliographic record's authors, title and venue (the screening log): authorship is public, so a personal name
+# next to a health condition there is an author and a title, not a forum user; every other finding still applies.
+PUBLIC_AUTHORSHIP = "public_authorship"
 
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]{1,64})@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
 # Candidate phone numbers: a run of digits and separators; see _is_phone for what counts.

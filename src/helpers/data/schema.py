@@ -12,7 +12,7 @@ import pandera.pandas as pa
 
 from helpers.data import provenance as where_from
 from helpers.data.hygiene import ASCII_KEY
-from helpers.data.privacy import FREE_TEXT, PRIVACY_KEY, REVIEW_COLUMN
+from helpers.data.privacy import FREE_TEXT, PRIVACY_KEY, PUBLIC_AUTHORSHIP, REVIEW_COLUMN
 
 NOT_REPORTED = "not reported"
 # The four parts of a CMO configuration; a part the text labels more than once holds its
@@ -356,6 +356,109 @@ EVALUATION_FINDINGS = pa.DataFrameSchema(
 )
 
 
+# --------------------------------------------------------------------------- searches since the synthesis
+
+# The open scholarly sources the surveillance search queries (data/search/strategy.yml names the query sent to each).
+SEARCH_SOURCES = ["openalex", "crossref", "europepmc"]
+SCREENING_STATUSES = ["to screen", "include", "exclude"]
+RUN_ID = r"S-[0-9]{4}-[0-9]{2}-[0-9]{2}"
+CANDIDATE_ID = r"C-[0-9]{4,}"
+
+
+def _real_date(value: str) -> bool:
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def _date(required: bool = True, not_future: bool = True) -> pa.Column:
+    """A date written YYYY-MM-DD that exists (and, by default, is not in the future)."""
+    checks = [
+        _matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "must be a date written YYYY-MM-DD"),
+        pa.Check(lambda v: not v[:4].isdigit() or _real_date(v), element_wise=True, error="is not a real date (YYYY-MM-DD)"),
+    ]
+    if not_future:
+        checks.append(
+            pa.Check(
+                lambda v: not _real_date(v) or _dt.date.fromisoformat(v) <= _dt.date.today(),
+                element_wise=True,
+                error="is in the future",
+            )
+        )
+    return _id(*checks, required=required)
+
+
+def _count() -> pa.Column:
+    return _id(_matches(r"^(?:0|[1-9][0-9]*)$", "must be a whole number (0 or more)"))
+
+
+# One row per source per completed surveillance search (data/search/runs.csv; written by `python -m helpers surveil`).
+SEARCH_RUNS = pa.DataFrameSchema(
+    {
+        "run_id": _id(_matches(rf"^{RUN_ID}$", "must look like S-2027-01-01 (S- and the date of the search)")),
+        "source": _id(_one_of(SEARCH_SOURCES, "search sources")),
+        "searched_on": _date(),
+        "window_from": _date(),
+        "window_to": _date(),
+        "query": _text(),
+        "records_identified": _count(),
+        "duplicates_removed": _count(),
+        "records_added": _count(),
+    },
+    strict=True,
+    unique=["run_id", "source"],
+    ordered=False,
+    name="search_runs",
+)
+
+# The screening log: one row per candidate record a search found, and the decision on it (data/screening/candidates.csv).
+SCREENING = pa.DataFrameSchema(
+    {
+        "candidate_id": _id(_matches(rf"^{CANDIDATE_ID}$", "must look like C-0001"), unique=True),
+        "run_id": _id(_matches(rf"^{RUN_ID}$", "must be a run_id of data/search/runs.csv, e.g. S-2027-01-01")),
+        "found_in": _id(
+            _matches(
+                rf"^(?:{'|'.join(SEARCH_SOURCES)})(?:; (?:{'|'.join(SEARCH_SOURCES)}))*$",
+                f"must be search sources separated by '; ' ({', '.join(SEARCH_SOURCES)}), e.g. 'openalex; crossref'",
+            )
+        ),
+        "doi": _id(
+            _matches(r"^10\.[0-9]{4,9}/[^\sA-Z]+$", "must be a bare lower-case DOI such as 10.2196/55750"), required=False
+        ),
+        "title": _text(privacy=PUBLIC_AUTHORSHIP),
+        "authors": _text(privacy=PUBLIC_AUTHORSHIP, required=False),
+        "year": _text(
+            _matches(r"^[0-9]{4}$", "must be a four-digit year"),
+            pa.Check(
+                lambda v: not v.isdigit() or 1950 <= int(v) <= THIS_YEAR + 1,
+                element_wise=True,
+                error=f"must be between 1950 and {THIS_YEAR + 1}",
+            ),
+            required=False,
+        ),
+        "venue": _text(privacy=PUBLIC_AUTHORSHIP, required=False),
+        "url": _text(required=False),
+        "status": _text(_one_of(SCREENING_STATUSES, "screening statuses")),
+        "reason": _id(
+            _matches(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "must be an exclusion reason code of data/search/strategy.yml"),
+            required=False,
+        ),
+        "screener": _id(
+            _matches(r"^[A-Z]{2,4}$", "must be the screener's initials: 2 to 4 capital letters, e.g. 'AB'"), required=False
+        ),
+        "screened_on": _date(required=False),
+        "source_id": _id(
+            _matches(r"^SRC-[A-Z0-9]{3,6}$", "must be a source_id of data/sources.xlsx, e.g. SRC-N001"), required=False
+        ),
+    },
+    strict=True,
+    ordered=False,
+    name="screening",
+)
+
+
 def _reviewable(table: pa.DataFrameSchema) -> pa.DataFrameSchema:
     """``table`` with the optional curator's column ``privacy_reviewed`` (``helpers.data.privacy``): a row whose
     'personal name next to a health condition' finding a curator has checked says so there."""
@@ -378,6 +481,8 @@ SCHEMAS = {
         "claims": CLAIMS,
         "staff_quotes": STAFF_QUOTES,
         "evaluation_findings": EVALUATION_FINDINGS,
+        "search_runs": SEARCH_RUNS,
+        "screening": SCREENING,
     }.items()
 }
 SOURCES = SCHEMAS["sources"]  # with its review column: the appendix importer maps a sheet onto these columns

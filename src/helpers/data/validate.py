@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from helpers.data import bib, content
+from helpers.data import bib, content, search
 from helpers.data import citation as edition
 from helpers.data import claims as finding_claims
 from helpers.data import loaders as data
@@ -344,6 +344,7 @@ def collect_problems() -> list[Problem]:
     data.clear_cache()
     bib.clear_cache()
     book_places.clear_cache()
+    search.clear_cache()
     problems: list[Problem] = special_files(root())  # links and pipes are refused before anything is read
     bibliography = _load(bib.load_bibliography, problems)
     reference_map = _load(data.load_reference_map, problems)
@@ -357,6 +358,10 @@ def collect_problems() -> list[Problem]:
     findings = _load(data.load_evaluation_findings, problems)
     places = _load(book_places.load_places, problems)
     claims = _load(data.load_claims, problems)
+    strategy = _load(search.load_strategy, problems)
+    runs = _load(data.load_search_runs, problems)
+    screening = _load(data.load_screening, problems)
+    problems += search.search_problems(strategy, runs, screening, sources, bibliography)
     problems += evidence_link_problems(quotes, findings, cmos, values)
     _load(release_records.load_records, problems)  # the footer of every page reads them
     if cmos is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +48,8 @@ class Snapshot:
 
     label: str
     tables: dict[str, pd.DataFrame]
+    # Sources made from a record of the screening log: source_id -> the search that found it (date, record, title).
+    found_by: dict[str, dict] = field(default_factory=dict)
 
 
 def _cell_text(value) -> str:
@@ -68,7 +70,26 @@ def snapshot_from_dir(base: Path, label: str | None = None) -> Snapshot:
     (the loaders keep what they read for the life of a process; a comparison must see the files as they are now)."""
     data.clear_cache()
     tables = {name: _as_text(LOADERS[name](base / DATASETS[name]), key) for name, key in COMPARED.items()}
-    return Snapshot(label or "working tree", tables)
+    return Snapshot(label or "working tree", tables, _found_by(base))
+
+
+def _found_by(base: Path) -> dict[str, dict]:
+    """The sources of ``base`` made from records of its screening log (none where it has no log)."""
+    log = base / DATASETS["screening"]
+    if not log.is_file():
+        return {}
+    included = data.load_screening(log)
+    included = included[(included["status"] == "include") & (included["source_id"] != "")]
+    return {
+        row.source_id: {"date": row.run_id.removeprefix("S-"), "candidate_id": row.candidate_id, "title": row.title}
+        for row in included.itertuples()
+    }
+
+
+def search_note(entry: dict) -> str:
+    """'added from the search of 2027-01-01: <title> (C-0003)' for a source a search found, else ''."""
+    found = entry.get("search")
+    return f"added from the search of {found['date']}: {found['title']} ({found['candidate_id']})" if found else ""
 
 
 def snapshot_from_git(base: Path, ref: str, label: str | None = None) -> Snapshot:
@@ -141,6 +162,9 @@ def _structure(snapshot: Snapshot | None) -> dict:
 def compare(old: Snapshot | None, new: Snapshot) -> dict:
     """Everything that differs between two snapshots (``old`` None: the first edition)."""
     changes = {name: _compare_table(name, old.tables[name] if old else None, new.tables[name]) for name in COMPARED}
+    for entry in changes["sources"]["added"]:
+        if entry["id"] in new.found_by:
+            entry["search"] = dict(new.found_by[entry["id"]])
     before, after = _structure(old), _structure(new)
     changes["structure"] = {
         "studies": {"before": before["studies"], "after": after["studies"]},
@@ -312,7 +336,10 @@ def changes_text(changes: dict) -> str:
     for name in COMPARED:
         table = changes[name]
         for what in ("added", "removed"):
-            lines += [f"{NAMES[name]}: {what} {e['id']}: {e['summary']}" for e in table[what]]
+            lines += [
+                f"{NAMES[name]}: {what} {e['id']}: {e['summary']}" + (f" ({search_note(e)})" if search_note(e) else "")
+                for e in table[what]
+            ]
         for entry in table.get("reworded", []):
             lines.append(f"{NAMES[name]}: reworded {entry['id']}: {entry['old']!r} -> {entry['new']!r}")
         for entry in table["changed"]:
@@ -335,7 +362,11 @@ def changes_markdown(changes: dict, title: str) -> str:
     lines = [f"## {_markdown_text(title)}", "", f"Needs a **{level}** release: {_markdown_text('; '.join(reasons))}.", ""]
     for name in COMPARED:
         table = changes[name]
-        items = [f"- added `{e['id']}`: {_markdown_text(e['summary'])}" for e in table["added"]]
+        items = [
+            f"- added `{e['id']}`: {_markdown_text(e['summary'])}"
+            + (f" ({_markdown_text(search_note(e))})" if search_note(e) else "")
+            for e in table["added"]
+        ]
         items += [f"- removed `{e['id']}`: {_markdown_text(e['summary'])}" for e in table["removed"]]
         items += [
             f"- reworded `{e['id']}`: ~~{_markdown_text(e['old'])}~~ → {_markdown_text(e['new'])}"

@@ -13,7 +13,7 @@ from IPython.display import HTML
 
 from helpers.data.paths import root
 from helpers.data.releases import load_records
-from helpers.release.changes import COMPARED, NAMES, ReleaseError, required_level, unreleased_changes
+from helpers.release.changes import COMPARED, NAMES, ReleaseError, required_level, search_note, unreleased_changes
 from helpers.release.downloads import slot as downloads_slot
 from helpers.views.html import esc
 
@@ -54,8 +54,10 @@ def changes_html(changes: dict) -> str:
         table = changes[name]
         items = []
         for entry in table["added"]:
+            found = f" <span class='report-found-by'>({esc(search_note(entry))})</span>" if search_note(entry) else ""
             items.append(
-                f"<li class='report-added'><strong>Added</strong> <code>{esc(entry['id'])}</code>: {esc(entry['summary'])}</li>"
+                f"<li class='report-added'><strong>Added</strong> <code>{esc(entry['id'])}</code>: {esc(entry['summary'])}"
+                f"{found}</li>"
             )
         for entry in table["removed"]:
             items.append(
