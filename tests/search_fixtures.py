@@ -12,14 +12,16 @@ LOG = "data/screening/candidates.csv"
 STRATEGY = "data/search/strategy.yml"
 FIRST, SECOND = "S-2026-06-01", "S-2026-09-01"
 
+COUNTS = ("records_identified", "duplicates_removed", "records_added", "records_unusable")
 RUN_ROWS = [
-    # run_id, source, searched_on, window_from, window_to, records_identified, duplicates_removed, records_added
-    (FIRST, "openalex", "2026-06-01", "2023-06-01", "2026-06-01", 6, 2, 3),
-    (FIRST, "crossref", "2026-06-01", "2023-06-01", "2026-06-01", 3, 2, 1),
-    (FIRST, "europepmc", "2026-06-01", "2023-06-01", "2026-06-01", 2, 2, 0),
-    (SECOND, "openalex", "2026-09-01", "2026-06-01", "2026-09-01", 2, 0, 2),
-    (SECOND, "crossref", "2026-09-01", "2026-06-01", "2026-09-01", 1, 1, 0),
-    (SECOND, "europepmc", "2026-09-01", "2026-06-01", "2026-09-01", 2, 1, 1),
+    # run_id, source, searched_on, window_from, window_to, records_identified, duplicates_removed, records_added,
+    # records_unusable
+    (FIRST, "openalex", "2026-06-01", "2023-06-01", "2026-06-01", 6, 2, 3, 1),
+    (FIRST, "crossref", "2026-06-01", "2023-06-01", "2026-06-01", 3, 2, 1, 0),
+    (FIRST, "europepmc", "2026-06-01", "2023-06-01", "2026-06-01", 2, 2, 0, 0),
+    (SECOND, "openalex", "2026-09-01", "2026-06-01", "2026-09-01", 2, 0, 2, 0),
+    (SECOND, "crossref", "2026-09-01", "2026-06-01", "2026-09-01", 1, 1, 0, 0),
+    (SECOND, "europepmc", "2026-09-01", "2026-06-01", "2026-09-01", 3, 1, 1, 1),
 ]
 # candidate_id, run_id, found_in, doi, title, authors, year, venue, status, reason, screener, screened_on
 CANDIDATES = [
@@ -126,8 +128,8 @@ def write_fixture_log(root: Path) -> None:
 
     declared = yaml.safe_load(strategy.read_text(encoding="utf-8"))
     queries = {s["name"]: " ".join(s["query"].split()) for s in declared["sources"]}
-    header = "run_id,source,searched_on,window_from,window_to,query,records_identified,duplicates_removed,records_added"
-    _write(root / RUNS, header.split(","), [(*r[:5], queries[r[1]], *r[5:]) for r in RUN_ROWS])
+    header = [*"run_id,source,searched_on,window_from,window_to,query".split(","), *COUNTS]
+    _write(root / RUNS, header, [(*r[:5], queries[r[1]], *r[5:]) for r in RUN_ROWS])
     log_header = (root / LOG).read_text(encoding="utf-8").splitlines()[0].split(",")
     rows = []
     for c in CANDIDATES:

@@ -152,6 +152,14 @@ CROSS_CASES = [
     ("e-mail in a title", _break_log(3, "title", "Write to jane.doe@example.org"), LOG, 3, "title", "holds an e-mail address"),
     ("records added disagree", _break_runs(2, "records_added", "4"), RUNS, 2, "records_added", "holds 3 record(s)"),
     ("count not a number", _break_runs(2, "duplicates_removed", "two"), RUNS, 2, "duplicates_removed", "whole number"),
+    (
+        "records identified not accounted for",
+        _break_runs(2, "records_unusable", "0"),
+        RUNS,
+        2,
+        "records_identified",
+        "plus records_unusable (0)",
+    ),
     ("run named for another day", _break_runs(2, "run_id", "S-2026-06-02"), RUNS, 2, "run_id", "names another day"),
     ("window before the declared start", _break_runs(2, "window_from", "2023-01-01"), RUNS, 2, "window_from", "window_start"),
     ("same run and source twice", _break_runs(3, "source", "openalex"), RUNS, 3, "run_id, source", "duplicate combination"),
@@ -309,6 +317,7 @@ def test_flow_numbers_come_from_the_runs_and_the_log(fixture_copy):
         assert flow.identified == {r[1]: r[5] for r in runs}
         assert flow.duplicates_removed == sum(r[6] for r in runs)
         assert flow.added == len(records) == sum(r[7] for r in runs)
+        assert flow.unusable == sum(r[8] for r in runs)
         assert flow.screened == sum(c[8] != "to screen" for c in records)
         assert flow.included == sum(c[8] == "include" for c in records)
         assert flow.awaiting == sum(c[8] == "to screen" for c in records)
@@ -358,7 +367,8 @@ def test_the_page_the_evidence_base_and_the_changelog_show_a_fixture_log(fixture
         assert found, flow.searched_on
         figure = _text(found.group(0))
         assert f"Records identified: {flow.identified_total}" in figure
-        assert f"Duplicates removed: {flow.duplicates_removed}" in figure
+        assert f"Records removed before screening: {flow.duplicates_removed + flow.unusable}" in figure
+        assert f"Duplicates: {flow.duplicates_removed}" in figure and f"unsafe link): {flow.unusable}" in figure
         assert f"Records screened: {flow.screened}" in figure and f"Awaiting screening: {flow.awaiting}" in figure
         assert f"Records excluded: {flow.excluded_total}" in figure and f"New sources included: {flow.included}" in figure
         for code, count in flow.excluded.items():

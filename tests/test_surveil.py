@@ -28,22 +28,6 @@ WINDOW_START = date(2023, 6, 1)  # the test strategy's, not the report's
 EARLIER_RUN = date(2024, 1, 15)  # the test copy's earlier search (it found EARLIER_DOI)
 FIRST_DAY = date(2024, 1, 16)  # where the next search's window starts
 SOURCES = ("openalex", "crossref", "europepmc")
-STRATEGY = f"""# A surveillance strategy in the contract's shape (test fixture).
-statement: The report's own surveillance search (a test copy).
-derived_from: []
-window_start: {WINDOW_START.isoformat()}  # the day after the synthesis's window
-last_search: {EARLIER_RUN.isoformat()}  # set by python -m helpers surveil
-sources:
-  - name: openalex
-    query: {QUERY}
-  - name: crossref
-    query: {QUERY}
-  - name: europepmc
-    query: {QUERY}
-exclusion_reasons:
-  - code: duplicate
-    label: The record duplicates one already screened.
-"""
 # What each API's pages hold (tests/fixtures/surveil): returned, malformed, duplicates, added.
 EXPECTED = {
     "openalex": {"identified": 6, "malformed": 2, "duplicates": 1, "added": 3},
@@ -60,6 +44,21 @@ def _next_cursor(source: str, page: dict):
     if source == "crossref":
         return page["message"]["next-cursor"]
     return page["nextCursorMark"]
+
+
+def strategy_text(repo: Path) -> str:
+    """The repository's declared search (so the data layer accepts it), searching the test server from
+    WINDOW_START with QUERY, last searched on EARLIER_RUN."""
+    declared = yaml.safe_load((repo / files.STRATEGY_FILE).read_text(encoding="utf-8"))
+    declared.update(
+        window_start=WINDOW_START,
+        last_search=EARLIER_RUN,
+        sources=[{"name": source, "query": QUERY} for source in SOURCES],
+    )
+    text = yaml.safe_dump(declared, sort_keys=False, allow_unicode=True, width=100)
+    # A comment on the line surveil edits: the edit keeps it.
+    text = text.replace(f"last_search: {EARLIER_RUN}\n", f"last_search: {EARLIER_RUN}  # set by python -m helpers surveil\n")
+    return "# The repository's declared search, pointed at the test server (test fixture).\n" + text
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +125,7 @@ def earlier_run() -> dict[str, object]:
     return {
         "run_id": f"S-{EARLIER_RUN}", "source": "openalex", "searched_on": EARLIER_RUN, "window_from": WINDOW_START,
         "window_to": EARLIER_RUN, "query": f"search={QUERY}", "records_identified": 1, "duplicates_removed": 0,
-        "records_added": 1,
+        "records_unusable": 0, "records_added": 1,
     }  # fmt: skip
 
 
@@ -136,7 +135,7 @@ def report(repo_copy, bib, monkeypatch) -> Path:
     e-mail in the environment, as the workflow sets it."""
     monkeypatch.setenv(CONTACT_ENV, CONTACT)
     (repo_copy / files.STRATEGY_FILE).parent.mkdir(parents=True, exist_ok=True)
-    (repo_copy / files.STRATEGY_FILE).write_text(STRATEGY, encoding="utf-8")
+    (repo_copy / files.STRATEGY_FILE).write_text(strategy_text(repo_copy), encoding="utf-8")
     for relative, columns, row in (
         (files.CANDIDATES_FILE, files.CANDIDATE_COLUMNS, earlier_candidate(bib)),
         (files.RUNS_FILE, files.RUN_COLUMNS, earlier_run()),
@@ -199,6 +198,7 @@ def test_a_run_pages_through_each_api_and_records_everything(report, apis, bib):
         expected = EXPECTED[row["source"]]
         assert int(row["records_identified"]) == expected["identified"]
         assert int(row["duplicates_removed"]) == expected["duplicates"]
+        assert int(row["records_unusable"]) == expected["malformed"]
         assert int(row["records_added"]) == expected["added"]
         assert (row["searched_on"], row["window_from"], row["window_to"]) == (str(today), str(FIRST_DAY), str(today))
         assert QUERY in row["query"] and CONTACT not in row["query"]
@@ -528,6 +528,35 @@ def test_a_simulated_monthly_run_adds_candidates_offline(report, apis, tmp_path,
     lines = log.read_text(encoding="utf-8").splitlines()
     assert any("helpers surveil" in line for line in lines if line.startswith("armed "))
     assert not [line for line in lines if line.startswith("attempt ")]
+
+    # What it wrote passes validation as it stands, and each update's flow adds up to what the sources returned.
+    checked = run_helpers(report, "validate")
+    assert checked.returncode == 0, checked.stderr
+    import pandas as pd
+
+    from helpers.search.flow import flows
+
+    runs = pd.read_csv(report / files.RUNS_FILE, dtype={"run_id": str})
+    log = pd.read_csv(report / files.CANDIDATES_FILE, dtype=str, keep_default_na=False)
+    (flow,) = [f for f in flows(runs, log) if f.searched_on == today.isoformat()]
+    assert flow.identified == {source: e["identified"] for source, e in EXPECTED.items()}
+    assert flow.duplicates_removed == sum(e["duplicates"] for e in EXPECTED.values())
+    assert flow.unusable == sum(e["malformed"] for e in EXPECTED.values())
+    assert flow.added == flow.awaiting == sum(e["added"] for e in EXPECTED.values())
+
+    # A screener includes one; `include` makes its source row and BibTeX entry, which wait for a curator.
+    new = next(c for c in candidates if c["run_id"] == f"S-{today}" and c["doi"])
+    screened = (
+        (report / files.CANDIDATES_FILE)
+        .read_text(encoding="utf-8")
+        .replace(f"{new['url']},to screen,,,,", f"{new['url']},include,,AB,{today},")
+    )
+    (report / files.CANDIDATES_FILE).write_text(screened, encoding="utf-8")
+    included = run_helpers(report, "include", new["candidate_id"])
+    assert included.returncode == 0, included.stderr
+    assert new["doi"] in (report / "bib" / "references.bib").read_text(encoding="utf-8")
+    waiting = run_helpers(report, "validate")
+    assert waiting.returncode == 1 and "study_design" in waiting.stderr and "Traceback" not in waiting.stderr
 
 
 def test_the_network_guard_still_blocks_the_real_apis(report, tmp_path):

@@ -186,7 +186,12 @@ CONVERSIONS: dict[str, dict[str, str]] = {
     "claims": {"paper": "int64"},
     "staff_quotes": {"paper": "int64"},
     "evaluation_findings": {"paper": "int64"},
-    "search_runs": {"records_identified": "int64", "duplicates_removed": "int64", "records_added": "int64"},
+    "search_runs": {
+        "records_identified": "int64",
+        "duplicates_removed": "int64",
+        "records_unusable": "int64",
+        "records_added": "int64",
+    },
     "screening": {"year": "Int64"},
 }
 

@@ -405,6 +405,9 @@ SEARCH_RUNS = pa.DataFrameSchema(
         "query": _text(),
         "records_identified": _count(),
         "duplicates_removed": _count(),
+        # Records a source returned that could not be screened: no title, a malformed DOI, an unsafe link (each
+        # named in the search's output); PRISMA's "records removed for other reasons".
+        "records_unusable": _count(),
         "records_added": _count(),
     },
     strict=True,
@@ -434,7 +437,7 @@ SCREENING = pa.DataFrameSchema(
             pa.Check(
                 lambda v: not v.isdigit() or 1950 <= int(v) <= THIS_YEAR + 1,
                 element_wise=True,
-                error=f"must be between 1950 and {THIS_YEAR + 1}",
+                error="must be between 1950 and next year",
             ),
             required=False,
         ),

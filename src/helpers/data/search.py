@@ -245,14 +245,16 @@ def _run_problems(strategy: Strategy, runs: pd.DataFrame, name: str) -> list[Pro
                     f"{run['window_from']} is before the declared window_start {strategy.window_start} of {strategy.file}",
                 )
             )
-        if run["records_added"] + run["duplicates_removed"] > run["records_identified"]:
+        accounted = run["records_added"] + run["duplicates_removed"] + run["records_unusable"]
+        if accounted != run["records_identified"]:
             problems.append(
                 Problem(
                     name,
                     row,
                     "records_identified",
-                    f"{run['records_identified']} is fewer than records_added ({run['records_added']}) plus "
-                    f"duplicates_removed ({run['duplicates_removed']}); every record added or removed was identified",
+                    f"{run['records_identified']} is not records_added ({run['records_added']}) plus duplicates_removed "
+                    f"({run['duplicates_removed']}) plus records_unusable ({run['records_unusable']}); every record a "
+                    "source returned is added, or removed as a duplicate or as unusable",
                 )
             )
     newest = max(runs["searched_on"], default=None)

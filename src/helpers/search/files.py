@@ -13,23 +13,21 @@ import os
 import re
 import signal
 import tempfile
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import yaml
 
-STRATEGY_FILE = "data/search/strategy.yml"
-RUNS_FILE = "data/search/runs.csv"
-CANDIDATES_FILE = "data/screening/candidates.csv"
-RUN_COLUMNS = (
-    "run_id", "source", "searched_on", "window_from", "window_to", "query",
-    "records_identified", "duplicates_removed", "records_added",
-)  # fmt: skip
-CANDIDATE_COLUMNS = (
-    "candidate_id", "run_id", "found_in", "doi", "title", "authors", "year", "venue", "url",
-    "status", "reason", "screener", "screened_on", "source_id",
-)  # fmt: skip
+from helpers.data.paths import DATASETS
+from helpers.data.schema import SCREENING, SEARCH_RUNS
+from helpers.data.search import Strategy, clear_cache, load_strategy
+
+STRATEGY_FILE = DATASETS["search_strategy"]
+RUNS_FILE = DATASETS["search_runs"]
+CANDIDATES_FILE = DATASETS["screening"]
+# The columns of the two logs, in the order their schemas declare them (the files' headers).
+RUN_COLUMNS = tuple(SEARCH_RUNS.columns)
+CANDIDATE_COLUMNS = tuple(SCREENING.columns)
 _LAST_SEARCH = re.compile(r"(?m)^last_search:[ \t]*(?P<value>[^#\n]*?)(?P<comment>[ \t]+#[^\n]*)?[ \t]*$")
 
 
@@ -41,52 +39,14 @@ class PartlyWritten(OSError):
     """Some of the files were replaced before one could not be (the message names them)."""
 
 
-@dataclass(frozen=True)
-class Strategy:
-    window_start: date
-    last_search: date | None
-    contact: str | None
-    sources: tuple[tuple[str, str], ...]  # (name, query) in the declared order
-
-
-def _date(value: object, key: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise SearchFileError(f"{STRATEGY_FILE}: '{key}' is {value!r}, not a date YYYY-MM-DD") from None
-
-
 def read_strategy(root: Path) -> Strategy:
-    """The keys of strategy.yml the search needs (the one reader: the data layer's loader can take its place)."""
+    """The declared search of the report at ``root``, read and checked by the data layer (a DataError names the
+    file, line and key)."""
     path = root / STRATEGY_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SearchFileError(f"{STRATEGY_FILE} is missing: the search runs the strategy it declares") from None
-    except yaml.YAMLError as exc:
-        raise SearchFileError(f"{STRATEGY_FILE} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise SearchFileError(f"{STRATEGY_FILE} must be a mapping of keys")
-    for key in ("window_start", "last_search", "sources"):
-        if key not in data:
-            raise SearchFileError(f"{STRATEGY_FILE}: the key '{key}' is missing")
-    sources = data["sources"]
-    if not isinstance(sources, list) or not sources:
-        raise SearchFileError(f"{STRATEGY_FILE}: 'sources' must list at least one {{name, query}}")
-    pairs = []
-    for number, source in enumerate(sources, start=1):
-        if not isinstance(source, dict) or not source.get("name") or not source.get("query"):
-            raise SearchFileError(f"{STRATEGY_FILE}: sources item {number} needs a name and a query")
-        pairs.append((str(source["name"]), str(source["query"])))
-    last = data["last_search"]
-    return Strategy(
-        window_start=_date(data["window_start"], "window_start"),
-        last_search=None if last is None else _date(last, "last_search"),
-        contact=str(data["contact"]) if data.get("contact") else None,
-        sources=tuple(pairs),
-    )
+    if not path.is_file():
+        raise SearchFileError(f"{STRATEGY_FILE} is missing: the search runs the strategy it declares")
+    clear_cache()  # the file as it is now, not as an earlier read in this process found it
+    return load_strategy(path)
 
 
 def with_last_search(text: str, day: date) -> str:
@@ -97,7 +57,7 @@ def with_last_search(text: str, day: date) -> str:
     match = matches[0]
     line = f"last_search: {day.isoformat()}{match.group('comment') or ''}"
     changed = text[: match.start()] + line + text[match.end() :]
-    if _date(yaml.safe_load(changed)["last_search"], "last_search") != day:  # pragma: no cover - the regex's promise
+    if str(yaml.safe_load(changed)["last_search"]) != day.isoformat():  # pragma: no cover - the regex's promise
         raise SearchFileError(f"{STRATEGY_FILE}: could not set last_search")
     return changed
 

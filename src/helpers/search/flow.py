@@ -24,6 +24,7 @@ class Flow:
     window_to: str
     identified: dict[str, int]  # source -> records identified, in the order the run lists them
     duplicates_removed: int
+    unusable: int  # removed before screening for other reasons: no title, a malformed DOI, an unsafe link
     added: int
     screened: int
     excluded: dict[str, int]  # reason code -> records, most first
@@ -54,6 +55,7 @@ def flows(runs: pd.DataFrame, candidates: pd.DataFrame) -> list[Flow]:
                 window_to=str(rows["window_to"].max()),
                 identified={str(r.source): int(r.records_identified) for r in rows.itertuples()},
                 duplicates_removed=int(rows["duplicates_removed"].sum()),
+                unusable=int(rows["records_unusable"].sum()),
                 added=len(found),
                 screened=len(decided),
                 excluded={str(code): int(n) for code, n in sorted(excluded.items(), key=lambda item: (-item[1], item[0]))},

@@ -118,7 +118,8 @@ def surveil(
     http = http or Polite(contact)
     out(f"Searching {len(strategy.sources)} source(s) for records published {start} to {end} (run {run}).")
     fetched = []
-    for name, query in strategy.sources:
+    for source in strategy.sources:
+        name, query = source.name, source.query
         try:
             result = clients.fetch(
                 http, name, query, start.isoformat(), end.isoformat(), contact, (bases or {}).get(name), page_size
@@ -160,6 +161,7 @@ def surveil(
             "query": result.sent,
             "records_identified": outcome.counts[result.source].identified,
             "duplicates_removed": outcome.counts[result.source].duplicates,
+            "records_unusable": outcome.counts[result.source].malformed,
             "records_added": outcome.counts[result.source].added,
         }
         for result in fetched

@@ -95,7 +95,17 @@ def flow_html(flow: Flow, reasons: dict[str, str]) -> str:
         (
             "Identification",
             _box("Records identified", flow.identified_total, identified, "main")
-            + _box("Duplicates removed", flow.duplicates_removed, "", "side"),
+            + _box(
+                "Records removed before screening",
+                flow.duplicates_removed + flow.unusable,
+                _list(
+                    [
+                        ("Duplicates", flow.duplicates_removed),
+                        ("Without usable metadata (no title, a malformed DOI or an unsafe link)", flow.unusable),
+                    ]
+                ),
+                "side",
+            ),
         ),
         (
             "Screening",
