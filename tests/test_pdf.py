@@ -253,3 +253,32 @@ def test_the_title_page_of_a_released_edition_names_it_and_its_doi(repo_copy):
     assert normalised(f"Edition {edition.version}, released {edition.date_released}") in text
     assert normalised(edition.reference()) in text and normalised("https://doi.org/10.5281/zenodo.1234567") in text
     assert "Unreleased" not in page
+
+
+def test_what_would_be_cut_at_the_right_edge_is_refused_by_its_page(repo, tmp_path, monkeypatch):
+    """A page cannot scroll sideways: something wider than it is named, and nothing is written (chromium would
+    otherwise shrink every page of the book to fit it, or cut it)."""
+    chromium_path()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!DOCTYPE html><title>x</title>", encoding="utf-8")
+    wide = '<section data-report-doc="chapters/wide"><p>Fits.</p><div style="width: 1200px">Does not fit.</div></section>'
+    document = f"<!DOCTYPE html><html><head><style>{printing.PRINT_CSS}</style></head><body>{wide}</body></html>"
+    monkeypatch.setattr(printing, "_join", lambda *args: (document, []))
+    out = tmp_path / "book.pdf"
+    with pytest.raises(printing.PdfError, match=r"wider than the printed page.* on chapters/wide"):
+        printing.write_pdf(site, out, repo)
+    assert not out.exists()
+
+
+def test_long_words_in_table_cells_may_break_and_keep_their_text():
+    soup = BeautifulSoup(
+        "<article><table><tr><td>see figuerasbates2020cognitive (10.2196/preprints.58891)</td><td>short</td></tr></table>"
+        "<p>figuerasbates2020cognitive stays whole outside tables</p></article>",
+        "html.parser",
+    )
+    printing._breakable_cells(soup.article)
+    cell = soup.find("td")
+    assert cell.find_all("wbr") and cell.get_text() == "see figuerasbates2020cognitive (10.2196/preprints.58891)"
+    assert not soup.find("p").find_all("wbr")
+    assert all(len(piece) <= printing.LONGEST_UNBROKEN for piece in printing._pieces("x" * 100))

@@ -49,6 +49,20 @@ KEPT_SCRIPTS = re.compile(r"^_static/(plotly[^/]*|report-figures[^/]*)\.js$")
 REMOVED = ", ".join(("a.headerlink", "form.report-filter", "button", ".d-print-none"))
 ALL_FIGURES_DRAWN = """() => [...document.querySelectorAll('.plotly-graph-div')]
     .every(div => div.querySelector('svg.main-svg'))"""
+# What would be cut at the page's right edge, or make chromium shrink every page to fit it: elements (not inside a
+# figure's drawing, which scales to fit) reaching more than 4 px (about 1 mm) past the content width, the outermost
+# of each, named by tag, class and the printed page they are on.
+TOO_WIDE = """(width) => [...document.querySelectorAll('body *')]
+    .filter(el => !el.closest('.plotly-graph-div, .visually-hidden, .sr-only, [hidden]'))
+    .filter(el => { const box = el.getBoundingClientRect(); return box.width > 0 && box.right > width + 4; })
+    .filter((el, _, all) => !all.includes(el.parentElement))  // the outermost of each: the table, not its cells
+    .slice(0, 5)
+    .map(el => {
+        const page = el.closest('[data-report-doc]');
+        return `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string'
+            ? '.' + el.className.trim().split(/\\s+/).join('.') : ''} on ${page ? page.dataset.reportDoc : 'the title page'}`
+            + ` (${Math.round(el.getBoundingClientRect().right)} px of ${width})`;
+    })"""
 ID_ATTRIBUTES = ("aria-describedby", "aria-labelledby", "aria-controls", "for", "data-for", "headers")
 
 # The print styles: only for the joined document (never part of the site), so any edition's site can be printed.
@@ -78,11 +92,22 @@ details > summary { list-style: none; font-weight: 600; break-after: avoid; }
 details > summary::-webkit-details-marker { display: none; }
 pre, code, .highlight pre { white-space: pre-wrap !important; overflow-wrap: anywhere; word-break: break-word; }
 pre { font-size: 8.5pt; }
+code.literal, p code, li code, td code { white-space: normal !important; overflow-wrap: anywhere !important; }
 .report-table-wrap, .table-wrapper, .pst-scrollable-table-container, .output {
   overflow: visible !important; max-height: none !important;
 }
-table { width: 100% !important; max-width: 100%; table-layout: auto; border-collapse: collapse; font-size: 8pt; }
-th, td { overflow-wrap: anywhere; word-break: normal; hyphens: auto; padding: 1mm 1.5mm !important; }
+table { width: 100% !important; max-width: 100%; table-layout: auto; border-collapse: collapse; }
+table, table th, table td, .report-table, .report-table th, .report-table td, .report-table caption {
+  font-size: 7.5pt !important; line-height: 1.3;
+}
+/* break-word, not anywhere: a column is never narrower than its longest word (a year never breaks digit by digit) */
+th, td, .report-table th, .report-table td {
+  overflow-wrap: break-word !important; word-break: normal; hyphens: auto; padding: 0.8mm 1.2mm !important;
+}
+/* The site keeps wide tables legible on a screen with minimum widths and a sideways scroll; a page cannot scroll. */
+table, th, td, .report-findable, .report-findable td, .report-table th, .report-table td, .report-glance td {
+  min-width: 0 !important;
+}
 thead { display: table-header-group; }
 a { color: #0b5394 !important; text-decoration: none; }
 .visually-hidden, .sr-only { position: absolute !important; }
@@ -276,8 +301,12 @@ def _join(site: Path, base: Path, edition: Edition, parts: list[Part]) -> tuple[
             article = by_doc[doc].article
             if part.caption:
                 _demote(article)
+            _breakable_cells(article)
             article.name = "div"
-            body.append(f'<section class="report-print-page" id="{_page_anchor(doc)}">{article.decode()}</section>')
+            body.append(
+                f'<section class="report-print-page" id="{_page_anchor(doc)}" data-report-doc="{html.escape(doc)}">'
+                f"{article.decode()}</section>"
+            )
     head = "".join(f'<link rel="stylesheet" href="/{html.escape(s)}">' for s in styles)
     head += f"<style>{PRINT_CSS}</style>"
     head += "".join(f'<script src="/{html.escape(s)}"></script>' for s in scripts)
@@ -305,6 +334,42 @@ def _bookmarks(edition: Edition, parts: list[Part], by_doc: dict) -> list[Bookma
         else:
             marks += [page(d) for d in part.docs]
     return marks
+
+
+# A word in a table cell longer than this may break (an id, a file name, an address): a table's narrowest width is
+# the sum of its columns' longest words, and a page cannot scroll sideways as the site's tables do.
+LONGEST_UNBROKEN = 24
+_LONG_WORD = re.compile(rf"\S{{{LONGEST_UNBROKEN + 1},}}")
+
+
+def _breakable_cells(article) -> None:
+    """Let the long words of table cells break: a ``<wbr>`` after each ``/ _ . - , ;`` in them, and after every
+    LONGEST_UNBROKEN characters without one (no character is added to the text a reader copies)."""
+    from bs4 import NavigableString
+
+    document = article
+    while document.parent is not None:
+        document = document.parent
+    for cell in article.select("td, th"):
+        for string in list(cell.find_all(string=_LONG_WORD)):
+            if string.find_parent(["script", "style"]) is not None:
+                continue
+            nodes, position = [], 0
+            for match in _LONG_WORD.finditer(string):
+                nodes.append(NavigableString(string[position : match.start()]))
+                for index, piece in enumerate(_pieces(match.group(0))):
+                    if index:
+                        nodes.append(document.new_tag("wbr"))
+                    nodes.append(NavigableString(piece))
+                position = match.end()
+            nodes.append(NavigableString(string[position:]))
+            string.replace_with(*nodes)
+
+
+def _pieces(word: str) -> list[str]:
+    """``word`` cut after each ``/ _ . - , ;`` and into runs of at most LONGEST_UNBROKEN characters."""
+    chunks = re.split(r"(?<=[/_.\-,;])", word)
+    return [chunk[i : i + LONGEST_UNBROKEN] for chunk in chunks if chunk for i in range(0, len(chunk), LONGEST_UNBROKEN)]
 
 
 def _demote(article) -> None:
@@ -430,6 +495,9 @@ def _print(site: Path, document: str, label: str) -> bytes:
                     page.evaluate("() => document.fonts.ready.then(() => true)")
                     if errors:
                         raise PdfError(f"a script of the print document failed: {errors[0]}")
+                    too_wide = page.evaluate(TOO_WIDE, CONTENT_PX)
+                    if too_wide:
+                        raise PdfError(f"wider than the printed page, so it would be cut: {'; '.join(too_wide)}")
                     if outside:
                         raise PdfError(f"the print document asked for a file outside the site: {outside[0]}")
                     return page.pdf(
@@ -548,6 +616,7 @@ def write_pdf(site: Path, out: Path, base: Path) -> dict:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        os.chmod(temporary, 0o644)  # a published file every reader may fetch (mkstemp makes it owner-only)
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
