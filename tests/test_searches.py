@@ -384,7 +384,8 @@ def test_the_page_the_evidence_base_and_the_changelog_show_a_fixture_log(fixture
     # The changelog names the included record as evidence added.
     changelog = _text((site / "changelog.html").read_text(encoding="utf-8"))
     title = next(c[4] for c in CANDIDATES if c[0] == "C-0001")
-    assert f"added from the search of {FIRST.removeprefix('S-')}: {title} (C-0001)" in changelog
+    assert f"(found by the search of {FIRST.removeprefix('S-')}, record C-0001)" in changelog
+    assert changelog.count(title) == 1, "the work is named once: its summary, then where it was found"
     (fixture_copy.parent / "site-path.txt").write_text(str(site.parent), encoding="utf-8")
 
 

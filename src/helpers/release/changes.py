@@ -81,15 +81,16 @@ def _found_by(base: Path) -> dict[str, dict]:
     included = data.load_screening(log)
     included = included[(included["status"] == "include") & (included["source_id"] != "")]
     return {
-        row.source_id: {"date": row.run_id.removeprefix("S-"), "candidate_id": row.candidate_id, "title": row.title}
+        row.source_id: {"date": row.run_id.removeprefix("S-"), "candidate_id": row.candidate_id}
         for row in included.itertuples()
     }
 
 
 def search_note(entry: dict) -> str:
-    """'added from the search of 2027-01-01: <title> (C-0003)' for a source a search found, else ''."""
+    """'found by the search of 2027-01-01, record C-0003' for a source a search found, else '' (the entry's summary
+    already names the work)."""
     found = entry.get("search")
-    return f"added from the search of {found['date']}: {found['title']} ({found['candidate_id']})" if found else ""
+    return f"found by the search of {found['date']}, record {found['candidate_id']}" if found else ""
 
 
 def snapshot_from_git(base: Path, ref: str, label: str | None = None) -> Snapshot:
