@@ -81,8 +81,7 @@ def _found_by(base: Path) -> dict[str, dict]:
     included = data.load_screening(log)
     included = included[(included["status"] == "include") & (included["source_id"] != "")]
     return {
-        row.source_id: {"date": row.run_id.removeprefix("S-"), "candidate_id": row.candidate_id}
-        for row in included.itertuples()
+        row.source_id: {"date": row.run_id.removeprefix("S-"), "candidate_id": row.candidate_id} for row in included.itertuples()
     }
 
 
