@@ -5,6 +5,7 @@ report's own loaders, its fields those the schemas declare, deterministic, also 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import hashlib
 import io
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, run_helpers
-from helpers.data import bib, loaders, readers, releases, schema
+from helpers.data import bib, loaders, readers, releases, schema, search
 from helpers.data import citation as edition_file
 from helpers.data.errors import DataError
 from helpers.data.paths import DATASETS
@@ -103,6 +104,11 @@ def test_the_package_reads_back_through_the_reports_own_loaders(package):
         if dataset == "bibliography":
             packaged, shipped = bib.load_bibliography(tree / relative), bib.load_bibliography(REPO / relative)
             pd.testing.assert_frame_equal(packaged, shipped)
+            continue
+        if dataset == "search_strategy":  # the declared search: a YAML file, read by its own loader
+            search.clear_cache()
+            packaged, shipped = search.load_strategy(tree / relative), search.load_strategy(REPO / relative)
+            assert dataclasses.replace(packaged, file="") == dataclasses.replace(shipped, file="")
             continue
         loader = getattr(loaders, f"load_{dataset}")
         pd.testing.assert_frame_equal(loader(tree / relative), loader(REPO / relative), check_names=False)

@@ -282,3 +282,17 @@ def test_long_words_in_table_cells_may_break_and_keep_their_text():
     assert cell.find_all("wbr") and cell.get_text() == "see figuerasbates2020cognitive (10.2196/preprints.58891)"
     assert not soup.find("p").find_all("wbr")
     assert all(len(piece) <= printing.LONGEST_UNBROKEN for piece in printing._pieces("x" * 100))
+
+
+def test_printing_works_inside_another_playwright_session(repo, tmp_path, monkeypatch):
+    """A notebook's kernel, or a test's browser, runs an asyncio loop in the calling thread; printing must not mind."""
+    from playwright.sync_api import sync_playwright
+
+    chromium_path()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!DOCTYPE html><title>x</title>", encoding="utf-8")
+    document = f"<!DOCTYPE html><html><head><style>{printing.PRINT_CSS}</style></head><body><p>Printed.</p></body></html>"
+    with sync_playwright():
+        raw = printing._print(site, document, "a label")
+    assert raw.startswith(b"%PDF-")

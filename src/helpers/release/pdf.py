@@ -17,6 +17,7 @@ script are the only scripts loaded, so figures are drawn as vector SVG in the li
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import hashlib
 import html
@@ -457,6 +458,13 @@ def _pdf_date(moment: datetime.datetime) -> str:
 
 
 def _print(site: Path, document: str, label: str) -> bytes:
+    """Print ``document`` (see :func:`_print_here`) in a thread of its own: Playwright's sync API refuses to start in a
+    thread where an asyncio loop runs (a notebook's kernel, or another Playwright session such as a test's browser)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-print") as worker:
+        return worker.submit(_print_here, site, document, label).result()
+
+
+def _print_here(site: Path, document: str, label: str) -> bytes:
     """Serve the site with the print document beside it; chromium draws every figure and prints the document."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
