@@ -5,6 +5,8 @@ a missing site is a clear message, and a failed print leaves ``out`` untouched."
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import csv
 import dataclasses
 import io
@@ -286,13 +288,18 @@ def test_long_words_in_table_cells_may_break_and_keep_their_text():
 
 def test_printing_works_inside_another_playwright_session(repo, tmp_path, monkeypatch):
     """A notebook's kernel, or a test's browser, runs an asyncio loop in the calling thread; printing must not mind."""
-    from playwright.sync_api import sync_playwright
-
     chromium_path()
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("<!DOCTYPE html><title>x</title>", encoding="utf-8")
     document = f"<!DOCTYPE html><html><head><style>{printing.PRINT_CSS}</style></head><body><p>Printed.</p></body></html>"
-    with sync_playwright():
-        raw = printing._print(site, document, "a label")
+
+    def in_a_running_loop() -> bytes:  # a thread of its own, whatever this one runs (the suite's browser session)
+        async def call() -> bytes:
+            return printing._print(site, document, "a label")
+
+        return asyncio.run(call())
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        raw = thread.submit(in_a_running_loop).result()
     assert raw.startswith(b"%PDF-")
