@@ -20,6 +20,8 @@ NOT_REPORTED = "not reported"
 CMO_COMPONENTS = ["context", "mechanism_resource", "mechanism_reasoning", "outcome"]
 SEGMENT_SEPARATOR = " | "
 THIS_YEAR = _dt.date.today().year
+# The earliest year a source or a screened record may have (online forums postdate it).
+EARLIEST_YEAR = 1950
 
 CMO_ID = r"CMO-(?:2024-[0-9]{2}(?:\.[0-9])?|2025-(?:I[0-9]|SE[0-9]|UA[0-9]|HO[0-9]|CS[0-9]))"
 CMO_ID_LIST = rf"^(?:{CMO_ID}(?:; {CMO_ID})*)?$"
@@ -122,10 +124,11 @@ SOURCES = pa.DataFrameSchema(
         "authors": _text(),
         "year": _text(
             _matches(r"^[0-9]{4}$", "must be a four-digit year"),
+            # The message names no current year: a data package written next year is byte-identical.
             pa.Check(
-                lambda v: not v.isdigit() or 1950 <= int(v) <= THIS_YEAR,
+                lambda v: not v.isdigit() or EARLIEST_YEAR <= int(v) <= THIS_YEAR,
                 element_wise=True,
-                error="must be between 1950 and the current year",  # no year: a package written next year is byte-identical
+                error=f"must be between {EARLIEST_YEAR} and the current year",
             ),
         ),
         "title": _text(),
@@ -435,9 +438,9 @@ SCREENING = pa.DataFrameSchema(
         "year": _text(
             _matches(r"^[0-9]{4}$", "must be a four-digit year"),
             pa.Check(
-                lambda v: not v.isdigit() or 1950 <= int(v) <= THIS_YEAR + 1,
+                lambda v: not v.isdigit() or EARLIEST_YEAR <= int(v) <= THIS_YEAR + 1,
                 element_wise=True,
-                error="must be between 1950 and next year",
+                error=f"must be between {EARLIEST_YEAR} and next year",
             ),
             required=False,
         ),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from helpers.data import hygiene, urls
+from helpers.data.schema import EARLIEST_YEAR
 
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
@@ -53,11 +54,9 @@ def clean_text(value: object) -> str:
     return _SPACE.sub(" ", hygiene.cleaned(text)).strip()
 
 
-EARLIEST_YEAR = 1950  # the screening log's own lower bound for a year (helpers.data's schema of candidates.csv)
-
-
 def year_of(value: object) -> int | None:
-    """A plausible year (1950 to next year) from an int or a string such as '2024' or '2024-05-01', else None."""
+    """A plausible year (the screening log schema's EARLIEST_YEAR to next year) from an int or a string such as
+    '2024' or '2024-05-01', else None."""
     match = re.match(r"^\s*(\d{4})", str(value)) if value not in (None, "") else None
     year = int(match.group(1)) if match else None
     return year if year is not None and EARLIEST_YEAR <= year <= date.today().year + 1 else None
